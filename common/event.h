@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The unixtrace event schema: the one definition of an event, shared by the
+ * LD_PRELOAD shim (preload/), the BPF programs and their collector (ebpf/) and
+ * the viewer (viewer/).
+ *
+ * Plain data only: fixed-width types, no pointers, no long, no bool, so the
+ * same bytes mean the same thing to clang -target bpf, to gcc and in a trace
+ * file read years later on another machine (little-endian, LP64 assumed and
+ * checked below).
+ *
+ * A record is a fixed part, struct ut_event, followed by zero or more items
+ * (struct ut_item + payload, each padded to 8 bytes): the socket's own and
+ * peer address, the fds of an SCM_RIGHTS message, a payload prefix, the queue
+ * state of a blocked send.  Readers skip item types they do not know, so new
+ * items never need a version bump; changing the fixed part does.
+ */
+#ifndef UT_EVENT_H
+#define UT_EVENT_H
+
+#ifdef __bpf__
+/* vmlinux.h (included first by every BPF program) provides __u8 .. __s64. */
+typedef __u8 uint8_t;
+typedef __u16 uint16_t;
+typedef __u32 uint32_t;
+typedef __u64 uint64_t;
+typedef __s32 int32_t;
+typedef __s64 int64_t;
+#else
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#endif
+
+#define UT_SCHEMA_VERSION 1
+
+/* Limits, shared by every producer. */
+#define UT_COMM_LEN 16
+#define UT_PATH_MAX 108         /* sizeof(sun_path) */
+#define UT_FD_DESC_MAX 160      /* description of one passed fd, NUL included */
+#define UT_MAX_FDS_PER_EVENT 64 /* SCM_MAX_FD is 253; longer lists are cut and flagged */
+#define UT_PAYLOAD_MAX 4096     /* --payload N is capped here */
+#define UT_EVENT_MAX 16384      /* largest record, fixed part and items together */
+
+enum ut_kind {
+	UT_EV_NONE = 0,
+	UT_EV_SOCKET,     /* socket() on AF_UNIX */
+	UT_EV_SOCKETPAIR, /* one per end; peer_ino links them */
+	UT_EV_BIND,
+	UT_EV_LISTEN,
+	UT_EV_CONNECT,
+	UT_EV_ACCEPT,
+	UT_EV_CLOSE,
+	UT_EV_SEND,       /* per message, only with --messages */
+	UT_EV_RECV,       /* per message, only with --messages */
+	UT_EV_FD_SEND,    /* SCM_RIGHTS sent: items UT_ITEM_FD */
+	UT_EV_FD_RECV,    /* SCM_RIGHTS received: items UT_ITEM_FD */
+	UT_EV_FD_LOST,    /* MSG_CTRUNC: u.fdlost */
+	UT_EV_CRED_SEND,  /* SCM_CREDENTIALS attached by the sender: u.cred */
+	UT_EV_CRED_RECV,  /* SCM_CREDENTIALS / SCM_PIDFD delivered: u.cred */
+	UT_EV_PASSCRED,   /* setsockopt SO_PASSCRED / SO_PASSPIDFD: u.opt */
+	UT_EV_PEERCRED,   /* getsockopt SO_PEERCRED / SO_PEERPIDFD: u.cred */
+	UT_EV_TRUNC,      /* datagram cut: u.trunc */
+	UT_EV_BLOCKED,    /* a send that slept: u.blocked, item UT_ITEM_QUEUE */
+	UT_EV_EAGAIN,     /* a non-blocking send refused: u.blocked, item UT_ITEM_QUEUE */
+	UT_EV_ERROR,      /* any other failed call on a unix socket: err */
+	UT_EV_LOST,       /* the ring dropped events: u.lost */
+	UT_EV_EXEC,       /* the shim loaded into a new program image: item UT_ITEM_TEXT = argv[0] */
+	UT_EV_FORK,       /* a traced process forked: u.fork */
+	UT_EV_EXIT,       /* a traced process exited (kernel side) */
+	UT_EV_KIND_COUNT
+};
+
+/* Which call produced the event (what strace would print). */
+enum ut_call {
+	UT_CALL_NONE = 0,
+	UT_CALL_SOCKET, UT_CALL_SOCKETPAIR, UT_CALL_BIND, UT_CALL_LISTEN,
+	UT_CALL_CONNECT, UT_CALL_ACCEPT, UT_CALL_ACCEPT4, UT_CALL_CLOSE,
+	UT_CALL_SENDMSG, UT_CALL_RECVMSG, UT_CALL_SENDMMSG, UT_CALL_RECVMMSG,
+	UT_CALL_SEND, UT_CALL_SENDTO, UT_CALL_RECV, UT_CALL_RECVFROM,
+	UT_CALL_WRITE, UT_CALL_WRITEV, UT_CALL_READ, UT_CALL_READV,
+	UT_CALL_SETSOCKOPT, UT_CALL_GETSOCKOPT,
+	UT_CALL_DUP, UT_CALL_DUP2, UT_CALL_DUP3, UT_CALL_FORK, UT_CALL_EXEC,
+	UT_CALL_CLOSE_RANGE, UT_CALL_FCNTL, UT_CALL_SHUTDOWN,
+	UT_CALL_COUNT
+};
+
+enum ut_source {
+	UT_SRC_PRELOAD = 1,
+	UT_SRC_KERNEL = 2,
+	UT_SRC_BOTH = 3, /* merged: seen by the shim and by the kernel */
+	UT_SRC_TRACER = 4, /* synthesised by unixtrace itself (lost counts) */
+};
+
+/* Socket types as numbered by the kernel (SOCK_STREAM ...); 0 = unknown. */
+#define UT_SOCK_STREAM 1
+#define UT_SOCK_DGRAM 2
+#define UT_SOCK_SEQPACKET 5
+
+/* ut_event.flags */
+#define UT_F_FDS_CUT      0x0001 /* more fds than UT_MAX_FDS_PER_EVENT were passed */
+#define UT_F_PAYLOAD_CUT  0x0002 /* payload item holds only a prefix */
+#define UT_F_NONBLOCK     0x0004 /* the call was non-blocking (O_NONBLOCK or MSG_DONTWAIT) */
+#define UT_F_PEEK         0x0008 /* MSG_PEEK */
+#define UT_F_FULL_LEN     0x0010 /* u.trunc.full_len is known */
+#define UT_F_LOST_KNOWN   0x0020 /* u.fdlost.lost is known */
+#define UT_F_CTRUNC       0x0040 /* the receive also had MSG_CTRUNC */
+#define UT_F_SOCK_GUESS   0x0080 /* sock fields filled from a cache, not re-read */
+
+struct ut_cred {
+	uint32_t pid; /* 0 with pidfd >= 0 means only a pidfd was passed */
+	uint32_t uid;
+	uint32_t gid;
+	int32_t pidfd; /* SCM_PIDFD / SO_PEERPIDFD: the fd number, else -1 */
+};
+
+/* The fixed part of every record: 120 bytes. */
+struct ut_event {
+	uint32_t size;        /* whole record, fixed part and items, multiple of 8 */
+	uint16_t kind;        /* enum ut_kind */
+	uint8_t source;       /* enum ut_source */
+	uint8_t call;         /* enum ut_call */
+	uint64_t ts;          /* CLOCK_MONOTONIC ns (what bpf_ktime_get_ns reads) */
+	uint32_t pid, tid;    /* tgid and thread id, as the kernel numbers them */
+	uint32_t uid, gid;    /* effective ids at the time of the event */
+	char comm[UT_COMM_LEN];
+	int32_t fd;           /* the socket fd in pid, -1 when none */
+	int32_t err;          /* positive errno when the call failed, else 0 */
+	int64_t ret;          /* the call's return value */
+	uint64_t ino;         /* this socket's inode, 0 when unknown */
+	uint64_t peer_ino;    /* the peer socket's inode, 0 when unknown */
+	uint16_t sock_type;   /* UT_SOCK_*, 0 when unknown */
+	uint16_t flags;       /* UT_F_* */
+	uint32_t pad0;        /* zero */
+	uint64_t dur_ns;      /* how long the call took (0 when not measured) */
+	union {
+		struct { uint64_t len; uint64_t full_len; uint32_t msg_flags; uint32_t cap; } trunc;
+		struct { uint64_t blocked_ns; uint64_t len; } blocked; /* len: bytes asked to send */
+		struct { uint64_t len; uint32_t msg_flags; uint32_t nfds; } msg;
+		struct { uint32_t lost; uint32_t received; uint32_t controllen; uint32_t pad; } fdlost;
+		struct ut_cred cred;
+		struct { int32_t level; int32_t optname; int32_t value; uint32_t pad; } opt;
+		struct { uint64_t count; uint32_t cause; uint32_t pad; } lost;
+		struct { uint32_t child_pid; uint32_t pad; } fork;
+		struct { int32_t how; uint32_t pad; } shutdown;
+		struct { int32_t newfd; int32_t pad; } dup;
+		uint64_t raw[3];
+	} u;
+};
+
+/* Causes counted by the ring and reported in UT_EV_LOST (u.lost.cause). */
+enum ut_lost_cause {
+	UT_LOST_FULL = 0,      /* the ring had no room */
+	UT_LOST_TOO_BIG = 1,   /* the record exceeded UT_EVENT_MAX */
+	UT_LOST_ABANDONED = 2, /* a producer died between reserve and commit */
+	UT_LOST_KERNEL = 3,    /* the BPF ring buffer had no room */
+	UT_LOST_CAUSES = 4
+};
+
+/* Items that follow the fixed part. */
+enum ut_item_type {
+	UT_ITEM_ADDR = 1,      /* own address: raw sun_path bytes (abstract: leading NUL) */
+	UT_ITEM_PEER_ADDR = 2, /* peer's address, same encoding */
+	UT_ITEM_FD = 3,        /* struct ut_fd + NUL-terminated description */
+	UT_ITEM_PAYLOAD = 4,   /* first bytes of the message */
+	UT_ITEM_QUEUE = 5,     /* struct ut_queue */
+	UT_ITEM_TEXT = 6,      /* free text (exec: argv[0]; error: detail) */
+	UT_ITEM_WAKER = 7,     /* struct ut_waker */
+	UT_ITEM_PEER = 8,      /* struct ut_peer: who holds the peer end */
+	UT_ITEM_KSTACK = 9,    /* kernel stack of the wait site: uint64_t[] */
+	UT_ITEM_SHIM_SEEN = 10,/* merged event: the shim's own fixed part (struct ut_event) */
+};
+
+struct ut_item {
+	uint16_t type;  /* enum ut_item_type */
+	uint16_t len;   /* payload bytes after this header, before padding */
+	uint32_t pad;
+};
+
+/* Kinds of passed fds (UT_ITEM_FD). */
+enum ut_fd_kind {
+	UT_FK_UNKNOWN = 0, UT_FK_TCP, UT_FK_UDP, UT_FK_UNIX, UT_FK_SOCKET /* other family */,
+	UT_FK_FILE, UT_FK_DIR, UT_FK_PIPE, UT_FK_FIFO, UT_FK_CHR, UT_FK_BLK,
+	UT_FK_EVENTFD, UT_FK_MEMFD, UT_FK_PIDFD, UT_FK_ANON /* other anon_inode */,
+	UT_FK_COUNT
+};
+
+struct ut_fd {
+	int32_t fd;       /* the number in the event's process; -1 when unknown */
+	uint16_t kind;    /* enum ut_fd_kind */
+	uint16_t flags;   /* UT_FDF_* */
+	uint64_t ino;
+	uint64_t dev;
+	/* followed by a NUL-terminated description, e.g. "tcp listen 127.0.0.1:8080" */
+};
+#define UT_FDF_LISTENING 0x1
+
+/* Queue state of a socket at the moment of a blocked or refused send. */
+struct ut_queue {
+	uint32_t own_wmem;     /* bytes charged to the sender's socket (sk_wmem_alloc); ~0 unknown */
+	uint32_t own_sndbuf;
+	uint32_t peer_qlen;    /* datagrams or skbs queued at the peer */
+	uint32_t peer_qmax;    /* max_dgram_qlen / backlog limit; 0 unknown */
+	uint32_t own_outq;     /* SIOCOUTQ: bytes not yet read by the peer */
+	uint32_t cause;        /* enum ut_block_cause */
+};
+
+enum ut_block_cause {
+	UT_BLOCK_UNKNOWN = 0,
+	UT_BLOCK_SNDBUF = 1,   /* own sk_wmem_alloc over sk_sndbuf (sock_alloc_send_pskb) */
+	UT_BLOCK_PEER_QLEN = 2,/* datagram peer over max_dgram_qlen (unix_wait_for_peer) */
+};
+
+struct ut_waker {
+	uint32_t pid, tid;
+	char comm[UT_COMM_LEN];
+};
+
+struct ut_peer {
+	uint32_t pid;          /* a process holding the peer end (best effort) */
+	uint32_t pad;
+	char comm[UT_COMM_LEN];
+};
+
+#define UT_ALIGN8(x) (((x) + 7u) & ~7u)
+
+#ifndef __bpf__
+/*
+ * Item helpers.  Writers append into a buffer of known capacity; readers walk
+ * a record already validated to hold `size` bytes.  Both refuse anything that
+ * does not fit, so a hostile record can at worst end the walk early.
+ */
+
+/* Appends an item; returns 0 or -1 when it would not fit (nothing written). */
+static inline int ut_item_append(struct ut_event *ev, size_t cap, uint16_t type,
+				 const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t len = alen + blen;
+	size_t need = UT_ALIGN8(sizeof(struct ut_item) + len);
+	unsigned char *p;
+	struct ut_item it = { .type = type, .len = (uint16_t)len };
+
+	if (len > 0xffff || ev->size + need > cap || ev->size + need > UT_EVENT_MAX)
+		return -1;
+	p = (unsigned char *)ev + ev->size;
+	memcpy(p, &it, sizeof(it));
+	if (alen)
+		memcpy(p + sizeof(it), a, alen);
+	if (blen)
+		memcpy(p + sizeof(it) + alen, b, blen);
+	memset(p + sizeof(it) + len, 0, need - sizeof(it) - len);
+	ev->size += (uint32_t)need;
+	return 0;
+}
+
+/*
+ * Iterates over items: `*off` starts at 0.  Returns the next item and sets
+ * *data, or NULL at the end or at the first item that overruns the record.
+ */
+static inline const struct ut_item *ut_item_next(const struct ut_event *ev, size_t *off,
+						 const void **data)
+{
+	size_t pos = *off ? *off : sizeof(struct ut_event);
+	const struct ut_item *it;
+
+	if (ev->size > UT_EVENT_MAX || pos + sizeof(struct ut_item) > ev->size)
+		return NULL;
+	it = (const struct ut_item *)((const unsigned char *)ev + pos);
+	if (pos + sizeof(*it) + it->len > ev->size)
+		return NULL;
+	*data = it + 1;
+	*off = pos + UT_ALIGN8(sizeof(*it) + it->len);
+	return it;
+}
+
+_Static_assert(sizeof(struct ut_event) == 120, "ut_event layout changed: bump UT_SCHEMA_VERSION");
+_Static_assert(sizeof(struct ut_item) == 8, "ut_item layout");
+_Static_assert(sizeof(struct ut_fd) == 24, "ut_fd layout");
+_Static_assert(sizeof(struct ut_queue) == 24, "ut_queue layout");
+_Static_assert(sizeof(struct ut_cred) == 16, "ut_cred layout");
+_Static_assert(sizeof(void *) == 8, "unixtrace assumes LP64");
+#endif
+
+#endif /* UT_EVENT_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel side as the viewer sees it: load and attach the BPF programs,
+ * drain their ring buffer into the shared ring (one more producer), stop.
+ * Implemented in ebpf/; used by `unixtrace trace`, `run --kernel` and `sockets`.
+ */
+#ifndef UT_KTRACE_H
+#define UT_KTRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "ring.h"
+
+#define UT_KTRACE_MAX_PIDS 64
+
+struct ut_ktrace_opts {
+	pid_t pids[UT_KTRACE_MAX_PIDS]; /* -p PID (repeatable); 0 entries unused */
+	int npids;
+	int follow_children;   /* pids[] and every descendant forked later */
+	const char *comm;      /* -c COMM, NULL = any */
+	const char *path_prefix; /* sockets whose path (or "@abstract") starts with it */
+	int messages;          /* per-message send/recv events */
+	uint32_t payload;      /* bytes of payload to keep (0 = none) */
+	uint64_t block_threshold_ns; /* report sends slower than this as blocked */
+	int verbose;           /* print the active hooks to stderr */
+};
+
+struct ut_ktrace;
+
+/*
+ * Loads, attaches and starts draining into ring (a background thread).
+ * Returns 0 or a negative errno; errbuf then says what is missing (root or
+ * CAP_BPF+CAP_PERFMON, BTF, a hook) and what still works.
+ */
+int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
+		    struct ut_ktrace **out, char *errbuf, size_t errlen);
+/* Detaches, drains what is left, frees.  Safe on NULL. */
+void ut_ktrace_stop(struct ut_ktrace *k);
+/* Events the BPF ring buffer had to drop so far (also emitted as UT_EV_LOST). */
+uint64_t ut_ktrace_lost(const struct ut_ktrace *k);
+
+/* `unixtrace sockets`: prints the snapshot (text table or JSON Lines). 0 or -errno. */
+int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen);
+
+#endif /* UT_KTRACE_H */

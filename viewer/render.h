@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Rendering one event: a readable line (text mode, TUI event log) or a JSON object. */
+#ifndef UT_RENDER_H
+#define UT_RENDER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "event.h"
+
+/* One readable line, no newline, always NUL-terminated; returns its length. */
+size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len);
+/* One JSON object on one line, newline included (DESIGN.md section 6). */
+void ut_render_json(FILE *out, const struct ut_event *ev);
+/* Names used in JSON and text: "fd_send", "stream", "tcp"... ("?" when out of range). */
+const char *ut_kind_name(unsigned kind);
+const char *ut_sock_type_name(unsigned type);
+const char *ut_fd_kind_name(unsigned kind);
+
+#endif /* UT_RENDER_H */

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pingpong: 1-byte ping-pong over a Unix socketpair, the cost of one round
+ * trip in microseconds.  Both ends are pinned to one CPU so every round trip
+ * is two context switches on that CPU and nothing else: the number moves with
+ * what a tracer adds to send/recv, not with cross-CPU wake-up luck.
+ *
+ * USAGE: pingpong [-t dgram|stream|seqpacket] [-n ROUND_TRIPS] [-c CPU] [-w WARMUP]
+ * EXAMPLES:
+ *   pingpong -t dgram -n 100000
+ *   unixtrace run -q -o /dev/null -- pingpong -t stream
+ * Prints one line: "pingpong type=dgram n=100000 cpu=1 us_per_rt=16.031".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct pp_env {
+	int type;
+	const char *type_name;
+	long n;
+	long warmup;
+	int cpu;
+};
+
+static const char quit_byte = 'q';
+
+static uint64_t pp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int pp_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
+}
+
+/* The echo end: answers every byte until it sees the quit byte. */
+static int pp_echo(int s)
+{
+	char c;
+
+	for (;;) {
+		if (recv(s, &c, 1, 0) != 1)
+			return 1;
+		if (c == quit_byte)
+			return 0;
+		if (send(s, &c, 1, 0) != 1)
+			return 1;
+	}
+}
+
+/* n round trips from the measuring end; returns 0 or -errno. */
+static int pp_rounds(int s, long n)
+{
+	char c = 'p';
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (send(s, &c, 1, 0) != 1 || recv(s, &c, 1, 0) != 1)
+			return errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
+static long pp_parse_long(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0) {
+		fprintf(stderr, "pingpong: bad %s: %s\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void pp_usage(FILE *f)
+{
+	fprintf(f, "USAGE: pingpong [-t dgram|stream|seqpacket] [-n ROUND_TRIPS] [-c CPU] [-w WARMUP]\n"
+		   "EXAMPLES:\n"
+		   "  pingpong -t dgram -n 100000\n"
+		   "  unixtrace run -q -o /dev/null -- pingpong -t stream\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct pp_env env = { .type = SOCK_DGRAM, .type_name = "dgram", .n = 100000,
+			      .warmup = 2000, .cpu = -1 };
+	int sv[2], opt, err, status;
+	uint64_t t0, t1;
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "t:n:c:w:h")) != -1) {
+		switch (opt) {
+		case 't':
+			env.type_name = optarg;
+			if (!strcmp(optarg, "dgram"))
+				env.type = SOCK_DGRAM;
+			else if (!strcmp(optarg, "stream"))
+				env.type = SOCK_STREAM;
+			else if (!strcmp(optarg, "seqpacket"))
+				env.type = SOCK_SEQPACKET;
+			else {
+				pp_usage(stderr);
+				return 2;
+			}
+			break;
+		case 'n':
+			env.n = pp_parse_long(optarg, "round trips");
+			break;
+		case 'c':
+			env.cpu = (int)pp_parse_long(optarg, "cpu");
+			break;
+		case 'w':
+			env.warmup = pp_parse_long(optarg, "warm-up");
+			break;
+		case 'h':
+			pp_usage(stdout);
+			return 0;
+		default:
+			pp_usage(stderr);
+			return 2;
+		}
+	}
+	/* Default: the last CPU, leaving CPU 0 to whatever collects the events. */
+	if (env.cpu < 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		env.cpu = ncpu > 1 ? (int)ncpu - 1 : 0;
+	}
+	err = pp_pin(env.cpu);
+	if (err < 0) {
+		fprintf(stderr, "pingpong: sched_setaffinity cpu %d: %s\n", env.cpu, strerror(-err));
+		return 1;
+	}
+	if (socketpair(AF_UNIX, env.type | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("pingpong: socketpair");
+		return 1;
+	}
+	fflush(stdout);
+	pid = fork(); /* the child inherits the affinity: both ends on one CPU */
+	if (pid < 0) {
+		perror("pingpong: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(pp_echo(sv[1]));
+	}
+	close(sv[1]);
+
+	err = pp_rounds(sv[0], env.warmup);
+	t0 = pp_now_ns();
+	if (!err)
+		err = pp_rounds(sv[0], env.n);
+	t1 = pp_now_ns();
+	if (send(sv[0], &quit_byte, 1, 0) != 1 && !err)
+		err = -errno;
+	close(sv[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "pingpong: echo process failed\n");
+		return 1;
+	}
+	if (err) {
+		fprintf(stderr, "pingpong: %s\n", strerror(-err));
+		return 1;
+	}
+	printf("pingpong type=%s n=%ld cpu=%d us_per_rt=%.3f\n", env.type_name, env.n, env.cpu,
+	       env.n ? (double)(t1 - t0) / 1e3 / (double)env.n : 0.0);
+	return 0;
+}

@@ -5,7 +5,10 @@
  * unixtrace viewer).  See DESIGN.md section 3.
  *
  * Layout of the file:
- *   [header page(s)] [seq[ncells]: uint64_t per cell] [data: ncells * UT_RING_CELL bytes]
+ *   [header page] [meta[ncells]: {uint64_t seq; uint64_t owner;} per cell, page-rounded]
+ *   [data: ncells * UT_RING_CELL bytes]
+ * The header holds magic, version, cell size, ncells, the area offsets, the
+ * lost counters, and prod and cons each on its own cache line.
  *
  * A record occupies k consecutive cells (k = ceil(size / UT_RING_CELL)) and is
  * contiguous in the data area: a record that would run past the end is
@@ -20,9 +23,11 @@
  *
  * Producer (no lock, never blocks): load prod and cons; if prod + k - cons >
  * ncells, drop and count UT_LOST_FULL; else CAS prod -> prod + k; write the
- * record header word with its pid, copy the data, store CONT/PAD states
- * (release), store the HEAD state last (release).  A dead producer cannot block
- * anyone because nobody waits on a lock it holds.
+ * owner word of the first reserved cell (and of the head cell after padding):
+ * pid | cells reserved | record length | position tag, copy the data, move
+ * PAD/CONT cells FREE -> state by CAS (release), the HEAD cell last.  Commits
+ * are CASes so that a producer the reader already gave up on fails cleanly.
+ * A dead producer cannot block anyone because nobody waits on a lock it holds.
  *
  * Consumer: at cons, read seq (acquire).  HEAD for cons: copy the record out
  * (it is validated after the copy, so a producer scribbling over shared memory
@@ -32,6 +37,9 @@
  * producer is between reserve and commit; if the pid it wrote is dead, or the
  * cell stays unwritten for UT_RING_ABANDON_NS, the cell is abandoned (counted
  * UT_LOST_ABANDONED) and skipped with a CAS so a late commit fails cleanly.
+ * The reader zeroes the owner word of every cell it frees, so an owner left
+ * from an earlier lap is never taken for a live writer.  Zombies count as dead
+ * (checked in /proc), so a killed producer is detected before its parent reaps it.
  */
 #ifndef UT_RING_H
 #define UT_RING_H
@@ -87,6 +95,26 @@ int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len);
 
 /* Consumer: lost-event counters by enum ut_lost_cause (cumulative). */
 uint64_t ut_ring_lost(const struct ut_ring *r, unsigned cause);
+
+/* Consumer: records skipped by ut_ring_read as corrupt (cumulative). */
+uint64_t ut_ring_corrupt(const struct ut_ring *r);
+
+/*
+ * Zero-copy producer API (ut_ring_write is reserve + memcpy + commit).
+ * ut_ring_reserve claims room for `len` bytes (rounded up to 8) and returns a
+ * pointer to it in *data (contiguous); 0, -ENOSPC or -EMSGSIZE (counted lost).
+ * Fill the record, then ut_ring_commit (0, or -ETIMEDOUT when the reader
+ * already counted it abandoned) or ut_ring_discard (the cells become padding).
+ * Async-signal-safe like ut_ring_write.
+ */
+struct ut_ring_resv {
+	uint64_t pos;  /* first reserved position (padding included) */
+	uint32_t pad;  /* padding cells before the record */
+	uint32_t k;    /* cells of the record */
+};
+int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, void **data);
+int ut_ring_commit(struct ut_ring *r, const struct ut_ring_resv *res);
+void ut_ring_discard(struct ut_ring *r, const struct ut_ring_resv *res);
 
 /* Data-area size in bytes. */
 size_t ut_ring_data_bytes(const struct ut_ring *r);

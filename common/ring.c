@@ -1,0 +1,708 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared-memory event ring (design in ring.h, DESIGN.md section 3).
+ *
+ * Everything in the mapping is shared with every traced process, so the
+ * consumer trusts nothing it reads there except what it validated itself:
+ * sizes come from the header copy taken at create/attach time, never re-read,
+ * and every length taken from a cell is checked against the data area.
+ */
+#include "ring.h"
+
+#include "event.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UT_RING_PAGE 4096u
+
+enum { ST_FREE = 0, ST_HEAD = 1, ST_CONT = 2, ST_PAD = 3 };
+#define SEQ(pos, st) (((uint64_t)(pos) << 2) | (uint64_t)(st))
+
+/*
+ * Owner word of a reserved, not yet committed cell (64 bits):
+ *   bits  0..21  writer pid (Linux pids are < 2^22; 0 = unknown)
+ *   bits 22..30  cells left in the reservation, this one included (<= 511)
+ *   bits 31..42  record length / 8 (<= 2048)
+ *   bits 43..63  low 21 bits of the cell's position: an owner word that a
+ *                stalled producer stores late, into a later lap, is ignored
+ * A record is at most UT_EVENT_MAX / 64 = 256 cells and its padding at most
+ * 255 cells, so the reservation count fits in 9 bits.
+ */
+#define OWN_PID_BITS 22
+#define OWN_CELLS_SHIFT 22
+#define OWN_LEN_SHIFT 31
+#define OWN_TAG_SHIFT 43
+#define OWN_TAG_MASK 0x1fffffull
+#define OWN(pid, cells, len8, pos)                                              \
+	((uint64_t)(pid) | ((uint64_t)(cells) << OWN_CELLS_SHIFT) |             \
+	 ((uint64_t)((len8) >> 3) << OWN_LEN_SHIFT) |                           \
+	 (((uint64_t)(pos) & OWN_TAG_MASK) << OWN_TAG_SHIFT))
+#define OWN_PID(o) ((uint32_t)((o) & ((1u << OWN_PID_BITS) - 1)))
+#define OWN_CELLS(o) ((uint32_t)(((o) >> OWN_CELLS_SHIFT) & 0x1ff))
+#define OWN_LEN(o) ((uint32_t)(((o) >> OWN_LEN_SHIFT) & 0xfff) << 3)
+#define OWN_TAG_OK(o, pos) ((((o) >> OWN_TAG_SHIFT) & OWN_TAG_MASK) == ((uint64_t)(pos) & OWN_TAG_MASK))
+
+_Static_assert(UT_EVENT_MAX / UT_RING_CELL * 2 - 1 <= 0x1ff, "reservation fits the owner word");
+_Static_assert(UT_EVENT_MAX / 8 <= 0xfff, "record length fits the owner word");
+
+/* First page of the file. prod and cons each get their own cache line. */
+struct ut_ring_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t cell_size;
+	uint64_t ncells;
+	uint64_t meta_off;
+	uint64_t data_off;
+	uint64_t file_size;
+	uint32_t creator_pid;
+	uint32_t hdr_size;
+	_Alignas(64) uint64_t prod;
+	_Alignas(64) uint64_t cons;
+	_Alignas(64) uint64_t lost[UT_LOST_CAUSES];
+	uint64_t corrupt;
+};
+_Static_assert(sizeof(struct ut_ring_hdr) <= UT_RING_PAGE, "header fits a page");
+
+struct ut_ring_meta {
+	uint64_t seq;
+	uint64_t owner;
+};
+
+/* Process-local handle; sizes are the validated copies, never re-read. */
+struct ut_ring {
+	unsigned char *base;
+	size_t map_size;
+	struct ut_ring_hdr *hdr;
+	struct ut_ring_meta *meta;
+	unsigned char *data;
+	uint64_t ncells;
+	uint64_t mask;
+	/* Producers: last cons seen (acquire/release), to avoid reading the
+	 * consumer's cache line on every write. Stale only errs towards full. */
+	uint64_t cons_cache;
+	/* A page wiped on fork holding the writer's pid: getpid() once per
+	 * process, and a child never writes its parent's pid. */
+	uint32_t *pid_page;
+	/* Consumer state. */
+	uint64_t rcons;
+	uint64_t pub_cons; /* last value stored in hdr->cons */
+	uint64_t stuck_pos;
+	uint64_t stuck_since;
+	uint64_t last_check;
+	int stuck;
+	int orphan_skip;
+};
+
+static void ut_ring_err(char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ut_ring_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t ut_round_pow2(uint64_t v)
+{
+	uint64_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static uint64_t ut_meta_bytes(uint64_t ncells)
+{
+	uint64_t b = ncells * sizeof(struct ut_ring_meta);
+
+	return (b + UT_RING_PAGE - 1) & ~(uint64_t)(UT_RING_PAGE - 1);
+}
+
+static struct ut_ring *ut_ring_handle(unsigned char *base, size_t map_size, uint64_t ncells)
+{
+	struct ut_ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->base = base;
+	r->map_size = map_size;
+	r->hdr = (struct ut_ring_hdr *)base;
+	r->meta = (struct ut_ring_meta *)(base + UT_RING_PAGE);
+	r->data = base + UT_RING_PAGE + ut_meta_bytes(ncells);
+	r->ncells = ncells;
+	r->mask = ncells - 1;
+	r->pid_page = mmap(NULL, UT_RING_PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->pid_page == MAP_FAILED) {
+		r->pid_page = NULL;
+	} else if (madvise(r->pid_page, UT_RING_PAGE, MADV_WIPEONFORK) != 0) {
+		/* No wipe-on-fork: fall back to getpid() on every write. */
+		munmap(r->pid_page, UT_RING_PAGE);
+		r->pid_page = NULL;
+	}
+	r->rcons = __atomic_load_n(&r->hdr->cons, __ATOMIC_ACQUIRE);
+	r->pub_cons = r->rcons;
+	r->cons_cache = r->rcons;
+	return r;
+}
+
+int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
+		   char *errbuf, size_t errlen)
+{
+	uint64_t bytes = data_bytes ? data_bytes : UT_RING_DEFAULT_BYTES;
+	uint64_t ncells, size, i;
+	struct ut_ring_hdr *h;
+	struct ut_ring_meta *meta;
+	unsigned char *base;
+	struct ut_ring *r;
+	int fd, err;
+
+	*out = NULL;
+	if (bytes < UT_RING_MIN_BYTES)
+		bytes = UT_RING_MIN_BYTES;
+	bytes = ut_round_pow2(bytes);
+	if (bytes > UT_RING_MAX_BYTES) {
+		ut_ring_err(errbuf, errlen, "ring size %zu bytes is over the %u-byte limit",
+			    data_bytes, UT_RING_MAX_BYTES);
+		return -EINVAL;
+	}
+	ncells = bytes / UT_RING_CELL;
+	size = UT_RING_PAGE + ut_meta_bytes(ncells) + bytes;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", path, strerror(err));
+		return -err;
+	}
+	/* umask can only remove bits, but make the mode exact anyway. */
+	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0) {
+		err = errno;
+		ut_ring_err(errbuf, errlen, "cannot size ring %s: %s", path, strerror(err));
+		goto fail_unlink;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		err = errno;
+		ut_ring_err(errbuf, errlen, "cannot map ring %s: %s", path, strerror(err));
+		goto fail_unlink;
+	}
+	close(fd);
+
+	h = (struct ut_ring_hdr *)base;
+	h->version = UT_RING_VERSION;
+	h->cell_size = UT_RING_CELL;
+	h->ncells = ncells;
+	h->meta_off = UT_RING_PAGE;
+	h->data_off = UT_RING_PAGE + ut_meta_bytes(ncells);
+	h->file_size = size;
+	h->creator_pid = (uint32_t)getpid();
+	h->hdr_size = UT_RING_PAGE;
+	meta = (struct ut_ring_meta *)(base + UT_RING_PAGE);
+	for (i = 0; i < ncells; i++)
+		meta[i].seq = SEQ(i, ST_FREE);
+	/* Magic last: a half-initialised ring is never accepted by attach. */
+	__atomic_store_n(&h->magic, UT_RING_MAGIC, __ATOMIC_RELEASE);
+
+	r = ut_ring_handle(base, size, ncells);
+	if (!r) {
+		munmap(base, size);
+		unlink(path);
+		ut_ring_err(errbuf, errlen, "cannot create ring %s: out of memory", path);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+
+fail_unlink:
+	close(fd);
+	unlink(path);
+	return -err;
+}
+
+int ut_ring_attach(const char *path, struct ut_ring **out, char *errbuf, size_t errlen)
+{
+	struct ut_ring_hdr h;
+	struct stat st;
+	unsigned char *base;
+	uint64_t bytes;
+	struct ut_ring *r;
+	ssize_t n;
+	uid_t euid = geteuid();
+	int fd, err;
+
+	*out = NULL;
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the shim. */
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		err = errno;
+		if (err == ELOOP)
+			ut_ring_err(errbuf, errlen, "refusing ring %s: it is a symbolic link", path);
+		else if (err == EISDIR)
+			ut_ring_err(errbuf, errlen, "refusing ring %s: it is a directory", path);
+		else
+			ut_ring_err(errbuf, errlen, "cannot open ring %s: %s", path, strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		ut_ring_err(errbuf, errlen, "cannot stat ring %s: %s", path, strerror(err));
+		goto fail;
+	}
+	err = EPERM;
+	if (!S_ISREG(st.st_mode)) {
+		ut_ring_err(errbuf, errlen, "refusing ring %s: not a regular file", path);
+		err = EINVAL;
+		goto fail;
+	}
+	if (st.st_uid != euid && st.st_uid != 0) {
+		ut_ring_err(errbuf, errlen, "refusing ring %s: owned by uid %u, not %u or root",
+			    path, (unsigned)st.st_uid, (unsigned)euid);
+		goto fail;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		ut_ring_err(errbuf, errlen, "refusing ring %s: mode %04o is writable by group or others",
+			    path, (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	err = EINVAL;
+	n = pread(fd, &h, sizeof(h), 0);
+	if (n != (ssize_t)sizeof(h) || st.st_size < (off_t)UT_RING_PAGE) {
+		ut_ring_err(errbuf, errlen, "refusing ring %s: %lld bytes is too short for a ring",
+			    path, (long long)st.st_size);
+		goto fail;
+	}
+	if (h.magic != UT_RING_MAGIC) {
+		ut_ring_err(errbuf, errlen, "refusing ring %s: bad magic (not a unixtrace ring)", path);
+		goto fail;
+	}
+	if (h.version != UT_RING_VERSION || h.cell_size != UT_RING_CELL) {
+		ut_ring_err(errbuf, errlen,
+			    "refusing ring %s: version %u cell %u, this build speaks version %u cell %u",
+			    path, h.version, h.cell_size, UT_RING_VERSION, UT_RING_CELL);
+		goto fail;
+	}
+	bytes = h.ncells * UT_RING_CELL;
+	if (h.ncells == 0 || (h.ncells & (h.ncells - 1)) || bytes < UT_RING_MIN_BYTES ||
+	    bytes > UT_RING_MAX_BYTES || h.meta_off != UT_RING_PAGE ||
+	    h.data_off != UT_RING_PAGE + ut_meta_bytes(h.ncells) ||
+	    h.file_size != h.data_off + bytes || (uint64_t)st.st_size != h.file_size) {
+		ut_ring_err(errbuf, errlen,
+			    "refusing ring %s: inconsistent geometry (%llu cells, file %lld bytes, expected %llu)",
+			    path, (unsigned long long)h.ncells, (long long)st.st_size,
+			    (unsigned long long)h.file_size);
+		goto fail;
+	}
+	base = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		err = errno;
+		ut_ring_err(errbuf, errlen, "cannot map ring %s: %s", path, strerror(err));
+		goto fail;
+	}
+	close(fd);
+	r = ut_ring_handle(base, h.file_size, h.ncells);
+	if (!r) {
+		munmap(base, h.file_size);
+		ut_ring_err(errbuf, errlen, "cannot attach ring %s: out of memory", path);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+fail:
+	close(fd);
+	return -err;
+}
+
+void ut_ring_close(struct ut_ring *r)
+{
+	if (!r)
+		return;
+	munmap(r->base, r->map_size);
+	if (r->pid_page)
+		munmap(r->pid_page, UT_RING_PAGE);
+	free(r);
+}
+
+size_t ut_ring_data_bytes(const struct ut_ring *r)
+{
+	return r->ncells * UT_RING_CELL;
+}
+
+uint64_t ut_ring_lost(const struct ut_ring *r, unsigned cause)
+{
+	if (cause >= UT_LOST_CAUSES)
+		return 0;
+	return __atomic_load_n(&r->hdr->lost[cause], __ATOMIC_RELAXED);
+}
+
+uint64_t ut_ring_corrupt(const struct ut_ring *r)
+{
+	return __atomic_load_n(&r->hdr->corrupt, __ATOMIC_RELAXED);
+}
+
+static void ut_ring_count(struct ut_ring *r, unsigned cause)
+{
+	__atomic_fetch_add(&r->hdr->lost[cause], 1, __ATOMIC_RELAXED);
+}
+
+/* ---- producer ---------------------------------------------------------- */
+
+static uint32_t ut_ring_pid(struct ut_ring *r)
+{
+	uint32_t pid;
+
+	if (!r->pid_page)
+		return (uint32_t)getpid();
+	pid = __atomic_load_n(r->pid_page, __ATOMIC_RELAXED);
+	if (!pid) {
+		pid = (uint32_t)getpid();
+		__atomic_store_n(r->pid_page, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, void **data)
+{
+	uint64_t n = r->ncells, p, c, idx, pad, total, j;
+	uint32_t len8, k, pid;
+
+	if (len == 0 || len > UT_EVENT_MAX) {
+		ut_ring_count(r, UT_LOST_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	len8 = UT_ALIGN8(len);
+	k = (len8 + UT_RING_CELL - 1) / UT_RING_CELL;
+	p = __atomic_load_n(&r->hdr->prod, __ATOMIC_RELAXED);
+	for (;;) {
+		idx = p & r->mask;
+		pad = idx + k > n ? n - idx : 0;
+		total = pad + k;
+		c = __atomic_load_n(&r->cons_cache, __ATOMIC_ACQUIRE);
+		if (p + total - c > n || c > p) {
+			c = __atomic_load_n(&r->hdr->cons, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&r->cons_cache, c, __ATOMIC_RELEASE);
+			if (c > p) { /* our prod was older than cons: reload */
+				p = __atomic_load_n(&r->hdr->prod, __ATOMIC_RELAXED);
+				continue;
+			}
+			if (p + total - c > n) {
+				ut_ring_count(r, UT_LOST_FULL);
+				return -ENOSPC;
+			}
+		}
+		if (__atomic_compare_exchange_n(&r->hdr->prod, &p, p + total, 1,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			break;
+	}
+	/* Every reserved cell names its writer, so the reader can tell a dead
+	 * producer from a slow one wherever it finds itself waiting. */
+	pid = ut_ring_pid(r);
+	if (pid >> OWN_PID_BITS)
+		pid = 0;
+	for (j = 0; j < total; j++)
+		__atomic_store_n(&r->meta[(p + j) & r->mask].owner,
+				 OWN(pid, total - j, len8, p + j), __ATOMIC_RELAXED);
+	/* The next writer will need the cells after ours in exclusive state:
+	 * ask for them now so those misses overlap with this record's copy
+	 * instead of stalling behind the commit's locked instructions. */
+	idx = (p + total) & r->mask;
+	__builtin_prefetch(&r->meta[idx], 1);
+	__builtin_prefetch(r->data + idx * UT_RING_CELL, 1);
+	__builtin_prefetch(r->data + ((idx + 1) & r->mask) * UT_RING_CELL, 1);
+	res->pos = p;
+	res->pad = (uint32_t)pad;
+	res->k = k;
+	*data = r->data + ((p + pad) & r->mask) * UT_RING_CELL;
+	return 0;
+}
+
+/* FREE -> state for one cell; fails when the reader gave the cell up. */
+static int ut_ring_mark(struct ut_ring *r, uint64_t pos, unsigned st)
+{
+	uint64_t expect = SEQ(pos, ST_FREE);
+
+	return __atomic_compare_exchange_n(&r->meta[pos & r->mask].seq, &expect, SEQ(pos, st), 0,
+					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+int ut_ring_commit(struct ut_ring *r, const struct ut_ring_resv *res)
+{
+	uint64_t head = res->pos + res->pad, j;
+
+	for (j = res->pos; j < head; j++)
+		if (!ut_ring_mark(r, j, ST_PAD))
+			return -ETIMEDOUT;
+	for (j = head + 1; j < head + res->k; j++)
+		if (!ut_ring_mark(r, j, ST_CONT))
+			return -ETIMEDOUT;
+	/* HEAD last: once the reader sees it, all the record's cells are in. */
+	if (!ut_ring_mark(r, head, ST_HEAD))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+void ut_ring_discard(struct ut_ring *r, const struct ut_ring_resv *res)
+{
+	uint64_t end = res->pos + res->pad + res->k, j;
+
+	for (j = res->pos; j < end; j++)
+		if (!ut_ring_mark(r, j, ST_PAD))
+			return;
+}
+
+int ut_ring_write(struct ut_ring *r, const void *rec, uint32_t len)
+{
+	struct ut_ring_resv res;
+	void *dst;
+	int rc;
+
+	rc = ut_ring_reserve(r, len, &res, &dst);
+	if (rc)
+		return rc;
+	memcpy(dst, rec, len);
+	if (len & 7)
+		memset((unsigned char *)dst + len, 0, UT_ALIGN8(len) - len);
+	return ut_ring_commit(r, &res);
+}
+
+/* ---- consumer ---------------------------------------------------------- */
+
+static uint64_t ut_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Is pid gone?  kill(pid, 0) alone calls a zombie alive, and a producer
+ * SIGKILLed by a test or a crash stays a zombie until its parent reaps it.
+ */
+static int ut_pid_dead(uint32_t pid)
+{
+	char path[32], buf[512], *p;
+	ssize_t n;
+	int fd, saved = errno, dead = 0;
+
+	if (kill((pid_t)pid, 0) != 0) {
+		dead = errno == ESRCH;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dead = errno == ENOENT;
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+			dead = 1;
+	}
+out:
+	errno = saved;
+	return dead;
+}
+
+/* Hands one cell back to producers for the next lap. */
+static void ut_ring_free_cell(struct ut_ring *r, uint64_t pos)
+{
+	struct ut_ring_meta *m = &r->meta[pos & r->mask];
+
+	__atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->seq, SEQ(pos + r->ncells, ST_FREE), __ATOMIC_RELEASE);
+}
+
+/*
+ * Moves cons on.  Publishing cons pulls its cache line away from every
+ * producer, so it is published every UT_RING_CONS_BATCH cells (the cells
+ * themselves are already FREE) and whenever the reader stops.
+ */
+#define UT_RING_CONS_BATCH 64
+
+static void ut_ring_publish(struct ut_ring *r)
+{
+	if (r->pub_cons != r->rcons) {
+		r->pub_cons = r->rcons;
+		__atomic_store_n(&r->hdr->cons, r->rcons, __ATOMIC_RELEASE);
+	}
+}
+
+static void ut_ring_advance(struct ut_ring *r, uint64_t cells)
+{
+	r->rcons += cells;
+	r->stuck = 0;
+	if (r->rcons - r->pub_cons >= UT_RING_CONS_BATCH)
+		ut_ring_publish(r);
+}
+
+/*
+ * Gives up `cells` cells from cons on: FREE cells are taken with a CAS (a
+ * late commit then fails), cells committed meanwhile are released.  Returns
+ * how many cells were skipped, 0 when the first cell got committed after all.
+ */
+static uint64_t ut_ring_abandon(struct ut_ring *r, uint64_t cells, uint64_t prod)
+{
+	uint64_t pos = r->rcons, j, s;
+	struct ut_ring_meta *m;
+
+	if (cells > prod - pos)
+		cells = prod - pos;
+	for (j = 0; j < cells; j++) {
+		m = &r->meta[(pos + j) & r->mask];
+		s = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
+		for (;;) {
+			if (s == SEQ(pos + j, ST_FREE)) {
+				if (__atomic_compare_exchange_n(&m->seq, &s,
+								SEQ(pos + j + r->ncells, ST_FREE), 0,
+								__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+					__atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
+					break;
+				}
+				continue; /* s now holds what the producer stored */
+			}
+			if (s == SEQ(pos + j, ST_CONT) || s == SEQ(pos + j, ST_PAD)) {
+				ut_ring_free_cell(r, pos + j);
+				break;
+			}
+			/* A HEAD: committed after all (j == 0) or another record. */
+			goto done;
+		}
+	}
+done:
+	if (j)
+		ut_ring_advance(r, j);
+	return j;
+}
+
+/* cons is FREE while prod > cons: wait for the writer, or give it up. */
+static int ut_ring_stuck(struct ut_ring *r, uint64_t prod)
+{
+	struct ut_ring_meta *m = &r->meta[r->rcons & r->mask];
+	uint64_t owner, now = ut_now_ns();
+	uint32_t pid;
+	int dead = 0;
+
+	if (!r->stuck || r->stuck_pos != r->rcons) {
+		r->stuck = 1;
+		r->stuck_pos = r->rcons;
+		r->stuck_since = now;
+		r->last_check = 0;
+	}
+	owner = __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE);
+	if (owner && OWN_TAG_OK(owner, r->rcons)) {
+		r->orphan_skip = 0;
+		pid = OWN_PID(owner);
+		/* Liveness costs a syscall or two: at most once a millisecond. */
+		if (pid && now - r->last_check >= 1000000) {
+			r->last_check = now;
+			dead = ut_pid_dead(pid);
+		}
+		if (!dead && now - r->stuck_since < UT_RING_ABANDON_NS)
+			return 0;
+		if (ut_ring_abandon(r, OWN_CELLS(owner), prod))
+			ut_ring_count(r, UT_LOST_ABANDONED);
+		return 1;
+	}
+	/*
+	 * No owner yet: a producer between its reservation and its first
+	 * store, or one that died right there.  Only the timeout can tell; after
+	 * one such timeout the rest of that reservation is skipped at once.
+	 */
+	if (!r->orphan_skip && now - r->stuck_since < UT_RING_ABANDON_NS)
+		return 0;
+	if (ut_ring_abandon(r, 1, prod) && !r->orphan_skip)
+		ut_ring_count(r, UT_LOST_ABANDONED);
+	r->orphan_skip = 1;
+	return 1;
+}
+
+static int ut_ring_corrupt_skip(struct ut_ring *r, uint64_t pos)
+{
+	ut_ring_free_cell(r, pos);
+	ut_ring_advance(r, 1);
+	__atomic_fetch_add(&r->hdr->corrupt, 1, __ATOMIC_RELAXED);
+	return -EBADMSG;
+}
+
+int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len)
+{
+	uint64_t pos, s, owner, prod, j;
+	uint32_t rlen, k;
+	struct ut_ring_meta *m;
+
+	for (;;) {
+		pos = r->rcons;
+		m = &r->meta[pos & r->mask];
+		s = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
+		if (s == SEQ(pos, ST_HEAD))
+			break;
+		if (s == SEQ(pos, ST_CONT) || s == SEQ(pos, ST_PAD)) {
+			/* Padding, or the tail of a record given up on. */
+			ut_ring_free_cell(r, pos);
+			ut_ring_advance(r, 1);
+			continue;
+		}
+		if (s == SEQ(pos, ST_FREE)) {
+			prod = __atomic_load_n(&r->hdr->prod, __ATOMIC_ACQUIRE);
+			if (prod == pos) {
+				r->orphan_skip = 0;
+				ut_ring_publish(r);
+				return 0;
+			}
+			if (prod - pos > r->ncells) /* prod scribbled over */
+				return ut_ring_corrupt_skip(r, pos);
+			if (!ut_ring_stuck(r, prod)) {
+				ut_ring_publish(r);
+				return 0;
+			}
+			continue;
+		}
+		/* No state a producer could have left: shared memory was scribbled on. */
+		return ut_ring_corrupt_skip(r, pos);
+	}
+
+	r->orphan_skip = 0;
+	owner = __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
+	rlen = OWN_LEN(owner);
+	k = (rlen + UT_RING_CELL - 1) / UT_RING_CELL;
+	if (!OWN_TAG_OK(owner, pos) || rlen == 0 || rlen > UT_EVENT_MAX || OWN_CELLS(owner) != k ||
+	    (pos & r->mask) + k > r->ncells)
+		return ut_ring_corrupt_skip(r, pos);
+	for (j = 1; j < k; j++)
+		if (__atomic_load_n(&r->meta[(pos + j) & r->mask].seq, __ATOMIC_ACQUIRE) !=
+		    SEQ(pos + j, ST_CONT))
+			return ut_ring_corrupt_skip(r, pos);
+	if (rlen > cap) {
+		for (j = 0; j < k; j++)
+			ut_ring_free_cell(r, pos + j);
+		ut_ring_advance(r, k);
+		__atomic_fetch_add(&r->hdr->corrupt, 1, __ATOMIC_RELAXED);
+		return -EMSGSIZE;
+	}
+	memcpy(buf, r->data + (pos & r->mask) * UT_RING_CELL, rlen);
+	for (j = 0; j < k; j++)
+		ut_ring_free_cell(r, pos + j);
+	ut_ring_advance(r, k);
+	*len = rlen;
+	return 1;
+}

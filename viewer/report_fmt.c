@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report_fmt.h"
+
+void ut_rfmt_addr(const void *raw, size_t len, char *out, size_t outlen)
+{
+	const unsigned char *b = raw;
+	size_t i = 0, o = 0;
+	int abstract;
+
+	if (!outlen)
+		return;
+	out[0] = '\0';
+	if (!len)
+		return;
+	if (len > UT_PATH_MAX)
+		len = UT_PATH_MAX;
+	abstract = b[0] == '\0';
+	if (abstract) {
+		if (outlen > 1)
+			out[o++] = '@';
+		i = 1;
+	}
+	for (; i < len; i++) {
+		unsigned char c = b[i];
+
+		/* A filesystem path ends at its NUL; an abstract name is all its bytes. */
+		if (!abstract && c == '\0')
+			break;
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+		}
+	}
+	out[o] = '\0';
+}
+
+const void *ut_rfmt_item(const struct ut_event *ev, uint16_t type, uint16_t *len)
+{
+	size_t off = 0;
+	const void *data;
+	const struct ut_item *it;
+
+	while ((it = ut_item_next(ev, &off, &data))) {
+		if (it->type == type) {
+			if (len)
+				*len = it->len;
+			return data;
+		}
+	}
+	return NULL;
+}
+
+const struct ut_fd *ut_rfmt_next_fd(const struct ut_event *ev, size_t *off, char *desc, size_t dlen)
+{
+	const void *d;
+	const struct ut_item *it;
+
+	while ((it = ut_item_next(ev, off, &d))) {
+		size_t n;
+
+		if (it->type != UT_ITEM_FD || it->len < sizeof(struct ut_fd))
+			continue;
+		n = it->len - sizeof(struct ut_fd);
+		if (dlen) {
+			if (n >= dlen)
+				n = dlen - 1;
+			memcpy(desc, (const char *)d + sizeof(struct ut_fd), n);
+			desc[n] = '\0';
+			desc[strnlen(desc, n)] = '\0';
+		}
+		return d;
+	}
+	return NULL;
+}
+
+int ut_rfmt_ev_addr(const struct ut_event *ev, uint16_t type, char *out, size_t outlen)
+{
+	uint16_t len = 0;
+	const void *d = ut_rfmt_item(ev, type, &len);
+
+	if (outlen)
+		out[0] = '\0';
+	if (!d)
+		return 0;
+	ut_rfmt_addr(d, len, out, outlen);
+	return 1;
+}
+
+const char *ut_rfmt_dur(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	return buf;
+}
+
+const char *ut_rfmt_rel(uint64_t ts, uint64_t base, char *buf, size_t len)
+{
+	uint64_t d = ts >= base ? ts - base : base - ts;
+
+	snprintf(buf, len, "%c%" PRIu64 ".%06" PRIu64 "s", ts >= base ? '+' : '-',
+		 d / 1000000000u, (d % 1000000000u) / 1000u);
+	return buf;
+}
+
+/* Length of a valid UTF-8 sequence starting at s, or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	int n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Refuse overlong forms and surrogates: the output must be strict JSON. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void ut_rfmt_json_str(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', out);
+	while (*p) {
+		int n;
+
+		switch (*p) {
+		case '"': fputs("\\\"", out); p++; continue;
+		case '\\': fputs("\\\\", out); p++; continue;
+		case '\n': fputs("\\n", out); p++; continue;
+		case '\t': fputs("\\t", out); p++; continue;
+		case '\r': fputs("\\r", out); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20) {
+			fprintf(out, "\\u%04x", *p++);
+			continue;
+		}
+		n = utf8_len(p);
+		if (!n) {
+			fprintf(out, "\\u%04x", *p++);
+			continue;
+		}
+		fwrite(p, 1, (size_t)n, out);
+		p += n;
+	}
+	fputc('"', out);
+}
+
+void ut_rfmt_copy(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	if (!len)
+		return;
+	n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void ut_rfmt_comm(char dst[UT_COMM_LEN + 1], const char src[UT_COMM_LEN])
+{
+	memcpy(dst, src, UT_COMM_LEN);
+	dst[UT_COMM_LEN] = '\0';
+}
+
+uint64_t ut_rfmt_ev_start(const struct ut_event *ev)
+{
+	uint64_t d = ev->dur_ns;
+
+	if (ev->kind == UT_EV_BLOCKED && ev->u.blocked.blocked_ns > d)
+		d = ev->u.blocked.blocked_ns;
+	return ev->ts > d ? ev->ts - d : 0;
+}

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `view --stalls`: every blocked send, longest first: who blocked and for
+ * how long, on which socket, who was supposed to read, when that reader last
+ * read, and the queue depth at the time.
+ *
+ * The reader is the peer end's holder: from the kernel (UT_ITEM_PEER) when
+ * it says, else the last traced process seen on the peer socket (by inode,
+ * or by the address the sender was talking to).  Read times come from recv
+ * events (--messages or --kernel); without them the report says "unknown".
+ *
+ * Streamed: the connection model is bounded and only the longest
+ * STALLS_KEEP stalls are kept (a min-heap); the rest are counted.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_conn.h"
+#include "render.h"
+#include "report_fmt.h"
+#include "reports.h"
+
+#define STALLS_KEEP 10000
+#define STALLS_SOCKS 65536
+#define STALLS_PROCS 16384
+
+struct stall {
+	uint64_t ts, start, blocked_ns, len;
+	uint64_t ino, peer_ino;
+	uint64_t last_read;      /* reader's latest read before the send blocked; 0 unknown */
+	uint32_t reads_during;   /* reads by the reader while the sender slept */
+	uint32_t pid, tid, reader_pid, waker_pid;
+	int32_t fd;
+	uint16_t type;
+	uint8_t have_queue, reads_known, evicted_reader;
+	struct ut_queue q;
+	char comm[UT_COMM_LEN + 1], reader_comm[UT_COMM_LEN + 1], waker_comm[UT_COMM_LEN + 1];
+	char path[UT_MC_PATH];
+};
+
+struct stalls {
+	struct stall *heap; /* min-heap on blocked_ns */
+	size_t n;
+	uint64_t total_count, total_ns, dropped;
+};
+
+static int stall_less(const struct stall *a, const struct stall *b)
+{
+	if (a->blocked_ns != b->blocked_ns)
+		return a->blocked_ns < b->blocked_ns;
+	return a->ts > b->ts; /* equal lengths: the later one goes first out of the heap */
+}
+
+static void heap_down(struct stall *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct stall t;
+
+		if (l < n && stall_less(&h[l], &h[m]))
+			m = l;
+		if (r < n && stall_less(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_push(struct stalls *st, const struct stall *s)
+{
+	size_t i;
+
+	if (st->n == STALLS_KEEP) {
+		st->dropped++;
+		if (!stall_less(&st->heap[0], s))
+			return; /* shorter than every stall kept */
+		st->heap[0] = *s;
+		heap_down(st->heap, st->n, 0);
+		return;
+	}
+	i = st->n++;
+	st->heap[i] = *s;
+	while (i && stall_less(&st->heap[i], &st->heap[(i - 1) / 2])) {
+		struct stall t = st->heap[i];
+
+		st->heap[i] = st->heap[(i - 1) / 2];
+		st->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* The socket the blocked sender was writing to. */
+static const struct ut_msock *reader_sock(const struct ut_mconn *m, const struct ut_msock *own)
+{
+	const struct ut_msock *p = NULL;
+
+	if (!own)
+		return NULL;
+	if (own->peer_ino)
+		p = ut_mconn_sock(m, own->peer_ino);
+	if (!p && own->peer_path[0])
+		p = ut_mconn_sock_by_path(m, own->peer_path);
+	return p;
+}
+
+static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_event *ev)
+{
+	struct stall s;
+	const struct ut_msock *own = ut_mconn_sock(m, ev->ino), *rd;
+	const struct ut_queue *q;
+	const struct ut_peer *peer;
+	const struct ut_waker *wk;
+	uint16_t len = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.ts = ev->ts;
+	s.blocked_ns = ev->u.blocked.blocked_ns ? ev->u.blocked.blocked_ns : ev->dur_ns;
+	s.start = ev->ts > s.blocked_ns ? ev->ts - s.blocked_ns : 0;
+	s.len = ev->u.blocked.len;
+	s.ino = ev->ino;
+	s.peer_ino = ev->peer_ino ? ev->peer_ino : own ? own->peer_ino : 0;
+	s.pid = ev->pid;
+	s.tid = ev->tid;
+	s.fd = ev->fd;
+	s.type = ev->sock_type ? ev->sock_type : own ? own->type : 0;
+	ut_rfmt_comm(s.comm, ev->comm);
+	if (own)
+		ut_rfmt_copy(s.path, sizeof(s.path), own->peer_path[0] ? own->peer_path : own->path);
+	q = ut_rfmt_item(ev, UT_ITEM_QUEUE, &len);
+	if (q && len >= sizeof(*q)) {
+		s.q = *q;
+		s.have_queue = 1;
+	}
+	wk = ut_rfmt_item(ev, UT_ITEM_WAKER, &len);
+	if (wk && len >= sizeof(*wk)) {
+		s.waker_pid = wk->pid;
+		ut_rfmt_comm(s.waker_comm, wk->comm);
+	}
+	rd = reader_sock(m, own);
+	if (!rd && s.peer_ino)
+		rd = ut_mconn_sock(m, s.peer_ino);
+	peer = ut_rfmt_item(ev, UT_ITEM_PEER, &len);
+	if (peer && len >= sizeof(*peer) && peer->pid) {
+		s.reader_pid = peer->pid;
+		ut_rfmt_comm(s.reader_comm, peer->comm);
+	} else if (rd && rd->pid) {
+		s.reader_pid = rd->pid;
+		ut_rfmt_copy(s.reader_comm, sizeof(s.reader_comm), rd->comm);
+	} else if (own && own->peer_pid) {
+		s.reader_pid = own->peer_pid;
+		ut_rfmt_copy(s.reader_comm, sizeof(s.reader_comm), own->peer_comm);
+	}
+	if (!s.path[0] && rd)
+		ut_rfmt_copy(s.path, sizeof(s.path), rd->path);
+	if (rd && rd->nreads) {
+		s.reads_known = 1;
+		s.last_read = ut_msock_read_before(rd, s.start);
+		s.reads_during = ut_msock_reads_between(rd, s.start, s.ts);
+	}
+	st->total_count++;
+	st->total_ns += s.blocked_ns;
+	heap_push(st, &s);
+}
+
+static int stall_cmp_desc(const void *a, const void *b)
+{
+	const struct stall *x = a, *y = b;
+
+	if (x->blocked_ns != y->blocked_ns)
+		return x->blocked_ns > y->blocked_ns ? -1 : 1;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static const char *cause_name(uint32_t c)
+{
+	switch (c) {
+	case UT_BLOCK_SNDBUF: return "sndbuf";
+	case UT_BLOCK_PEER_QLEN: return "peer_qlen";
+	default: return "unknown";
+	}
+}
+
+static void print_json(FILE *out, const struct stall *s)
+{
+	fprintf(out, "{\"ts\":%" PRIu64 ",\"start\":%" PRIu64 ",\"blocked_ns\":%" PRIu64 ",\"pid\":%u,\"tid\":%u,"
+		"\"comm\":", s->ts, s->start, s->blocked_ns, s->pid, s->tid);
+	ut_rfmt_json_str(out, s->comm);
+	fprintf(out, ",\"fd\":%d,\"len\":%" PRIu64 ",\"sock\":{\"ino\":%" PRIu64 ",\"type\":\"%s\",\"path\":", s->fd,
+		s->len, s->ino, ut_sock_type_name(s->type));
+	ut_rfmt_json_str(out, s->path);
+	fprintf(out, ",\"peer_ino\":%" PRIu64 "},\"reader\":", s->peer_ino);
+	if (s->reader_pid) {
+		fprintf(out, "{\"pid\":%u,\"comm\":", s->reader_pid);
+		ut_rfmt_json_str(out, s->reader_comm);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"reader_last_read\":", out);
+	if (s->reads_known && s->last_read)
+		fprintf(out, "%" PRIu64 ",\"reader_idle_ns\":%" PRIu64, s->last_read, s->start - s->last_read);
+	else
+		fputs("null,\"reader_idle_ns\":null", out);
+	fputs(",\"reads_during\":", out);
+	if (s->reads_known)
+		fprintf(out, "%u", s->reads_during);
+	else
+		fputs("null", out);
+	fputs(",\"queue\":", out);
+	if (s->have_queue)
+		fprintf(out, "{\"cause\":\"%s\",\"peer_qlen\":%u,\"peer_qmax\":%u,\"own_wmem\":%u,\"own_sndbuf\":%u,"
+			"\"own_outq\":%u}", cause_name(s->q.cause), s->q.peer_qlen, s->q.peer_qmax, s->q.own_wmem,
+			s->q.own_sndbuf, s->q.own_outq);
+	else
+		fputs("null", out);
+	fputs(",\"waker\":", out);
+	if (s->waker_pid) {
+		fprintf(out, "{\"pid\":%u,\"comm\":", s->waker_pid);
+		ut_rfmt_json_str(out, s->waker_comm);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fputs("}\n", out);
+}
+
+static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t base)
+{
+	char d[32], t[32], t2[32];
+
+	fprintf(out, "#%zu  %s blocked, at %s\n", rank, ut_rfmt_dur(s->blocked_ns, d, sizeof(d)),
+		ut_rfmt_rel(s->start, base, t, sizeof(t)));
+	fprintf(out, "    who:       pid %u (%s) tid %u fd %d", s->pid, s->comm, s->tid, s->fd);
+	if (s->len)
+		fprintf(out, ", sending %" PRIu64 " bytes", s->len);
+	fprintf(out, "\n    socket:    %s ino %" PRIu64, ut_sock_type_name(s->type), s->ino);
+	if (s->path[0])
+		fprintf(out, " to %s", s->path);
+	if (s->peer_ino)
+		fprintf(out, " (peer ino %" PRIu64 ")", s->peer_ino);
+	fputc('\n', out);
+	if (s->reader_pid)
+		fprintf(out, "    reader:    pid %u (%s)\n", s->reader_pid, s->reader_comm);
+	else
+		fputs("    reader:    unknown (peer end not traced)\n", out);
+	if (!s->reads_known)
+		fputs("    last read: unknown (no receive events: trace with --messages or --kernel)\n", out);
+	else if (s->last_read)
+		fprintf(out, "    last read: %s, %s before the send blocked; %u read%s while it slept\n",
+			ut_rfmt_rel(s->last_read, base, t2, sizeof(t2)),
+			ut_rfmt_dur(s->start - s->last_read, d, sizeof(d)), s->reads_during,
+			s->reads_during == 1 ? "" : "s");
+	else
+		fprintf(out, "    last read: none before the send blocked; %u read%s while it slept\n",
+			s->reads_during, s->reads_during == 1 ? "" : "s");
+	if (s->have_queue) {
+		fputs("    queue:     ", out);
+		if (s->q.cause == UT_BLOCK_PEER_QLEN || s->q.peer_qmax)
+			fprintf(out, "peer holds %u of max %u datagrams; ", s->q.peer_qlen, s->q.peer_qmax);
+		fprintf(out, "own send buffer %u of %u bytes", s->q.own_wmem, s->q.own_sndbuf);
+		if (s->q.own_outq)
+			fprintf(out, ", %u bytes unread", s->q.own_outq);
+		fprintf(out, " (cause: %s)\n", cause_name(s->q.cause));
+	} else {
+		fputs("    queue:     unknown\n", out);
+	}
+	if (s->waker_pid)
+		fprintf(out, "    woken by:  pid %u (%s)\n", s->waker_pid, s->waker_comm);
+}
+
+int ut_report_stalls(struct ut_evsrc *src, FILE *out, int json)
+{
+	struct ut_mconn m;
+	struct stalls st = { 0 };
+	struct ut_event *ev = malloc(UT_EVENT_MAX);
+	uint64_t base = 0;
+	char d1[32], d2[32];
+	size_t i;
+	int r, rc = 0;
+
+	st.heap = malloc(sizeof(*st.heap) * STALLS_KEEP);
+	if (!ev || !st.heap || ut_mconn_init(&m, STALLS_SOCKS, STALLS_PROCS)) {
+		fprintf(stderr, "unixtrace: --stalls: out of memory\n");
+		free(ev);
+		free(st.heap);
+		return 1;
+	}
+	while ((r = ut_evsrc_next(src, ev, UT_EVENT_MAX, -1)) >= 0) {
+		if (r == 0)
+			continue;
+		if (!base || ev->ts < base)
+			base = ev->ts;
+		ut_mconn_ingest(&m, ev);
+		if (ev->kind == UT_EV_BLOCKED)
+			record(&st, &m, ev);
+	}
+	if (r == -2)
+		rc = 1;
+	qsort(st.heap, st.n, sizeof(*st.heap), stall_cmp_desc);
+	/* A reader first seen after the stall (its socket made later) is still its reader. */
+	for (i = 0; i < st.n; i++) {
+		const struct ut_msock *p = st.heap[i].peer_ino ? ut_mconn_sock(&m, st.heap[i].peer_ino) : NULL;
+
+		if (!st.heap[i].reader_pid && p && p->pid) {
+			st.heap[i].reader_pid = p->pid;
+			ut_rfmt_copy(st.heap[i].reader_comm, sizeof(st.heap[i].reader_comm), p->comm);
+		}
+	}
+	if (!json) {
+		fprintf(out, "stalls: %" PRIu64 " blocked send%s, %s blocked in total", st.total_count,
+			st.total_count == 1 ? "" : "s", ut_rfmt_dur(st.total_ns, d1, sizeof(d1)));
+		if (st.n)
+			fprintf(out, ", worst %s", ut_rfmt_dur(st.heap[0].blocked_ns, d2, sizeof(d2)));
+		fputc('\n', out);
+		if (m.per_kind[UT_EV_EAGAIN])
+			fprintf(out, "        %" PRIu64 " non-blocking send%s refused with EAGAIN\n",
+				m.per_kind[UT_EV_EAGAIN], m.per_kind[UT_EV_EAGAIN] == 1 ? "" : "s");
+		if (st.dropped)
+			fprintf(out, "        (the %d longest are listed; %" PRIu64 " shorter ones only counted)\n",
+				STALLS_KEEP, st.dropped);
+		fputc('\n', out);
+	}
+	for (i = 0; i < st.n; i++) {
+		if (json)
+			print_json(out, &st.heap[i]);
+		else
+			print_text(out, &st.heap[i], i + 1, base);
+	}
+	if (fflush(out) || ferror(out)) {
+		fprintf(stderr, "unixtrace: --stalls: write error\n");
+		rc = 1;
+	}
+	ut_mconn_free(&m);
+	free(st.heap);
+	free(ev);
+	return rc;
+}

@@ -25,4 +25,44 @@ int ut_evsrc_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int time
 /* 1 for a live ring, 0 for a saved trace. */
 int ut_evsrc_is_live(const struct ut_evsrc *s);
 
+/*
+ * Added by the viewer (constructors and queries; the functions above are the
+ * contract every renderer uses).
+ */
+struct ut_ring;
+struct ut_trace_writer;
+
+/* A saved trace, streamed.  0, or a negative errno with the message printed. */
+int ut_evsrc_open_file(const char *path, struct ut_evsrc **out);
+
+struct ut_evsrc_live_opts {
+	struct ut_ring *ring;
+	/*
+	 * Called while the ring is empty (and every few ms when busy): returns 0
+	 * once no producer can write any more (the traced processes are gone, the
+	 * kernel collector stopped).  The source then drains the ring, reports
+	 * what was lost and ends.  Also the place where run and trace forward
+	 * signals and reap children.
+	 */
+	int (*alive)(void *arg);
+	void *arg;
+	/* Merge the shim's and the kernel's sightings of one call (run --kernel). */
+	int merge;
+	/* Every event delivered is also appended here (-o FILE); may be NULL. */
+	struct ut_trace_writer *save;
+	const char *save_path; /* for messages */
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC at start (for text time stamps). */
+	int64_t realtime_offset;
+};
+int ut_evsrc_open_live(const struct ut_evsrc_live_opts *o, struct ut_evsrc **out);
+/* Frees the source (not the ring or the writer). */
+void ut_evsrc_close(struct ut_evsrc *s);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC of the trace, for wall-clock display. */
+int64_t ut_evsrc_realtime_offset(const struct ut_evsrc *s);
+/* Events delivered and events lost (all causes) so far. */
+uint64_t ut_evsrc_count(const struct ut_evsrc *s);
+uint64_t ut_evsrc_lost(const struct ut_evsrc *s);
+/* Nonzero after a write to the -o file failed (message already printed). */
+int ut_evsrc_save_failed(const struct ut_evsrc *s);
+
 #endif /* UT_EVSRC_H */

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `unixtrace trace`: the kernel side alone, system-wide or filtered, into the
+ * same ring and renderers as run.  `unixtrace sockets`: the snapshot.
+ * Without the eBPF side in the build, both say so and exit non-zero.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "ring.h"
+#include "tracer.h"
+#ifdef UT_HAVE_KTRACE
+#include "ktrace.h"
+#endif
+
+enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_PATH,
+       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR };
+
+static const struct option trace_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "messages", no_argument, NULL, OPT_MESSAGES },
+	{ "payload", required_argument, NULL, OPT_PAYLOAD },
+	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
+	{ "ring-size", required_argument, NULL, OPT_RING },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "text", no_argument, NULL, OPT_TEXT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+#ifndef UT_HAVE_KTRACE
+static const char no_bpf[] =
+	"this unixtrace was built without eBPF support (install clang, bpftool and "
+	"libbpf-dev, then rebuild); `unixtrace run` and `unixtrace view` still work";
+#endif
+
+#ifdef UT_HAVE_KTRACE
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct trace_state {
+	struct ut_ktrace *kt;
+	uint64_t deadline_ns; /* 0 = none */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Tracing goes on until a signal or the deadline; then the collector is
+ * stopped (it drains into the ring) and the source drains the ring. */
+static int trace_alive(void *arg)
+{
+	struct trace_state *st = arg;
+
+	if (!stop_requested && (!st->deadline_ns || mono_ns() < st->deadline_ns))
+		return 1;
+	if (st->kt) {
+		ut_ktrace_stop(st->kt);
+		st->kt = NULL;
+	}
+	return 0;
+}
+#endif
+
+int ut_cmd_trace(int argc, char **argv)
+{
+	struct ut_ktrace_opts_view {
+		long pids[64];
+		int npids;
+	} pv = { .npids = 0 };
+	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
+	const char *output = NULL, *comm = NULL, *path = NULL;
+	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, c;
+	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
+	uint32_t payload = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:p:c:o:qn:h", trace_opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > 0x7fffffff)
+				return ut_usage_error("trace", "bad pid '%s'", optarg);
+			if (pv.npids == 64)
+				return ut_usage_error("trace", "at most 64 -p options");
+			pv.pids[pv.npids++] = (long)v;
+			break;
+		case 'c':
+			if (!*optarg || strlen(optarg) >= 16)
+				return ut_usage_error("trace", "bad -c '%s' (1 to 15 characters, as in /proc/PID/comm)",
+						      optarg);
+			comm = optarg;
+			break;
+		case OPT_PATH: path = optarg; break;
+		case 'o': output = optarg; break;
+		case 'q': quiet = 1; break;
+		case OPT_TEXT: text = 1; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_MESSAGES: messages = 1; break;
+		case OPT_VERBOSE: verbose = 1; break;
+		case OPT_NO_COLOR: oo.no_color = 1; break;
+		case OPT_DURATION:
+			if (ut_parse_duration(optarg, 1000000000, &duration) < 0 || !duration)
+				return ut_usage_error("trace", "bad --duration '%s'", optarg);
+			break;
+		case OPT_PAYLOAD:
+			if (ut_parse_u64(optarg, &v) < 0 || v > UT_PAYLOAD_MAX)
+				return ut_usage_error("trace", "bad --payload '%s'", optarg);
+			payload = (uint32_t)v;
+			break;
+		case OPT_BLOCK:
+			if (ut_parse_duration(optarg, 1000000, &block_ns) < 0)
+				return ut_usage_error("trace", "bad --block-threshold '%s'", optarg);
+			oo.stall_alert_ns = block_ns;
+			break;
+		case OPT_RING:
+			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
+			    ring_bytes > UT_RING_MAX_BYTES)
+				return ut_usage_error("trace", "bad --ring-size '%s' (64k to 1G)", optarg);
+			break;
+		case 'n':
+			if (ut_parse_u64(optarg, &v) < 0 || v > 1000000000)
+				return ut_usage_error("trace", "bad --iterations '%s'", optarg);
+			oo.iterations = (int)v;
+			break;
+		case 'h':
+			ut_usage(stdout, "trace");
+			return 0;
+		default:
+			return ut_getopt_error("trace", argv, c);
+		}
+	}
+	if (optind < argc)
+		return ut_usage_error("trace", "unexpected argument '%s' (to trace a command: unixtrace run --kernel -- CMD)",
+				      argv[optind]);
+	if (text && json)
+		return ut_usage_error("trace", "choose one of --text and --json");
+	if (quiet && !output)
+		return ut_usage_error("trace", "--quiet without -o would show and save nothing");
+#ifndef UT_HAVE_KTRACE
+	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
+	(void)payload; (void)block_ns; (void)oo;
+	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
+	return UT_EXIT_FAIL;
+#else
+	struct ut_ktrace_opts ko = {
+		.npids = pv.npids,
+		.comm = comm,
+		.path_prefix = path,
+		.messages = messages,
+		.payload = payload,
+		.block_threshold_ns = block_ns,
+		.verbose = verbose,
+	};
+	struct trace_state st = { 0 };
+	struct ut_tracer t = { 0 };
+	struct sigaction sa = { 0 };
+	char err[512] = "";
+	uint64_t lost = 0;
+	int rc;
+
+	for (int i = 0; i < pv.npids; i++)
+		ko.pids[i] = (pid_t)pv.pids[i];
+	oo.format = ut_pick_format(text, json, quiet);
+	rc = ut_tracer_open_output(&t, output);
+	if (rc)
+		return rc;
+	rc = ut_tracer_make_ring(&t, ring_bytes);
+	if (rc) {
+		ut_tracer_discard_output(&t);
+		return rc;
+	}
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = ut_ktrace_start(&ko, t.ring, &st.kt, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "unixtrace: trace: %s\n", err[0] ? err : strerror(-rc));
+		ut_tracer_discard_output(&t);
+		ut_tracer_finish(&t);
+		return UT_EXIT_FAIL;
+	}
+	if (duration)
+		st.deadline_ns = mono_ns() + duration;
+	if (oo.format != UT_OUT_TUI)
+		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
+			pv.npids || comm || path ? " (filtered)" : " system-wide");
+	rc = ut_tracer_consume(&t, trace_alive, &st, 0, &oo, &lost);
+	ut_ktrace_stop(st.kt);
+	if (ut_tracer_finish(&t))
+		rc = UT_EXIT_FAIL;
+	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);
+	return rc;
+#endif
+}
+
+int ut_cmd_sockets(int argc, char **argv)
+{
+	int json = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			ut_usage(stdout, "sockets");
+			return 0;
+		} else
+			return ut_usage_error("sockets", "unknown option '%s'", argv[i]);
+	}
+#ifndef UT_HAVE_KTRACE
+	(void)json;
+	fprintf(stderr, "unixtrace: sockets: %s\n", no_bpf);
+	return UT_EXIT_FAIL;
+#else
+	char err[512] = "";
+	int rc = ut_sockets_snapshot(stdout, json, err, sizeof(err));
+
+	if (rc < 0) {
+		fflush(stdout);
+		fprintf(stderr, "unixtrace: sockets: %s\n", err[0] ? err : strerror(-rc));
+		return UT_EXIT_FAIL;
+	}
+	if (fflush(stdout) == EOF)
+		return UT_EXIT_FAIL;
+	return 0;
+#endif
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* `unixtrace view [options] FILE`: render a saved trace. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "reports.h"
+#include "summary.h"
+
+enum { OPT_TEXT = 256, OPT_JSON, OPT_SUMMARY, OPT_FDS, OPT_STALLS, OPT_GRAPH, OPT_PERFETTO,
+       OPT_NO_COLOR };
+
+static const struct option view_opts[] = {
+	{ "text", no_argument, NULL, OPT_TEXT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "fds", no_argument, NULL, OPT_FDS },
+	{ "stalls", no_argument, NULL, OPT_STALLS },
+	{ "graph", required_argument, NULL, OPT_GRAPH },
+	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static int missing(const char *what)
+{
+	fprintf(stderr, "unixtrace: %s is not available in this build\n", what);
+	return UT_EXIT_FAIL;
+}
+
+int ut_cmd_view(int argc, char **argv)
+{
+	int text = 0, json = 0, summary = 0, fds = 0, stalls = 0, no_color = 0, c, rc;
+	const char *graph = NULL, *perfetto = NULL;
+	uint64_t iterations = 0;
+	struct ut_evsrc *src;
+	int reports;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:hn:", view_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TEXT: text = 1; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_SUMMARY: summary = 1; break;
+		case OPT_FDS: fds = 1; break;
+		case OPT_STALLS: stalls = 1; break;
+		case OPT_GRAPH: graph = optarg; break;
+		case OPT_PERFETTO: perfetto = optarg; break;
+		case OPT_NO_COLOR: no_color = 1; break;
+		case 'n':
+			if (ut_parse_u64(optarg, &iterations) < 0 || iterations > 1000000000)
+				return ut_usage_error("view", "bad --iterations '%s'", optarg);
+			break;
+		case 'h':
+			ut_usage(stdout, "view");
+			return 0;
+		default:
+			return ut_getopt_error("view", argv, c);
+		}
+	}
+	if (optind >= argc)
+		return ut_usage_error("view", "no trace file given");
+	if (optind + 1 < argc)
+		return ut_usage_error("view", "one trace file at a time ('%s' is extra)",
+				      argv[optind + 1]);
+	reports = summary + fds + stalls + !!graph + !!perfetto;
+	if (reports > 1)
+		return ut_usage_error("view", "choose one of --summary, --fds, --stalls, --graph, --perfetto");
+	if (text && json)
+		return ut_usage_error("view", "choose one of --text and --json");
+	if (reports && text)
+		return ut_usage_error("view", "--text does not apply to a report");
+	if ((graph || perfetto) && json)
+		return ut_usage_error("view", "--json does not apply to --graph or --perfetto");
+	/* Refuse before reading a byte: the file may be large. */
+	if (fds && !ut_have_report("fds"))
+		return missing("--fds");
+	if (stalls && !ut_have_report("stalls"))
+		return missing("--stalls");
+	if (graph && !ut_have_report("graph"))
+		return missing("--graph");
+	if (perfetto && !ut_have_report("perfetto"))
+		return missing("--perfetto");
+
+	if (ut_evsrc_open_file(argv[optind], &src) < 0)
+		return UT_EXIT_FAIL;
+	if (summary) {
+		rc = ut_summary_run(src, stdout, json);
+	} else if (fds) {
+		rc = ut_report_fds(src, stdout, json);
+	} else if (stalls) {
+		rc = ut_report_stalls(src, stdout, json);
+	} else if (graph) {
+		rc = ut_export_graph(src, graph);
+	} else if (perfetto) {
+		rc = ut_export_perfetto(src, perfetto);
+	} else {
+		struct ut_out_opts o = {
+			.format = ut_pick_format(text, json, 0),
+			.iterations = (int)iterations,
+			.no_color = no_color,
+			.stall_alert_ns = 1000000,
+		};
+
+		rc = ut_consume(src, &o);
+	}
+	ut_evsrc_close(src);
+	return rc;
+}

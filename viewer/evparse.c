@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#include "evparse.h"
+
+#include <string.h>
+
+static void parse_addr(struct ut_addr_view *a, const void *data, size_t len)
+{
+	const char *p = data;
+
+	a->present = 1;
+	if (len > UT_PATH_MAX)
+		len = UT_PATH_MAX;
+	if (len > 0 && p[0] == '\0') {
+		a->abstract = 1;
+		a->name = p + 1;
+		a->len = len - 1;
+		return;
+	}
+	/* A pathname ends at its first NUL (addrlen may count the terminator). */
+	a->abstract = 0;
+	a->name = p;
+	a->len = strnlen(p, len);
+}
+
+void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
+{
+	const struct ut_item *it;
+	const void *data;
+	size_t off = 0;
+
+	v->addr.present = v->peer_addr.present = 0;
+	v->nfds = 0;
+	v->has_payload = 0;
+	v->payload = NULL;
+	v->payload_len = 0;
+	v->queue = NULL;
+	v->waker = NULL;
+	v->peer = NULL;
+	v->text = NULL;
+	v->text_len = 0;
+	v->kstack = NULL;
+	v->kstack_n = 0;
+	v->shim = NULL;
+
+	while ((it = ut_item_next(ev, &off, &data)) != NULL) {
+		switch (it->type) {
+		case UT_ITEM_ADDR:
+			parse_addr(&v->addr, data, it->len);
+			break;
+		case UT_ITEM_PEER_ADDR:
+			parse_addr(&v->peer_addr, data, it->len);
+			break;
+		case UT_ITEM_FD:
+			if (it->len >= sizeof(struct ut_fd) && v->nfds < UT_MAX_FDS_PER_EVENT) {
+				const char *d = (const char *)data + sizeof(struct ut_fd);
+				size_t dl = it->len - sizeof(struct ut_fd);
+
+				v->fds[v->nfds].fd = data;
+				/* An unterminated description is shown as empty, never read past. */
+				v->fds[v->nfds].desc = dl && memchr(d, 0, dl) ? d : "";
+				v->nfds++;
+			}
+			break;
+		case UT_ITEM_PAYLOAD:
+			v->has_payload = 1;
+			v->payload = data;
+			v->payload_len = it->len;
+			break;
+		case UT_ITEM_QUEUE:
+			if (it->len >= sizeof(struct ut_queue))
+				v->queue = data;
+			break;
+		case UT_ITEM_TEXT:
+			v->text = data;
+			v->text_len = strnlen(data, it->len);
+			break;
+		case UT_ITEM_WAKER:
+			if (it->len >= sizeof(struct ut_waker))
+				v->waker = data;
+			break;
+		case UT_ITEM_PEER:
+			if (it->len >= sizeof(struct ut_peer))
+				v->peer = data;
+			break;
+		case UT_ITEM_KSTACK:
+			v->kstack = data;
+			v->kstack_n = it->len / sizeof(uint64_t);
+			break;
+		case UT_ITEM_SHIM_SEEN:
+			if (it->len >= sizeof(struct ut_event))
+				v->shim = data;
+			break;
+		default:
+			break; /* newer item types are skipped */
+		}
+	}
+}
+
+int ut_kind_is_socket_event(unsigned kind)
+{
+	return kind >= UT_EV_SOCKET && kind <= UT_EV_ERROR;
+}

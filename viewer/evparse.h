@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One pass over an event's items, so every renderer reads the same decoded
+ * view: addresses, passed fds, payload, queue state, waker, peer, what the
+ * shim saw of a merged event.  Pointers point into the event; nothing is
+ * copied or allocated.
+ */
+#ifndef UT_EVPARSE_H
+#define UT_EVPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* A socket address as stored in UT_ITEM_ADDR: raw sun_path bytes. */
+struct ut_addr_view {
+	int present;         /* the item was there */
+	int abstract;        /* leading NUL: name is the bytes after it */
+	const char *name;    /* path or abstract name (not NUL-terminated) */
+	size_t len;          /* 0 = unnamed */
+};
+
+struct ut_fd_view {
+	const struct ut_fd *fd;
+	const char *desc;    /* NUL-terminated inside the item (checked) */
+};
+
+struct ut_evview {
+	struct ut_addr_view addr, peer_addr;
+	struct ut_fd_view fds[UT_MAX_FDS_PER_EVENT];
+	unsigned nfds;
+	const unsigned char *payload;
+	size_t payload_len;
+	int has_payload;
+	const struct ut_queue *queue;
+	const struct ut_waker *waker;
+	const struct ut_peer *peer;
+	const char *text;    /* not NUL-terminated */
+	size_t text_len;
+	const uint64_t *kstack;
+	unsigned kstack_n;
+	const struct ut_event *shim; /* UT_ITEM_SHIM_SEEN */
+};
+
+void ut_evparse(const struct ut_event *ev, struct ut_evview *v);
+/* 1 for kinds that are about one socket (they carry fd and sock). */
+int ut_kind_is_socket_event(unsigned kind);
+
+#endif /* UT_EVPARSE_H */

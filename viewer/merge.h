@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Merging the two sources (`run --kernel`): the shim and the kernel both
+ * report the same call.  Events wait in a bounded FIFO for a short while; an
+ * event from one source that matches a held one from the other (same thread,
+ * kind and fd, close in time) is folded into it: one event, source "both",
+ * the kernel's fields and items, gaps filled from the shim's, and the shim's
+ * own fixed part kept as a UT_ITEM_SHIM_SEEN item.  Order of arrival is kept.
+ */
+#ifndef UT_MERGE_H
+#define UT_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define UT_MERGE_SLOTS 256
+#define UT_MERGE_HOLD_NS 100000000ull /* how long an event waits for its twin */
+#define UT_MERGE_MATCH_NS 20000000ull /* max time apart (plus the call's duration) */
+
+struct ut_merge;
+
+struct ut_merge *ut_merge_new(unsigned slots, uint64_t hold_ns, uint64_t match_ns);
+void ut_merge_free(struct ut_merge *m);
+int ut_merge_full(const struct ut_merge *m);
+/* Offers an event that arrived at now_ns; the caller makes room first (!full). */
+void ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns);
+/* The oldest event, if it has waited hold_ns (or force): 1 with buf filled, else 0. */
+int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t now_ns,
+		 int force);
+/* Pairs merged so far. */
+uint64_t ut_merge_merged(const struct ut_merge *m);
+
+/* The merge itself (exposed for tests through the file format): out gets one event. */
+void ut_merge_pair(const struct ut_event *kernel, const struct ut_event *shim,
+		   struct ut_event *out, size_t cap);
+
+#endif /* UT_MERGE_H */

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JSON Lines rendering: one object per event, the contract of DESIGN.md
+ * section 6 (documented field by field in docs/cli.md).  Common fields first,
+ * then the socket, then what the event kind carries.
+ */
+#include <string.h>
+
+#include "evparse.h"
+#include "jsonw.h"
+#include "names.h"
+#include "render.h"
+
+/* setsockopt names that matter here (asm-generic/socket.h). */
+#define UT_SO_PASSCRED 16
+#define UT_SO_PEERCRED 17
+#define UT_SO_PASSPIDFD 76
+#define UT_SO_PEERPIDFD 77
+
+static const char *sockopt_name(int level, int opt)
+{
+	if (level != 1 /* SOL_SOCKET */)
+		return NULL;
+	switch (opt) {
+	case UT_SO_PASSCRED: return "SO_PASSCRED";
+	case UT_SO_PEERCRED: return "SO_PEERCRED";
+	case UT_SO_PASSPIDFD: return "SO_PASSPIDFD";
+	case UT_SO_PEERPIDFD: return "SO_PEERPIDFD";
+	default: return NULL;
+	}
+}
+
+static void addr_value(struct ut_jw *w, const struct ut_addr_view *a)
+{
+	if (!a->present || (a->len == 0 && !a->abstract)) {
+		ut_jw_null(w);
+		return;
+	}
+	if (a->abstract)
+		ut_jw_str_prefixed(w, '@', a->name, a->len);
+	else
+		ut_jw_strn(w, a->name, a->len, 0);
+}
+
+static void comm_value(struct ut_jw *w, const char *comm)
+{
+	ut_jw_strn(w, comm, strnlen(comm, UT_COMM_LEN), 0);
+}
+
+static void render_sock(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
+{
+	ut_jw_kv_i64(w, "fd", ev->fd);
+	ut_jw_key(w, "sock");
+	ut_jw_obj_begin(w);
+	ut_jw_kv_u64(w, "ino", ev->ino);
+	ut_jw_key(w, "type");
+	if (ev->sock_type)
+		ut_jw_str(w, ut_sock_type_name(ev->sock_type));
+	else
+		ut_jw_null(w);
+	ut_jw_key(w, "path");
+	addr_value(w, &v->addr);
+	if (ev->peer_ino)
+		ut_jw_kv_u64(w, "peer_ino", ev->peer_ino);
+	ut_jw_obj_end(w);
+	if (v->peer_addr.present && (v->peer_addr.len || v->peer_addr.abstract)) {
+		ut_jw_key(w, "peer_path");
+		addr_value(w, &v->peer_addr);
+	}
+	if (v->peer) {
+		ut_jw_key(w, "peer");
+		ut_jw_obj_begin(w);
+		ut_jw_kv_u64(w, "pid", v->peer->pid);
+		ut_jw_key(w, "comm");
+		comm_value(w, v->peer->comm);
+		ut_jw_obj_end(w);
+	}
+}
+
+static void render_fds(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
+{
+	ut_jw_key(w, "fds");
+	ut_jw_arr_begin(w);
+	for (unsigned i = 0; i < v->nfds; i++) {
+		const struct ut_fd *f = v->fds[i].fd;
+
+		ut_jw_obj_begin(w);
+		ut_jw_kv_i64(w, "fd", f->fd);
+		ut_jw_kv_str(w, "kind", ut_fd_kind_name(f->kind));
+		ut_jw_kv_str(w, "desc", v->fds[i].desc);
+		ut_jw_kv_u64(w, "ino", f->ino);
+		if (f->flags & UT_FDF_LISTENING)
+			ut_jw_kv_bool(w, "listening", 1);
+		ut_jw_obj_end(w);
+	}
+	ut_jw_arr_end(w);
+	if (ev->flags & UT_F_FDS_CUT)
+		ut_jw_kv_bool(w, "fds_cut", 1);
+}
+
+static void render_cred(struct ut_jw *w, const struct ut_cred *c)
+{
+	ut_jw_key(w, "cred");
+	ut_jw_obj_begin(w);
+	ut_jw_kv_u64(w, "pid", c->pid);
+	ut_jw_kv_u64(w, "uid", c->uid);
+	ut_jw_kv_u64(w, "gid", c->gid);
+	if (c->pidfd >= 0)
+		ut_jw_kv_i64(w, "pidfd", c->pidfd);
+	ut_jw_obj_end(w);
+}
+
+static void render_queue(struct ut_jw *w, const struct ut_queue *q)
+{
+	ut_jw_key(w, "queue");
+	ut_jw_obj_begin(w);
+	if (q->own_wmem != UINT32_MAX)
+		ut_jw_kv_u64(w, "own_wmem", q->own_wmem);
+	ut_jw_kv_u64(w, "own_sndbuf", q->own_sndbuf);
+	ut_jw_kv_u64(w, "peer_qlen", q->peer_qlen);
+	ut_jw_kv_u64(w, "peer_qmax", q->peer_qmax);
+	ut_jw_kv_u64(w, "own_outq", q->own_outq);
+	ut_jw_kv_str(w, "cause", ut_block_cause_name(q->cause));
+	ut_jw_obj_end(w);
+}
+
+static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
+{
+	const char *name;
+
+	switch (ev->kind) {
+	case UT_EV_SEND:
+	case UT_EV_RECV:
+		ut_jw_kv_u64(w, "len", ev->u.msg.len);
+		if (ev->u.msg.nfds)
+			ut_jw_kv_u64(w, "nfds", ev->u.msg.nfds);
+		if (ev->u.msg.msg_flags)
+			ut_jw_kv_u64(w, "msg_flags", ev->u.msg.msg_flags);
+		break;
+	case UT_EV_FD_SEND:
+	case UT_EV_FD_RECV:
+		render_fds(w, ev, v);
+		break;
+	case UT_EV_FD_LOST:
+		if (ev->flags & UT_F_LOST_KNOWN)
+			ut_jw_kv_u64(w, "lost", ev->u.fdlost.lost);
+		ut_jw_kv_u64(w, "received", ev->u.fdlost.received);
+		if (ev->u.fdlost.controllen)
+			ut_jw_kv_u64(w, "controllen", ev->u.fdlost.controllen);
+		break;
+	case UT_EV_CRED_SEND:
+	case UT_EV_CRED_RECV:
+	case UT_EV_PEERCRED:
+		render_cred(w, &ev->u.cred);
+		break;
+	case UT_EV_PASSCRED:
+		name = sockopt_name(ev->u.opt.level, ev->u.opt.optname);
+		if (name)
+			ut_jw_kv_str(w, "opt", name);
+		else
+			ut_jw_kv_i64(w, "opt", ev->u.opt.optname);
+		ut_jw_kv_i64(w, "value", ev->u.opt.value);
+		break;
+	case UT_EV_TRUNC:
+		ut_jw_kv_u64(w, "len", ev->u.trunc.len);
+		if (ev->flags & UT_F_FULL_LEN)
+			ut_jw_kv_u64(w, "full_len", ev->u.trunc.full_len);
+		if (ev->u.trunc.cap)
+			ut_jw_kv_u64(w, "cap", ev->u.trunc.cap);
+		if (ev->u.trunc.msg_flags)
+			ut_jw_kv_u64(w, "msg_flags", ev->u.trunc.msg_flags);
+		break;
+	case UT_EV_BLOCKED:
+	case UT_EV_EAGAIN:
+		ut_jw_kv_u64(w, "blocked_ns", ev->u.blocked.blocked_ns);
+		ut_jw_kv_u64(w, "len", ev->u.blocked.len);
+		if (v->queue)
+			render_queue(w, v->queue);
+		if (v->waker) {
+			ut_jw_key(w, "waker");
+			ut_jw_obj_begin(w);
+			ut_jw_kv_u64(w, "pid", v->waker->pid);
+			ut_jw_kv_u64(w, "tid", v->waker->tid);
+			ut_jw_key(w, "comm");
+			comm_value(w, v->waker->comm);
+			ut_jw_obj_end(w);
+		}
+		break;
+	case UT_EV_LOST:
+		ut_jw_kv_u64(w, "count", ev->u.lost.count);
+		ut_jw_kv_str(w, "cause", ut_lost_cause_name(ev->u.lost.cause));
+		break;
+	case UT_EV_EXEC:
+		if (v->text) {
+			ut_jw_key(w, "argv0");
+			ut_jw_strn(w, v->text, v->text_len, 0);
+		}
+		break;
+	case UT_EV_FORK:
+		ut_jw_kv_u64(w, "child_pid", ev->u.fork.child_pid);
+		break;
+	case UT_EV_EXIT:
+		ut_jw_kv_i64(w, "ret", ev->ret);
+		break;
+	default:
+		break;
+	}
+}
+
+static void render_shim(struct ut_jw *w, const struct ut_event *s)
+{
+	ut_jw_key(w, "shim");
+	ut_jw_obj_begin(w);
+	ut_jw_kv_u64(w, "ts", s->ts);
+	ut_jw_kv_i64(w, "fd", s->fd);
+	ut_jw_kv_u64(w, "ino", s->ino);
+	ut_jw_kv_i64(w, "ret", s->ret);
+	if (s->dur_ns)
+		ut_jw_kv_u64(w, "dur_ns", s->dur_ns);
+	if (s->call)
+		ut_jw_kv_str(w, "call", ut_call_name(s->call));
+	ut_jw_obj_end(w);
+}
+
+void ut_render_json(FILE *out, const struct ut_event *ev)
+{
+	struct ut_evview v;
+	struct ut_jw w;
+	const char *en;
+
+	ut_evparse(ev, &v);
+	ut_jw_init(&w, out);
+	ut_jw_obj_begin(&w);
+	ut_jw_kv_u64(&w, "ts", ev->ts);
+	ut_jw_kv_u64(&w, "pid", ev->pid);
+	ut_jw_kv_u64(&w, "tid", ev->tid);
+	ut_jw_kv_u64(&w, "uid", ev->uid);
+	ut_jw_kv_u64(&w, "gid", ev->gid);
+	ut_jw_key(&w, "comm");
+	comm_value(&w, ev->comm);
+	ut_jw_kv_str(&w, "source", ut_source_name(ev->source));
+	ut_jw_kv_str(&w, "event", ut_kind_name(ev->kind));
+	if (ev->call)
+		ut_jw_kv_str(&w, "call", ut_call_name(ev->call));
+	if (ut_kind_is_socket_event(ev->kind)) {
+		render_sock(&w, ev, &v);
+		ut_jw_kv_i64(&w, "ret", ev->ret);
+	}
+	if (ev->dur_ns)
+		ut_jw_kv_u64(&w, "dur_ns", ev->dur_ns);
+	if (ev->err) {
+		ut_jw_key(&w, "errno");
+		en = ut_errno_name(ev->err);
+		if (en)
+			ut_jw_str(&w, en);
+		else
+			ut_jw_i64(&w, ev->err);
+	}
+	render_kind(&w, ev, &v);
+	if (ev->flags & UT_F_NONBLOCK)
+		ut_jw_kv_bool(&w, "nonblock", 1);
+	if (ev->flags & UT_F_PEEK)
+		ut_jw_kv_bool(&w, "peek", 1);
+	if (ev->flags & UT_F_CTRUNC)
+		ut_jw_kv_bool(&w, "ctrunc", 1);
+	if (v.has_payload) {
+		ut_jw_key(&w, "payload");
+		ut_jw_strn(&w, v.payload, v.payload_len, 1);
+		if (ev->flags & UT_F_PAYLOAD_CUT)
+			ut_jw_kv_bool(&w, "payload_cut", 1);
+	}
+	if (v.text && ev->kind != UT_EV_EXEC) {
+		ut_jw_key(&w, "detail");
+		ut_jw_strn(&w, v.text, v.text_len, 0);
+	}
+	if (v.kstack_n) {
+		ut_jw_key(&w, "kstack");
+		ut_jw_arr_begin(&w);
+		for (unsigned i = 0; i < v.kstack_n; i++)
+			ut_jw_u64(&w, v.kstack[i]);
+		ut_jw_arr_end(&w);
+	}
+	if (v.shim)
+		render_shim(&w, v.shim);
+	ut_jw_obj_end(&w);
+	putc_unlocked('\n', out);
+}

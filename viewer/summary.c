@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The summary: one pass over the events, counters in two open-addressing hash
+ * tables (processes by pid, sockets by inode).  Memory grows with the number
+ * of distinct processes and sockets, never with the number of events.
+ */
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "evparse.h"
+#include "jsonw.h"
+#include "names.h"
+#include "render.h"
+
+struct proc {
+	uint64_t key;       /* pid + 1 (0 = empty slot) */
+	char comm[UT_COMM_LEN];
+	uint64_t events;
+	uint64_t kinds[UT_EV_KIND_COUNT];
+};
+
+#define SOCK_PIDS 4
+struct sock {
+	uint64_t key;       /* inode (0 = empty slot; events without one are not counted here) */
+	uint16_t type;
+	uint8_t abstract, named;
+	uint8_t path_len;
+	char path[UT_PATH_MAX];
+	uint64_t events;
+	uint64_t kinds[UT_EV_KIND_COUNT];
+	uint32_t pids[SOCK_PIDS];
+	unsigned npids;     /* may exceed SOCK_PIDS: then only the first are listed */
+};
+
+struct table {
+	void *slots;
+	size_t elem, n, used;
+};
+
+static int table_init(struct table *t, size_t elem)
+{
+	t->elem = elem;
+	t->n = 1024;
+	t->used = 0;
+	t->slots = calloc(t->n, elem);
+	return t->slots ? 0 : -1;
+}
+
+static uint64_t *slot_key(struct table *t, size_t i)
+{
+	return (uint64_t *)((char *)t->slots + i * t->elem);
+}
+
+static size_t hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+static int table_grow(struct table *t)
+{
+	struct table nt = { .elem = t->elem, .n = t->n * 2 };
+
+	nt.slots = calloc(nt.n, nt.elem);
+	if (!nt.slots)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t k = *slot_key(t, i);
+		size_t j;
+
+		if (!k)
+			continue;
+		for (j = hash(k) & (nt.n - 1); *slot_key(&nt, j); j = (j + 1) & (nt.n - 1))
+			;
+		memcpy(slot_key(&nt, j), slot_key(t, i), t->elem);
+	}
+	nt.used = t->used;
+	free(t->slots);
+	*t = nt;
+	return 0;
+}
+
+/* The entry for key, created zeroed; NULL when memory runs out. */
+static void *table_get(struct table *t, uint64_t key)
+{
+	size_t j;
+
+	if ((t->used + 1) * 4 > t->n * 3 && table_grow(t) < 0)
+		return NULL;
+	for (j = hash(key) & (t->n - 1);; j = (j + 1) & (t->n - 1)) {
+		uint64_t *k = slot_key(t, j);
+
+		if (*k == key)
+			return k;
+		if (!*k) {
+			*k = key;
+			t->used++;
+			return k;
+		}
+	}
+}
+
+/* Entries in use, copied out for sorting. */
+static void *table_list(struct table *t)
+{
+	char *out = malloc(t->used * t->elem + 1);
+	size_t m = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (*slot_key(t, i))
+			memcpy(out + m++ * t->elem, slot_key(t, i), t->elem);
+	return out;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static int cmp_sock(const void *a, const void *b)
+{
+	const struct sock *x = a, *y = b;
+
+	if (x->events != y->events)
+		return x->events < y->events ? 1 : -1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+struct summary {
+	struct table procs, socks;
+	uint64_t events, kinds[UT_EV_KIND_COUNT], other_kinds;
+	uint64_t lost[UT_LOST_CAUSES + 1]; /* last slot: causes we do not know */
+	uint64_t lost_total;
+	uint64_t first_ts, last_ts;
+	uint64_t sources[5];
+};
+
+static int add(struct summary *s, const struct ut_event *ev)
+{
+	struct proc *p;
+	unsigned k = ev->kind < UT_EV_KIND_COUNT ? ev->kind : 0;
+
+	s->events++;
+	if (k)
+		s->kinds[k]++;
+	else
+		s->other_kinds++;
+	if (ev->source < 5)
+		s->sources[ev->source]++;
+	if (!s->first_ts || ev->ts < s->first_ts)
+		s->first_ts = ev->ts;
+	if (ev->ts > s->last_ts)
+		s->last_ts = ev->ts;
+	if (ev->kind == UT_EV_LOST) {
+		s->lost_total += ev->u.lost.count;
+		s->lost[ev->u.lost.cause < UT_LOST_CAUSES ? ev->u.lost.cause : UT_LOST_CAUSES] +=
+			ev->u.lost.count;
+		return 0; /* the tracer's own bookkeeping, not a process's event */
+	}
+	p = table_get(&s->procs, (uint64_t)ev->pid + 1);
+	if (!p)
+		return -1;
+	p->events++;
+	p->kinds[k]++;
+	memcpy(p->comm, ev->comm, UT_COMM_LEN); /* the latest name: exec renames */
+
+	if (ut_kind_is_socket_event(ev->kind) && ev->ino) {
+		struct sock *so = table_get(&s->socks, ev->ino);
+
+		if (!so)
+			return -1;
+		so->events++;
+		so->kinds[k]++;
+		if (!so->type)
+			so->type = ev->sock_type;
+		if (!so->named) {
+			struct ut_evview v;
+
+			ut_evparse(ev, &v);
+			if (v.addr.present && (v.addr.len || v.addr.abstract)) {
+				so->named = 1;
+				so->abstract = (uint8_t)v.addr.abstract;
+				so->path_len = (uint8_t)(v.addr.len < UT_PATH_MAX ? v.addr.len : UT_PATH_MAX);
+				memcpy(so->path, v.addr.name, so->path_len);
+			}
+		}
+		for (unsigned i = 0; i < so->npids && i < SOCK_PIDS; i++)
+			if (so->pids[i] == ev->pid)
+				return 0;
+		if (so->npids < SOCK_PIDS)
+			so->pids[so->npids] = ev->pid;
+		/* Past SOCK_PIDS we may count a pid twice: "more than 4" is what matters. */
+		so->npids++;
+	}
+	return 0;
+}
+
+/* The kinds a person looks at first, as columns. */
+static const unsigned cols[] = {
+	UT_EV_FD_SEND, UT_EV_FD_RECV, UT_EV_FD_LOST, UT_EV_CRED_SEND, UT_EV_CRED_RECV,
+	UT_EV_TRUNC, UT_EV_BLOCKED, UT_EV_EAGAIN, UT_EV_ERROR,
+};
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+
+static void sock_name(const struct sock *so, char *buf, size_t len)
+{
+	if (!so->named) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	/* Shown escaped, like every name in text output. */
+	size_t o = 0;
+
+	if (so->abstract && o + 1 < len)
+		buf[o++] = '@';
+	for (unsigned i = 0; i < so->path_len && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)so->path[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = 0;
+}
+
+static void print_text(struct summary *s, FILE *out, struct proc *pl, struct sock *sl)
+{
+	char name[4 * UT_PATH_MAX + 2];
+
+	if (s->lost_total) {
+		fprintf(out, "LOST EVENTS: %llu (", (unsigned long long)s->lost_total);
+		for (unsigned c = 0, first = 1; c <= UT_LOST_CAUSES; c++) {
+			if (!s->lost[c])
+				continue;
+			fprintf(out, "%s%s %llu", first ? "" : ", ",
+				c < UT_LOST_CAUSES ? ut_lost_cause_name(c) : "other",
+				(unsigned long long)s->lost[c]);
+			first = 0;
+		}
+		fprintf(out, ") -- the counts below are incomplete\n\n");
+	} else {
+		fprintf(out, "lost events: 0\n");
+	}
+	fprintf(out, "events: %llu, processes: %zu, sockets: %zu",
+		(unsigned long long)s->events, s->procs.used, s->socks.used);
+	if (s->events)
+		fprintf(out, ", duration: %.6fs", (double)(s->last_ts - s->first_ts) / 1e9);
+	fprintf(out, "\n\nby event:\n");
+	for (unsigned k = 1; k < UT_EV_KIND_COUNT; k++)
+		if (s->kinds[k])
+			fprintf(out, "  %-12s %llu\n", ut_kind_name(k), (unsigned long long)s->kinds[k]);
+	if (s->other_kinds)
+		fprintf(out, "  %-12s %llu\n", "unknown", (unsigned long long)s->other_kinds);
+
+	fprintf(out, "\nby process:\n  %7s %-16s %8s", "PID", "COMM", "EVENTS");
+	for (unsigned c = 0; c < NCOLS; c++)
+		fprintf(out, " %9s", ut_kind_name(cols[c]));
+	fputc('\n', out);
+	for (size_t i = 0; i < s->procs.used; i++) {
+		const struct proc *p = &pl[i];
+
+		fprintf(out, "  %7llu %-16.*s %8llu", (unsigned long long)(p->key - 1),
+			(int)strnlen(p->comm, UT_COMM_LEN), p->comm, (unsigned long long)p->events);
+		for (unsigned c = 0; c < NCOLS; c++)
+			fprintf(out, " %9llu", (unsigned long long)p->kinds[cols[c]]);
+		fputc('\n', out);
+	}
+
+	fprintf(out, "\nby socket:\n  %10s %-9s %8s", "INO", "TYPE", "EVENTS");
+	for (unsigned c = 0; c < NCOLS; c++)
+		fprintf(out, " %9s", ut_kind_name(cols[c]));
+	fprintf(out, "  %-20s %s\n", "PIDS", "PATH");
+	for (size_t i = 0; i < s->socks.used; i++) {
+		const struct sock *so = &sl[i];
+		char pids[64];
+		size_t o = 0;
+
+		fprintf(out, "  %10llu %-9s %8llu", (unsigned long long)so->key,
+			so->type ? ut_sock_type_name(so->type) : "-", (unsigned long long)so->events);
+		for (unsigned c = 0; c < NCOLS; c++)
+			fprintf(out, " %9llu", (unsigned long long)so->kinds[cols[c]]);
+		pids[0] = 0;
+		for (unsigned j = 0; j < so->npids && j < SOCK_PIDS; j++)
+			o += (size_t)snprintf(pids + o, sizeof(pids) - o, "%s%u", j ? "," : "", so->pids[j]);
+		if (so->npids > SOCK_PIDS)
+			snprintf(pids + o, sizeof(pids) - o, ",...");
+		sock_name(so, name, sizeof(name));
+		fprintf(out, "  %-20s %s\n", pids, name);
+	}
+}
+
+static void json_kinds(struct ut_jw *w, const uint64_t *kinds)
+{
+	ut_jw_key(w, "kinds");
+	ut_jw_obj_begin(w);
+	for (unsigned k = 1; k < UT_EV_KIND_COUNT; k++)
+		if (kinds[k])
+			ut_jw_kv_u64(w, ut_kind_name(k), kinds[k]);
+	ut_jw_obj_end(w);
+}
+
+static void print_json(struct summary *s, FILE *out, struct proc *pl, struct sock *sl)
+{
+	struct ut_jw w;
+
+	ut_jw_init(&w, out);
+	ut_jw_obj_begin(&w);
+	ut_jw_kv_u64(&w, "lost", s->lost_total);
+	ut_jw_key(&w, "lost_by_cause");
+	ut_jw_obj_begin(&w);
+	for (unsigned c = 0; c <= UT_LOST_CAUSES; c++)
+		if (s->lost[c])
+			ut_jw_kv_u64(&w, c < UT_LOST_CAUSES ? ut_lost_cause_name(c) : "other", s->lost[c]);
+	ut_jw_obj_end(&w);
+	ut_jw_kv_u64(&w, "events", s->events);
+	if (s->events) {
+		ut_jw_kv_u64(&w, "first_ts", s->first_ts);
+		ut_jw_kv_u64(&w, "last_ts", s->last_ts);
+	}
+	json_kinds(&w, s->kinds);
+	ut_jw_key(&w, "processes");
+	ut_jw_arr_begin(&w);
+	for (size_t i = 0; i < s->procs.used; i++) {
+		ut_jw_obj_begin(&w);
+		ut_jw_kv_u64(&w, "pid", pl[i].key - 1);
+		ut_jw_key(&w, "comm");
+		ut_jw_strn(&w, pl[i].comm, strnlen(pl[i].comm, UT_COMM_LEN), 0);
+		ut_jw_kv_u64(&w, "events", pl[i].events);
+		json_kinds(&w, pl[i].kinds);
+		ut_jw_obj_end(&w);
+	}
+	ut_jw_arr_end(&w);
+	ut_jw_key(&w, "sockets");
+	ut_jw_arr_begin(&w);
+	for (size_t i = 0; i < s->socks.used; i++) {
+		const struct sock *so = &sl[i];
+
+		ut_jw_obj_begin(&w);
+		ut_jw_kv_u64(&w, "ino", so->key);
+		ut_jw_key(&w, "type");
+		if (so->type)
+			ut_jw_str(&w, ut_sock_type_name(so->type));
+		else
+			ut_jw_null(&w);
+		ut_jw_key(&w, "path");
+		if (!so->named)
+			ut_jw_null(&w);
+		else if (so->abstract)
+			ut_jw_str_prefixed(&w, '@', so->path, so->path_len);
+		else
+			ut_jw_strn(&w, so->path, so->path_len, 0);
+		ut_jw_kv_u64(&w, "events", so->events);
+		ut_jw_key(&w, "pids");
+		ut_jw_arr_begin(&w);
+		for (unsigned j = 0; j < so->npids && j < SOCK_PIDS; j++)
+			ut_jw_u64(&w, so->pids[j]);
+		ut_jw_arr_end(&w);
+		json_kinds(&w, so->kinds);
+		ut_jw_obj_end(&w);
+	}
+	ut_jw_arr_end(&w);
+	ut_jw_obj_end(&w);
+	fputc('\n', out);
+}
+
+int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
+{
+	struct summary *s = calloc(1, sizeof(*s));
+	struct ut_event *ev = aligned_alloc(8, UT_EVENT_MAX);
+	struct proc *pl = NULL;
+	struct sock *sl = NULL;
+	int rc = UT_EXIT_FAIL, r;
+
+	if (!s || !ev || table_init(&s->procs, sizeof(struct proc)) < 0 ||
+	    table_init(&s->socks, sizeof(struct sock)) < 0) {
+		fprintf(stderr, "unixtrace: out of memory\n");
+		goto out;
+	}
+	while ((r = ut_evsrc_next(src, ev, UT_EVENT_MAX, -1)) != -1) {
+		if (r == -2)
+			goto out; /* already reported; no half summary */
+		if (r == 1 && add(s, ev) < 0) {
+			fprintf(stderr, "unixtrace: out of memory\n");
+			goto out;
+		}
+	}
+	pl = table_list(&s->procs);
+	sl = table_list(&s->socks);
+	if (!pl || !sl) {
+		fprintf(stderr, "unixtrace: out of memory\n");
+		goto out;
+	}
+	qsort(pl, s->procs.used, sizeof(*pl), cmp_proc);
+	qsort(sl, s->socks.used, sizeof(*sl), cmp_sock);
+	if (json)
+		print_json(s, out, pl, sl);
+	else
+		print_text(s, out, pl, sl);
+	rc = fflush(out) == EOF ? UT_EXIT_FAIL : 0;
+out:
+	free(pl);
+	free(sl);
+	if (s) {
+		free(s->procs.slots);
+		free(s->socks.slots);
+	}
+	free(s);
+	free(ev);
+	return rc;
+}

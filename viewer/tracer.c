@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include "tracer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ring.h"
+#include "tracefile.h"
+
+int ut_tracer_open_output(struct ut_tracer *t, const char *path)
+{
+	char err[512];
+	int rc;
+
+	t->save_path = path;
+	if (!path)
+		return 0;
+	err[0] = 0;
+	rc = ut_trace_create(path, &t->save, err, sizeof(err));
+	if (rc < 0) {
+		if (err[0])
+			fprintf(stderr, "unixtrace: %s\n", err);
+		else
+			fprintf(stderr, "unixtrace: cannot write %s: %s\n", path, strerror(-rc));
+		return UT_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes)
+{
+	const char *tmp = getenv("TMPDIR");
+	char err[512];
+	struct timespec rt, mt;
+	int rc;
+
+	if (!tmp || !*tmp || strlen(tmp) > 200)
+		tmp = "/tmp";
+	snprintf(t->dir, sizeof(t->dir), "%s/unixtrace.XXXXXX", tmp);
+	/* mkdtemp makes it 0700: only we (and root) can reach the ring. */
+	if (!mkdtemp(t->dir)) {
+		fprintf(stderr, "unixtrace: cannot create a private directory in %s: %s\n", tmp,
+			strerror(errno));
+		t->dir[0] = 0;
+		return UT_EXIT_FAIL;
+	}
+	snprintf(t->ring_path, sizeof(t->ring_path), "%s/ring", t->dir);
+	err[0] = 0;
+	rc = ut_ring_create(t->ring_path, ring_bytes, &t->ring, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "unixtrace: cannot create the event ring: %s\n",
+			err[0] ? err : strerror(-rc));
+		rmdir(t->dir);
+		t->dir[0] = 0;
+		return UT_EXIT_FAIL;
+	}
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	t->rt_off = ((int64_t)rt.tv_sec - (int64_t)mt.tv_sec) * 1000000000ll +
+		    ((int64_t)rt.tv_nsec - (int64_t)mt.tv_nsec);
+	return 0;
+}
+
+int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void *arg, int merge,
+		      const struct ut_out_opts *o, uint64_t *lost)
+{
+	struct ut_evsrc_live_opts lo = {
+		.ring = t->ring,
+		.alive = alive,
+		.arg = arg,
+		.merge = merge,
+		.save = t->save,
+		.save_path = t->save_path,
+		.realtime_offset = t->rt_off,
+	};
+	struct ut_out_opts none = { .format = UT_OUT_NONE };
+	struct ut_evsrc *src;
+	int rc;
+
+	if (ut_evsrc_open_live(&lo, &src) < 0) {
+		fprintf(stderr, "unixtrace: out of memory\n");
+		return UT_EXIT_FAIL;
+	}
+	rc = ut_consume(src, o);
+	/* The TUI may quit before the command ends: keep saving to the end. */
+	if (o->format == UT_OUT_TUI)
+		ut_consume(src, &none);
+	*lost = ut_evsrc_lost(src);
+	if (ut_evsrc_save_failed(src))
+		rc = UT_EXIT_FAIL;
+	ut_evsrc_close(src);
+	return rc;
+}
+
+int ut_tracer_finish(struct ut_tracer *t)
+{
+	int rc = 0, r;
+
+	if (t->save) {
+		r = ut_trace_close(t->save);
+		t->save = NULL;
+		if (r < 0) {
+			fprintf(stderr, "unixtrace: writing %s: %s\n", t->save_path, strerror(-r));
+			rc = UT_EXIT_FAIL;
+		}
+	}
+	if (t->ring) {
+		ut_ring_close(t->ring);
+		t->ring = NULL;
+	}
+	if (t->ring_path[0])
+		unlink(t->ring_path);
+	if (t->dir[0])
+		rmdir(t->dir);
+	t->dir[0] = t->ring_path[0] = 0;
+	return rc;
+}
+
+void ut_tracer_discard_output(struct ut_tracer *t)
+{
+	if (t->save) {
+		ut_trace_close(t->save);
+		t->save = NULL;
+		unlink(t->save_path);
+	}
+}

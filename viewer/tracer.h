@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What run and trace share: a private 0700 directory holding the ring, the
+ * optional -o writer, the live source, the final count of lost events.
+ */
+#ifndef UT_TRACER_H
+#define UT_TRACER_H
+
+#include <stdint.h>
+
+#include "cli.h"
+
+struct ut_ring;
+struct ut_trace_writer;
+
+struct ut_tracer {
+	char dir[256];
+	char ring_path[300];
+	struct ut_ring *ring;
+	struct ut_trace_writer *save;
+	const char *save_path;
+	int64_t rt_off;
+};
+
+/* Creates the -o file (when path is set) first, so a bad path fails before anything runs. */
+int ut_tracer_open_output(struct ut_tracer *t, const char *path);
+/* The directory and the ring; 0 or an exit code with the message printed. */
+int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes);
+/* Consumes until the source ends; returns 0 or an exit code. */
+int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void *arg, int merge,
+		      const struct ut_out_opts *o, uint64_t *lost);
+/* Closes the writer (reporting a failed final write), unmaps and removes the ring and
+ * its directory; 0 or UT_EXIT_FAIL. */
+int ut_tracer_finish(struct ut_tracer *t);
+/* Removes a half-written -o file (when the command never ran). */
+void ut_tracer_discard_output(struct ut_tracer *t);
+
+#endif /* UT_TRACER_H */

@@ -170,6 +170,7 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	struct ut_ring_meta *meta;
 	unsigned char *base;
 	struct ut_ring *r;
+	char tmp[4096];
 	int fd, err;
 
 	*out = NULL;
@@ -184,10 +185,23 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	ncells = bytes / UT_RING_CELL;
 	size = UT_RING_PAGE + ut_meta_bytes(ncells) + bytes;
 
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/*
+	 * Built under a temporary name and moved into place with
+	 * RENAME_NOREPLACE, so that a producer never finds a half-made ring at
+	 * `path` and an existing `path` (file or symlink) is never replaced.
+	 */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= sizeof(tmp)) {
+		ut_ring_err(errbuf, errlen, "cannot create ring %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", path, strerror(EEXIST));
+		return -EEXIST;
+	}
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", path, strerror(err));
+		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", tmp, strerror(err));
 		return -err;
 	}
 	/* umask can only remove bits, but make the mode exact anyway. */
@@ -216,22 +230,28 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	meta = (struct ut_ring_meta *)(base + UT_RING_PAGE);
 	for (i = 0; i < ncells; i++)
 		meta[i].seq = SEQ(i, ST_FREE);
-	/* Magic last: a half-initialised ring is never accepted by attach. */
 	__atomic_store_n(&h->magic, UT_RING_MAGIC, __ATOMIC_RELEASE);
 
 	r = ut_ring_handle(base, size, ncells);
 	if (!r) {
 		munmap(base, size);
-		unlink(path);
+		unlink(tmp);
 		ut_ring_err(errbuf, errlen, "cannot create ring %s: out of memory", path);
 		return -ENOMEM;
+	}
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+		err = errno;
+		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", path, strerror(err));
+		ut_ring_close(r);
+		unlink(tmp);
+		return -err;
 	}
 	*out = r;
 	return 0;
 
 fail_unlink:
 	close(fd);
-	unlink(path);
+	unlink(tmp);
 	return -err;
 }
 
@@ -348,6 +368,11 @@ uint64_t ut_ring_lost(const struct ut_ring *r, unsigned cause)
 	if (cause >= UT_LOST_CAUSES)
 		return 0;
 	return __atomic_load_n(&r->hdr->lost[cause], __ATOMIC_RELAXED);
+}
+
+uint64_t ut_ring_pending(const struct ut_ring *r)
+{
+	return __atomic_load_n(&r->hdr->prod, __ATOMIC_ACQUIRE) - r->rcons;
 }
 
 uint64_t ut_ring_corrupt(const struct ut_ring *r)

@@ -96,6 +96,12 @@ int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len);
 /* Consumer: lost-event counters by enum ut_lost_cause (cumulative). */
 uint64_t ut_ring_lost(const struct ut_ring *r, unsigned cause);
 
+/*
+ * Consumer: cells reserved by producers and not yet consumed (0 = the ring
+ * is drained; nonzero while ut_ring_read returns 0 = a writer is mid-record).
+ */
+uint64_t ut_ring_pending(const struct ut_ring *r);
+
 /* Consumer: records skipped by ut_ring_read as corrupt (cumulative). */
 uint64_t ut_ring_corrupt(const struct ut_ring *r);
 

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ring_producer: attaches to a ring and writes numbered records from T
+ * threads, then prints what it wrote (ground truth for the consumer's count):
+ *   UT thread pid=P tid=T ok=N full=N other=N
+ *   UT producer pid=P ok=N full=N other=N
+ * With --too-big N it also tries N records over UT_EVENT_MAX and prints
+ *   UT toobig tried=N refused=N
+ * With --hold reserve|copy it then reserves one more record, stops before
+ * committing it (after copying half of it with "copy"), prints
+ *   UT holding pid=P
+ * and waits for SIGUSR1 (tests SIGKILL it there); on SIGUSR1 it finishes the
+ * record, commits and prints  UT commit rc=RC.
+ */
+#include "ring.h"
+#include "ring_testrec.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct worker {
+	pthread_t th;
+	struct ut_ring *ring;
+	uint64_t events;
+	int vary;
+	uint32_t tid;
+	uint64_t ok, full, other;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	static __thread unsigned char buf[UT_EVENT_MAX] __attribute__((aligned(8)));
+	struct ut_event *ev = (struct ut_event *)buf;
+	uint64_t seq;
+	int rc;
+
+	w->tid = (uint32_t)gettid();
+	for (seq = 0; seq < w->events; seq++) {
+		ut_trec_make(ev, (uint32_t)getpid(), w->tid, seq, w->vary);
+		rc = ut_ring_write(w->ring, ev, ev->size);
+		if (rc == 0)
+			w->ok++;
+		else if (rc == -ENOSPC)
+			w->full++;
+		else
+			w->other++;
+	}
+	return NULL;
+}
+
+static int hold(struct ut_ring *ring, const char *mode)
+{
+	static unsigned char buf[UT_EVENT_MAX] __attribute__((aligned(8)));
+	struct ut_event *ev = (struct ut_event *)buf;
+	struct ut_ring_resv res;
+	sigset_t set;
+	void *dst;
+	int rc, sig;
+	uint64_t seq = 1u << 30;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* A long record (9+ cells), so "copy" stops with some cells written. */
+	while ((seq * 7919u) % UT_TREC_MAX_PAYLOAD < 500)
+		seq++;
+	ut_trec_make(ev, (uint32_t)getpid(), (uint32_t)gettid(), seq, 1);
+	rc = ut_ring_reserve(ring, ev->size, &res, &dst);
+	if (rc) {
+		printf("UT holding_failed rc=%d\n", rc);
+		return 1;
+	}
+	if (strcmp(mode, "copy") == 0)
+		memcpy(dst, ev, ev->size / 2);
+	printf("UT holding pid=%d size=%u\n", (int)getpid(), ev->size);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	memcpy(dst, ev, ev->size);
+	rc = ut_ring_commit(ring, &res);
+	printf("UT commit rc=%d\n", rc);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL, *hold_mode = NULL;
+	uint64_t events = 1000, ok = 0, full = 0, other = 0, too_big = 0, refused = 0, n;
+	int threads = 1, vary = 0, i;
+	struct worker *w;
+	struct ut_ring *ring;
+	char err[256];
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--events") && i + 1 < argc)
+			events = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--too-big") && i + 1 < argc)
+			too_big = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--vary"))
+			vary = 1;
+		else if (!strcmp(argv[i], "--hold") && i + 1 < argc)
+			hold_mode = argv[++i];
+		else if (argv[i][0] != '-' && !path)
+			path = argv[i];
+		else {
+			fprintf(stderr, "usage: ring_producer RING [--threads T] [--events N] [--vary] [--too-big N] [--hold reserve|copy]\n");
+			return 2;
+		}
+	}
+	if (!path || threads < 1 || threads > 64)
+		return 2;
+	if (ut_ring_attach(path, &ring, err, sizeof(err)) != 0) {
+		printf("UT error msg=%s\n", err);
+		return 1;
+	}
+	w = calloc((size_t)threads, sizeof(*w));
+	if (!w)
+		return 1;
+	for (i = 0; i < threads; i++) {
+		w[i].ring = ring;
+		w[i].events = events;
+		w[i].vary = vary;
+		if (pthread_create(&w[i].th, NULL, worker_run, &w[i]) != 0)
+			return 1;
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(w[i].th, NULL);
+		printf("UT thread pid=%d tid=%u ok=%llu full=%llu other=%llu\n", (int)getpid(), w[i].tid,
+		       (unsigned long long)w[i].ok, (unsigned long long)w[i].full,
+		       (unsigned long long)w[i].other);
+		ok += w[i].ok;
+		full += w[i].full;
+		other += w[i].other;
+	}
+	printf("UT producer pid=%d ok=%llu full=%llu other=%llu\n", (int)getpid(),
+	       (unsigned long long)ok, (unsigned long long)full, (unsigned long long)other);
+	if (too_big) {
+		static unsigned char big[UT_EVENT_MAX + 64];
+
+		for (n = 0; n < too_big; n++)
+			refused += ut_ring_write(ring, big, sizeof(big)) == -EMSGSIZE;
+		printf("UT toobig tried=%llu refused=%llu\n", (unsigned long long)too_big,
+		       (unsigned long long)refused);
+	}
+	fflush(stdout);
+	if (hold_mode)
+		return hold(ring, hold_mode);
+	ut_ring_close(ring);
+	free(w);
+	return 0;
+}

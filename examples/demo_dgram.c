@@ -82,9 +82,29 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The state letter of pid from /proc/PID/stat ('S' sleeping, 'R' running ...), or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[256] = "", *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 /*
  * Is pid asleep inside sendto()?  /proc/PID/syscall starts with the number of
- * the syscall a sleeping task is in ("running" when it is on a CPU).
+ * the syscall a sleeping task is in ("running" when it is on a CPU).  Where
+ * that file cannot be read (no CONFIG_HAVE_ARCH_TRACEHOOK, or ptrace rules),
+ * fall back to "sleeping": the writer said it is about to send, and nothing
+ * else it does from there can sleep.
  */
 static int asleep_in_send(pid_t pid)
 {
@@ -94,13 +114,12 @@ static int asleep_in_send(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
+	n = fd < 0 ? -1 : (int)read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return proc_state(pid) == 'S';
+	buf[n > 0 ? n : 0] = 0;
 	nr = strtol(buf, NULL, 10);
 	return buf[0] >= '0' && buf[0] <= '9' && (nr == SYS_sendto || nr == SYS_sendmsg);
 }

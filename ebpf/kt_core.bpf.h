@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel-object readers shared by the BPF programs (tracer and snapshot):
+ * fd -> file -> unix sock, socket inodes, addresses, and the description of
+ * a passed file.  Included by .bpf.c files only, after vmlinux.h.
+ *
+ * Hot-path walks use direct BTF loads (JIT-inlined, fault-safe) through
+ * bpf_rdonly_cast() instead of one bpf_probe_read_kernel() per field: on this
+ * 2-core VM each probe read costs ~20 ns and a unix send does a dozen.
+ */
+#ifndef UT_KT_CORE_BPF_H
+#define UT_KT_CORE_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "kt_record.h"
+
+#define KT_AF_UNIX 1
+#define KT_AF_INET 2
+#define KT_AF_INET6 10
+#define KT_S_IFMT 00170000
+#define KT_S_IFSOCK 0140000
+#define KT_TCP_LISTEN 10
+#define KT_PIDFS_MAGIC 0x50494446
+
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
+
+#define KT_CAST(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+
+/* task->files->fdt->fd[fd] as a plain address (what global functions take), or 0. */
+static __always_inline __u64 kt_fd_file_addr(struct task_struct *t, int fd)
+{
+	struct fdtable *fdt = t->files->fdt;
+	__u64 f = 0;
+	__u64 arr;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
+		return 0;
+	arr = (__u64)fdt->fd;
+	bpf_probe_read_kernel(&f, sizeof(f), (void *)(arr + (__u64)fd * sizeof(f)));
+	return f;
+}
+
+/* The same as a BTF pointer: its fields are read with direct loads. */
+static __always_inline struct file *kt_fd_file(struct task_struct *t, int fd)
+{
+	__u64 f = kt_fd_file_addr(t, fd);
+
+	return f ? KT_CAST(struct file, f) : NULL;
+}
+
+/* The AF_UNIX sock behind a file, or NULL for anything else. */
+static __always_inline struct sock *kt_file_unix_sock(struct file *f)
+{
+	struct socket *so;
+	struct sock *sk;
+
+	if (!f || (f->f_inode->i_mode & KT_S_IFMT) != KT_S_IFSOCK)
+		return NULL;
+	so = KT_CAST(struct socket, f->private_data);
+	sk = so->sk;
+	if (!sk || sk->__sk_common.skc_family != KT_AF_UNIX)
+		return NULL;
+	return sk;
+}
+
+/* SOCK_INODE(sk->sk_socket)->i_ino; 0 for an embryo (no struct socket yet). */
+static __always_inline __u64 kt_sock_ino(struct sock *sk)
+{
+	struct socket *so;
+	struct inode *ino;
+
+	if (!sk)
+		return 0;
+	so = BPF_CORE_READ(sk, sk_socket);
+	if (!so)
+		return 0;
+	ino = (void *)so - bpf_core_field_offset(struct socket_alloc, socket) +
+	      bpf_core_field_offset(struct socket_alloc, vfs_inode);
+	return BPF_CORE_READ(ino, i_ino);
+}
+
+/* pid number in the initial namespace (struct pid numbers[0].nr). */
+static __always_inline __u32 kt_pid_nr(struct pid *p)
+{
+	int nr = 0;
+
+	if (p)
+		bpf_probe_read_kernel(&nr, sizeof(nr),
+				      (void *)p + bpf_core_field_offset(struct pid, numbers));
+	return nr;
+}
+
+/* Copies a unix socket's address (sun_path bytes) and returns unix_address.len. */
+static __always_inline __u16 kt_unix_addr(struct sock *sk, char *dst)
+{
+	struct unix_address *a;
+	int len;
+
+	if (!sk)
+		return 0;
+	a = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!a)
+		return 0;
+	len = BPF_CORE_READ(a, len);
+	/* sun_path starts 2 bytes into struct sockaddr_un */
+	bpf_probe_read_kernel(dst, KT_ADDR_LEN,
+			      (void *)a + bpf_core_field_offset(struct unix_address, name) + 2);
+	return len > 0 && len <= KT_ADDR_LEN + 2 ? len : 0;
+}
+
+/* Dentry names leaf -> root, crossing mounts; pseudo files stop at their own root. */
+static __always_inline void kt_file_path(struct file *f, struct kt_fd *fi)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	__u32 n = 0;
+
+	for (int i = 0; i < KT_PATH_COMPS + 4; i++) {
+		struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+		if (d == root) {
+			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (mp == mnt)
+				break;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mp;
+			vm = (void *)mp + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		if (n >= KT_PATH_COMPS)
+			break;
+		bpf_probe_read_kernel_str(fi->name[n & (KT_PATH_COMPS - 1)], KT_COMP_LEN,
+					  BPF_CORE_READ(d, d_name.name));
+		n++;
+		if (d == parent)
+			break;
+		d = parent;
+	}
+	fi->ncomp = n;
+}
+
+/*
+ * Global function (verified once, whatever the call sites): describes the file
+ * at kernel address fptr.  Kernel pointers are passed to global functions as
+ * scalars.
+ */
+__noinline int kt_describe_file(__u64 fptr, struct kt_fd *fi)
+{
+	struct file *f = (struct file *)fptr;
+	struct inode *ino;
+	struct sock *sk;
+	struct socket *so;
+
+	if (!fi)
+		return 0;
+	__builtin_memset(fi, 0, sizeof(*fi));
+	if (!f)
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode);
+	fi->ino = BPF_CORE_READ(ino, i_ino);
+	fi->mode = BPF_CORE_READ(ino, i_mode);
+	fi->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	fi->sb_magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	fi->f_flags = BPF_CORE_READ(f, f_flags);
+	if ((fi->mode & KT_S_IFMT) != KT_S_IFSOCK) {
+		if (fi->sb_magic == KT_PIDFS_MAGIC)
+			fi->pidfd_pid = kt_pid_nr(BPF_CORE_READ(f, private_data));
+		kt_file_path(f, fi);
+		return 1;
+	}
+	so = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return 1;
+	fi->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	fi->type = BPF_CORE_READ(sk, sk_type);
+	fi->proto = BPF_CORE_READ(sk, sk_protocol);
+	fi->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (fi->family == KT_AF_UNIX) {
+		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+
+		fi->peer_ino = kt_sock_ino(peer);
+		fi->addr_len = kt_unix_addr(sk, (char *)fi->name);
+		fi->peer_addr_len = kt_unix_addr(peer, (char *)fi->name + KT_FD_PEER_OFF);
+	} else if (fi->family == KT_AF_INET || fi->family == KT_AF_INET6) {
+		fi->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		fi->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (fi->family == KT_AF_INET) {
+			BPF_CORE_READ_INTO((__u32 *)fi->laddr, sk, __sk_common.skc_rcv_saddr);
+			BPF_CORE_READ_INTO((__u32 *)fi->raddr, sk, __sk_common.skc_daddr);
+		} else {
+			BPF_CORE_READ_INTO(&fi->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(&fi->raddr, sk, __sk_common.skc_v6_daddr);
+		}
+	}
+	return 1;
+}
+
+#endif /* UT_KT_CORE_BPF_H */

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A passed fd as the kernel captured it (struct kt_fd) -> the schema's
+ * struct ut_fd and a one-line description in the same words the shim uses
+ * (common/fd_describe.c): "tcp listen 127.0.0.1:8080", "unix stream @name",
+ * "file /etc/passwd", "pipe:[1234] read end", "memfd name", "pidfd pid 42".
+ */
+#ifndef UT_KT_FDESC_H
+#define UT_KT_FDESC_H
+
+#include <stddef.h>
+
+#include "kt_record.h"
+
+void kt_fd_describe(const struct kt_fd *k, struct ut_fd *out, char *desc, size_t desclen);
+
+/* Kernel dev_t (major << 20 | minor) -> the userspace st_dev encoding. */
+uint64_t kt_dev_user(uint32_t kdev);
+
+#endif /* UT_KT_FDESC_H */

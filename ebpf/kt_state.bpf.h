@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State shared by the tracer's BPF objects: the per-thread call record kept in
+ * task storage and the maps.  The core object (ktrace.bpf.c) creates the maps;
+ * each optional object (skb, sched, fork) declares the ones it uses under the
+ * same name and the loader points them at the core object's maps
+ * (bpf_map__reuse_fd), so a hook the kernel refuses costs only its own object.
+ */
+#ifndef UT_KT_STATE_BPF_H
+#define UT_KT_STATE_BPF_H
+
+#include "kt_record.h"
+
+/* One unix-socket syscall in progress on this thread (set at sys_enter). */
+struct kt_call {
+	__u64 sk;             /* struct sock * of the socket the call is on */
+	__u64 ino;
+	__u64 t_enter;
+	__u64 args[6];
+	__u32 nr;             /* syscall number */
+	__u16 sktype;
+	__u8 active;          /* between sys_enter and sys_exit */
+	__u8 is_send;
+	__s32 ctl_in;         /* recvmsg: msg_controllen passed by the caller */
+	__u32 skb_seen;       /* the skb hook ran for this call (its counts are exact) */
+	/* receive side, from skb_copy_datagram_iovec */
+	__u32 nskb, skb_len, copy_len, skb_nfds;
+	/* send side, from sched_switch / sched_waking */
+	__u32 nsleep;
+	__u64 off_ts;         /* when the thread went to sleep, 0 when running */
+	__u64 blocked_ns;
+	struct ut_queue q;    /* queue state at the first sleep */
+	struct ut_waker waker;
+};
+
+/* Last process seen reading from a socket: answers "who reads the peer end". */
+struct kt_owner {
+	__u64 ino;            /* guards against a struct sock address reused by another socket */
+	__u32 tgid, pad;
+	char comm[UT_COMM_LEN];
+};
+
+#define KT_MAP_CALLS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE); \
+	__uint(map_flags, BPF_F_NO_PREALLOC); \
+	__type(key, int); \
+	__type(value, struct kt_call); \
+} calls SEC(".maps")
+
+#define KT_MAP_PIDS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_HASH); \
+	__uint(max_entries, 8192); \
+	__type(key, __u32); \
+	__type(value, __u8); \
+} pids SEC(".maps")
+
+#define KT_MAP_OWNER \
+struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+	__uint(max_entries, 16384); \
+	__type(key, __u64); \
+	__type(value, struct kt_owner); \
+} sk_owner SEC(".maps")
+
+#define KT_MAP_EVENTS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_RINGBUF); \
+	__uint(max_entries, 8 << 20); \
+} events SEC(".maps")
+
+/* UNIXCB(skb): the unix control block lives in skb->cb. */
+static __always_inline struct unix_skb_parms *kt_unixcb(const struct sk_buff *skb)
+{
+	return (void *)skb + bpf_core_field_offset(struct sk_buff, cb);
+}
+
+/*
+ * Queue state of a unix socket and why a send on it would wait: a datagram
+ * peer over max_dgram_qlen (unix_wait_for_peer) or the sender's own
+ * sk_wmem_alloc over sk_sndbuf (sock_alloc_send_pskb).
+ */
+static __always_inline void kt_read_queue(__u64 skp, struct ut_queue *q)
+{
+	struct sock *sk = (struct sock *)skp;
+	struct sock *peer;
+	__u32 wmem;
+
+	if (!sk)
+		return;
+	/* sk_wmem_alloc starts at 1 (sk_wmem_alloc_get() subtracts it) */
+	wmem = BPF_CORE_READ(sk, sk_wmem_alloc.refs.counter);
+	q->own_wmem = wmem ? wmem - 1 : 0;
+	q->own_outq = q->own_wmem;
+	q->own_sndbuf = BPF_CORE_READ(sk, sk_sndbuf);
+	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (peer) {
+		q->peer_qlen = BPF_CORE_READ(peer, sk_receive_queue.qlen);
+		q->peer_qmax = BPF_CORE_READ(peer, sk_max_ack_backlog);
+	}
+	if (BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */ && peer && q->peer_qlen > q->peer_qmax)
+		q->cause = UT_BLOCK_PEER_QLEN;
+	else if (q->own_wmem >= q->own_sndbuf)
+		q->cause = UT_BLOCK_SNDBUF;
+	else if (peer && q->peer_qlen > q->peer_qmax)
+		q->cause = UT_BLOCK_PEER_QLEN;
+	else
+		q->cause = UT_BLOCK_UNKNOWN;
+}
+
+#endif /* UT_KT_STATE_BPF_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64 syscall numbers and the socket constants the BPF programs compare
+ * against (vmlinux.h has types, not #defines).
+ */
+#ifndef UT_KT_SYSNO_H
+#define UT_KT_SYSNO_H
+
+#ifndef __TARGET_ARCH_x86
+#error "ktrace: only x86_64 syscall numbers are defined"
+#endif
+
+#define KT_NR_read 0
+#define KT_NR_write 1
+#define KT_NR_close 3
+#define KT_NR_readv 19
+#define KT_NR_writev 20
+#define KT_NR_socket 41
+#define KT_NR_connect 42
+#define KT_NR_accept 43
+#define KT_NR_sendto 44
+#define KT_NR_recvfrom 45
+#define KT_NR_sendmsg 46
+#define KT_NR_recvmsg 47
+#define KT_NR_shutdown 48
+#define KT_NR_bind 49
+#define KT_NR_listen 50
+#define KT_NR_socketpair 53
+#define KT_NR_setsockopt 54
+#define KT_NR_getsockopt 55
+#define KT_NR_accept4 288
+#define KT_NR_recvmmsg 299
+#define KT_NR_sendmmsg 307
+
+#define KT_SOL_SOCKET 1
+#define KT_SCM_RIGHTS 1
+#define KT_SCM_CREDENTIALS 2
+#define KT_SCM_PIDFD 4
+#define KT_SO_PASSCRED 16
+#define KT_SO_PEERCRED 17
+#define KT_SO_PASSPIDFD 76
+#define KT_SO_PEERPIDFD 77
+#define KT_MSG_CTRUNC 0x8
+#define KT_MSG_TRUNC 0x20
+#define KT_EINTR 4
+#define KT_EAGAIN 11
+#define KT_EINPROGRESS 115
+
+#endif /* UT_KT_SYSNO_H */

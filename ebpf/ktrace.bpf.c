@@ -1,0 +1,712 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tracer's core object: tp_btf sys_enter / sys_exit.
+ *
+ * sys_enter keeps only unix-socket calls (syscall id first, then the process
+ * filters, then fd -> file -> sock) and records them in task storage; sys_exit
+ * decodes what the call did (cmsgs, msg_flags, return value) and emits
+ * kt_rec records.  The optional objects add what this one cannot see: the skb
+ * that was copied (ktrace_skb.bpf.c), the time a send slept
+ * (ktrace_sched.bpf.c), children of followed processes (ktrace_fork.bpf.c).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kt_core.bpf.h"
+#include "kt_state.bpf.h"
+#include "kt_sysno.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Filters and settings, set by the loader before load. */
+const volatile __u32 self_tgid = 0;
+const volatile __u32 filter_pids = 0;      /* only tgids present in the pids map */
+const volatile __u32 filter_comm = 0;
+const volatile char targ_comm[UT_COMM_LEN] = {};
+const volatile __u32 prefix_len = 0;       /* sockets whose own or peer address starts with prefix */
+const volatile char prefix[KT_PREFIX_MAX] = {};
+const volatile __u32 messages = 0;         /* UT_EV_SEND / UT_EV_RECV per message */
+const volatile __u32 payload_max = 0;      /* payload bytes per message (<= KT_PAYLOAD_MAX) */
+const volatile __u64 block_ns = 0;         /* report sends that slept at least this long */
+const volatile __u64 wakeup_bytes = 1 << 20; /* wake the collector once this much is queued */
+
+__u64 dropped = 0;                          /* ring buffer reservations that failed */
+
+KT_MAP_CALLS;
+KT_MAP_PIDS;
+KT_MAP_OWNER;
+KT_MAP_EVENTS;
+
+#define KT_MAX_CMSG 4
+#define KT_MAX_MMSG 4
+
+/* ---------- emission ---------- */
+
+/* Batched wake-ups: a wake-up per event costs more than everything else. */
+static __always_inline void kt_submit(void *r)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(r, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline int kt_prefix_match(const char *addr, __u16 len)
+{
+	if (len < 2 + prefix_len)
+		return 0;
+	for (int i = 0; i < KT_PREFIX_MAX; i++) {
+		if (i >= prefix_len)
+			break;
+		if (addr[i] != prefix[i])
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline __u8 kt_call_id(struct kt_call *c)
+{
+	switch (c->nr) {
+	case KT_NR_socket: return UT_CALL_SOCKET;
+	case KT_NR_socketpair: return UT_CALL_SOCKETPAIR;
+	case KT_NR_bind: return UT_CALL_BIND;
+	case KT_NR_listen: return UT_CALL_LISTEN;
+	case KT_NR_connect: return UT_CALL_CONNECT;
+	case KT_NR_accept: return UT_CALL_ACCEPT;
+	case KT_NR_accept4: return UT_CALL_ACCEPT4;
+	case KT_NR_close: return UT_CALL_CLOSE;
+	case KT_NR_sendmsg: return UT_CALL_SENDMSG;
+	case KT_NR_recvmsg: return UT_CALL_RECVMSG;
+	case KT_NR_sendmmsg: return UT_CALL_SENDMMSG;
+	case KT_NR_recvmmsg: return UT_CALL_RECVMMSG;
+	case KT_NR_sendto: return c->args[4] ? UT_CALL_SENDTO : UT_CALL_SEND;
+	case KT_NR_recvfrom: return c->args[4] ? UT_CALL_RECVFROM : UT_CALL_RECV;
+	case KT_NR_write: return UT_CALL_WRITE;
+	case KT_NR_writev: return UT_CALL_WRITEV;
+	case KT_NR_read: return UT_CALL_READ;
+	case KT_NR_readv: return UT_CALL_READV;
+	case KT_NR_setsockopt: return UT_CALL_SETSOCKOPT;
+	case KT_NR_getsockopt: return UT_CALL_GETSOCKOPT;
+	case KT_NR_shutdown: return UT_CALL_SHUTDOWN;
+	}
+	return UT_CALL_NONE;
+}
+
+/*
+ * Fills the common part of a record for the call c on socket c->sk.  Returns
+ * 0 when the socket does not pass the path filter (the caller discards).
+ * Global: verified once for every emission site.
+ */
+__noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sock *sk, *peer;
+	struct kt_owner *o;
+	__u64 pt = bpf_get_current_pid_tgid();
+	__u64 key;
+
+	if (!r || !c)
+		return 0;
+	sk = (struct sock *)c->sk;
+	peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
+	r->own_len = kt_unix_addr(sk, r->own_addr);
+	r->peer_len = kt_unix_addr(peer, r->peer_addr);
+	if (prefix_len && !kt_prefix_match(r->own_addr, r->own_len) &&
+	    !kt_prefix_match(r->peer_addr, r->peer_len))
+		return 0;
+	r->ev.kind = kind;
+	r->ev.source = UT_SRC_KERNEL;
+	r->ev.call = kt_call_id(c);
+	r->ev.ts = bpf_ktime_get_ns();
+	r->ev.pid = pt >> 32;
+	r->ev.tid = (__u32)pt;
+	r->ev.uid = t->cred->euid.val;
+	r->ev.gid = t->cred->egid.val;
+	bpf_get_current_comm(r->ev.comm, sizeof(r->ev.comm));
+	r->ev.fd = (__s32)c->args[0];
+	r->ev.ret = ret;
+	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
+	r->ev.ino = c->ino;
+	r->ev.peer_ino = kt_sock_ino(peer);
+	r->ev.sock_type = c->sktype;
+	r->ev.dur_ns = c->t_enter ? r->ev.ts - c->t_enter : 0;
+	if (peer) {
+		/* who reads the peer end: the last reader seen, else the pid that created it */
+		key = (__u64)peer;
+		o = bpf_map_lookup_elem(&sk_owner, &key);
+		if (o && o->ino == r->ev.peer_ino) {
+			r->peer.pid = o->tgid;
+			__builtin_memcpy(r->peer.comm, o->comm, sizeof(r->peer.comm));
+			r->has |= KT_HAS_PEER;
+		} else {
+			r->peer.pid = kt_pid_nr(BPF_CORE_READ(sk, sk_peer_pid));
+			if (r->peer.pid)
+				r->has |= KT_HAS_PEER;
+		}
+	}
+	return 1;
+}
+
+static __always_inline struct kt_rec *kt_reserve(void)
+{
+	struct kt_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+	if (!r) {
+		__sync_fetch_and_add(&dropped, 1);
+		return NULL;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	return r;
+}
+
+/* A record with nothing but the common part and the union filled by the caller. */
+#define KT_EMIT(c, kind, ret, fill_u)                               \
+	do {                                                        \
+		struct kt_rec *_r = kt_reserve();                   \
+		if (_r) {                                           \
+			if (!kt_fill(_r, (c), (kind), (ret))) {     \
+				bpf_ringbuf_discard(_r, BPF_RB_NO_WAKEUP); \
+			} else {                                    \
+				struct kt_rec *r = _r;              \
+				(void)r;                            \
+				fill_u;                             \
+				kt_submit(_r);                      \
+			}                                           \
+		}                                                   \
+	} while (0)
+
+/* ---------- control messages ---------- */
+
+/* One SCM_RIGHTS cmsg: one record with every fd described. */
+__noinline int kt_emit_fds(struct kt_call *c, __u64 data, __u32 n, __s64 ret, __u32 kind)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct kt_rec_fds *rf;
+
+	if (!c)
+		return 0;
+	rf = bpf_ringbuf_reserve(&events, sizeof(*rf), 0);
+	if (!rf) {
+		__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
+	/* only the fds actually described are read back: zero the common part */
+	__builtin_memset(&rf->r, 0, sizeof(rf->r));
+	if (!kt_fill(&rf->r, c, kind, ret)) {
+		bpf_ringbuf_discard(rf, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	rf->r.has |= KT_HAS_FDS;
+	rf->r.nfds = n;
+	rf->r.ev.u.msg.nfds = n;
+	rf->r.ev.u.msg.len = ret > 0 ? ret : 0;
+	if (n > UT_MAX_FDS_PER_EVENT)
+		rf->r.ev.flags |= UT_F_FDS_CUT;
+	for (int j = 0; j < KT_MAX_FDS; j++) {
+		struct kt_fd *fi = &rf->fds[j & (KT_MAX_FDS - 1)];
+		int fd = -1;
+
+		if (j >= n)
+			break;
+		bpf_probe_read_user(&fd, sizeof(fd), (void *)(data + j * sizeof(int)));
+		kt_describe_file(kt_fd_file_addr(t, fd), fi);
+		fi->fd = fd;
+	}
+	kt_submit(rf);
+	return 0;
+}
+
+/*
+ * Walks the cmsgs of one user msghdr (strace's defensive walk: a full header
+ * must fit, cmsg_len is clamped, steps are aligned).  send: at sendmsg exit
+ * (the sender's fds); else at recvmsg exit (the fds just installed).
+ * Returns the number of fds found.
+ */
+__noinline int kt_cmsgs(struct kt_call *c, __u64 ctl, __u64 clen, __s64 ret, int send)
+{
+	__u64 off = 0;
+	__u32 nfds = 0;
+
+	if (!c || !ctl)
+		return 0;
+	for (int i = 0; i < KT_MAX_CMSG; i++) {
+		struct cmsghdr ch;
+		__u64 dlen;
+
+		if (off + sizeof(ch) > clen)
+			break;
+		if (bpf_probe_read_user(&ch, sizeof(ch), (void *)(ctl + off)))
+			break;
+		if (ch.cmsg_len < sizeof(ch) || off + ch.cmsg_len > clen)
+			break;
+		dlen = ch.cmsg_len - sizeof(ch);
+		if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_RIGHTS) {
+			__u32 n = dlen / sizeof(int);
+
+			kt_emit_fds(c, ctl + off + sizeof(ch), n, ret, send ? UT_EV_FD_SEND : UT_EV_FD_RECV);
+			nfds += n;
+		} else if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_CREDENTIALS &&
+			   dlen >= 12) {
+			__u32 uc[3] = {};
+
+			bpf_probe_read_user(uc, sizeof(uc), (void *)(ctl + off + sizeof(ch)));
+			KT_EMIT(c, send ? UT_EV_CRED_SEND : UT_EV_CRED_RECV, ret, ({
+				r->ev.u.cred.pid = uc[0];
+				r->ev.u.cred.uid = uc[1];
+				r->ev.u.cred.gid = uc[2];
+				r->ev.u.cred.pidfd = -1;
+			}));
+		} else if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_PIDFD &&
+			   dlen >= 4 && !send) {
+			int pidfd = -1;
+
+			bpf_probe_read_user(&pidfd, sizeof(pidfd), (void *)(ctl + off + sizeof(ch)));
+			KT_EMIT(c, UT_EV_CRED_RECV, ret, ({
+				r->ev.u.cred.pidfd = pidfd;
+			}));
+		}
+		off += (ch.cmsg_len + 7) & ~7ULL; /* CMSG_ALIGN */
+	}
+	return nfds;
+}
+
+/* The payload prefix of a message: first iovec or the plain buffer. */
+static __always_inline void kt_payload(struct kt_rec_msg *m, __u64 buf, __s64 ret)
+{
+	__u64 n = ret;
+
+	if (n > payload_max)
+		n = payload_max;
+	if (n > KT_PAYLOAD_MAX)
+		n = KT_PAYLOAD_MAX;
+	if (!buf || !n)
+		return;
+	if (bpf_probe_read_user(m->payload, n, (void *)buf))
+		return;
+	m->r.payload_len = n;
+	m->r.has |= KT_HAS_PAYLOAD;
+	if ((__u64)ret > n)
+		m->r.ev.flags |= UT_F_PAYLOAD_CUT;
+}
+
+__noinline int kt_emit_msg(struct kt_call *c, __s64 ret, __u32 msg_flags, __u32 nfds, __u64 buf)
+{
+	struct kt_rec_msg *m;
+
+	if (!c)
+		return 0;
+	m = bpf_ringbuf_reserve(&events, sizeof(*m), 0);
+	if (!m) {
+		__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
+	__builtin_memset(m, 0, sizeof(struct kt_rec));
+	if (!kt_fill(&m->r, c, c->is_send ? UT_EV_SEND : UT_EV_RECV, ret)) {
+		bpf_ringbuf_discard(m, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	m->r.ev.u.msg.len = ret;
+	m->r.ev.u.msg.msg_flags = msg_flags;
+	m->r.ev.u.msg.nfds = nfds;
+	if (payload_max)
+		kt_payload(m, buf, ret);
+	kt_submit(m);
+	return 0;
+}
+
+/* First iovec's base (payload source) and the total buffer length of a msghdr. */
+static __always_inline __u64 kt_iov(__u64 iovp, __u64 iovlen, __u64 *total)
+{
+	struct iovec iov = {};
+	__u64 base = 0;
+
+	*total = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i >= iovlen)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(iovp + i * sizeof(iov))))
+			break;
+		if (i == 0)
+			base = (__u64)iov.iov_base;
+		*total += iov.iov_len;
+	}
+	return base;
+}
+
+/* ---------- per call kind at sys_exit ---------- */
+
+static __always_inline void kt_lost_fds(struct kt_call *c, __s64 ret, __u32 installed, __u32 ctrunc,
+					 __u32 ctl_in)
+{
+	/* skb hook: exact count attached to the message; without it only MSG_CTRUNC says so */
+	if (c->skb_seen ? c->skb_nfds <= installed : !ctrunc)
+		return;
+	KT_EMIT(c, UT_EV_FD_LOST, ret, ({
+		r->ev.u.fdlost.received = installed;
+		r->ev.u.fdlost.controllen = ctl_in;
+		if (c->skb_seen) {
+			r->ev.u.fdlost.lost = c->skb_nfds - installed;
+			r->ev.flags |= UT_F_LOST_KNOWN;
+		}
+		if (ctrunc)
+			r->ev.flags |= UT_F_CTRUNC;
+	}));
+}
+
+static __always_inline void kt_trunc(struct kt_call *c, __s64 ret, __u32 msg_flags, __u64 cap)
+{
+	int cut = msg_flags & KT_MSG_TRUNC;
+
+	/* read()/recv() have no msg_flags: a datagram copied short of its skb was cut */
+	if (c->skb_seen && c->sktype != UT_SOCK_STREAM && c->nskb && c->copy_len < c->skb_len)
+		cut = 1;
+	if (!cut || ret < 0)
+		return;
+	KT_EMIT(c, UT_EV_TRUNC, ret, ({
+		r->ev.u.trunc.len = c->skb_seen && c->nskb ? c->copy_len : ret;
+		r->ev.u.trunc.msg_flags = msg_flags;
+		r->ev.u.trunc.cap = cap;
+		if (c->skb_seen && c->nskb) {
+			r->ev.u.trunc.full_len = c->skb_len;
+			r->ev.flags |= UT_F_FULL_LEN;
+		}
+		if (msg_flags & KT_MSG_CTRUNC)
+			r->ev.flags |= UT_F_CTRUNC;
+	}));
+}
+
+__noinline int kt_exit_recvmsg(struct kt_call *c, __u64 umsg, __s64 ret, int single)
+{
+	struct user_msghdr um;
+	__u32 installed = 0;
+	__u64 cap = 0, base;
+
+	if (!c || bpf_probe_read_user(&um, sizeof(um), (void *)umsg))
+		return 0;
+	base = kt_iov((__u64)um.msg_iov, um.msg_iovlen, &cap);
+	if (ret >= 0)
+		installed = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, 0);
+	if (single) {
+		kt_lost_fds(c, ret, installed, um.msg_flags & KT_MSG_CTRUNC, c->ctl_in);
+		kt_trunc(c, ret, um.msg_flags, cap);
+	} else if (um.msg_flags & KT_MSG_TRUNC) {
+		KT_EMIT(c, UT_EV_TRUNC, ret, ({
+			r->ev.u.trunc.len = cap;
+			r->ev.u.trunc.msg_flags = um.msg_flags;
+			r->ev.u.trunc.cap = cap;
+		}));
+	}
+	if (messages && ret >= 0)
+		kt_emit_msg(c, single ? ret : cap, um.msg_flags, installed, base);
+	return 0;
+}
+
+__noinline int kt_exit_sendmsg(struct kt_call *c, __u64 umsg, __s64 ret)
+{
+	struct user_msghdr um;
+	__u32 nfds = 0;
+	__u64 cap = 0, base;
+
+	if (!c || bpf_probe_read_user(&um, sizeof(um), (void *)umsg))
+		return 0;
+	/* fds and credentials travel only when the send succeeded */
+	if (ret >= 0)
+		nfds = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, 1);
+	base = kt_iov((__u64)um.msg_iov, um.msg_iovlen, &cap);
+	if (messages && ret >= 0)
+		kt_emit_msg(c, ret, (__u32)c->args[2], nfds, base);
+	return 0;
+}
+
+/* socket(), accept(), socketpair(): the new fd's socket. */
+__noinline int kt_exit_newfd(struct kt_call *c, int fd, __s64 ret, __u32 kind)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sock *sk;
+
+	if (!c)
+		return 0;
+	sk = kt_file_unix_sock(kt_fd_file(t, fd));
+	if (!sk)
+		return 0;
+	c->sk = (__u64)sk;
+	c->ino = kt_sock_ino(sk);
+	c->sktype = sk->sk_type;
+	c->args[0] = fd;
+	KT_EMIT(c, kind, ret, ({}));
+	return 0;
+}
+
+static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
+{
+	__u64 len = c->nr == KT_NR_sendmsg || c->nr == KT_NR_sendmmsg ? 0 : c->args[2];
+
+	if (c->nsleep && c->blocked_ns >= block_ns) {
+		KT_EMIT(c, UT_EV_BLOCKED, ret, ({
+			r->ev.u.blocked.blocked_ns = c->blocked_ns;
+			r->ev.u.blocked.len = len;
+			r->queue = c->q;
+			r->has |= KT_HAS_QUEUE;
+			if (c->waker.pid) {
+				r->waker = c->waker;
+				r->has |= KT_HAS_WAKER;
+			}
+		}));
+	} else if (ret == -KT_EAGAIN) {
+		KT_EMIT(c, UT_EV_EAGAIN, ret, ({
+			r->ev.u.blocked.len = len;
+			r->ev.flags |= UT_F_NONBLOCK;
+			kt_read_queue(c->sk, &r->queue);
+			r->has |= KT_HAS_QUEUE;
+		}));
+	}
+}
+
+__noinline int kt_exit(__s64 ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct kt_call *c = bpf_task_storage_get(&calls, t, 0, 0);
+	int nr;
+
+	if (!c || !c->active)
+		return 0;
+	c->active = 0;
+	nr = c->nr;
+	switch (nr) {
+	case KT_NR_socket:
+		if (ret >= 0)
+			kt_exit_newfd(c, ret, ret, UT_EV_SOCKET);
+		return 0;
+	case KT_NR_accept:
+	case KT_NR_accept4:
+		if (ret >= 0)
+			kt_exit_newfd(c, ret, ret, UT_EV_ACCEPT);
+		else if (ret != -KT_EAGAIN)
+			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
+		return 0;
+	case KT_NR_socketpair: {
+		int sv[2] = { -1, -1 };
+
+		if (ret < 0 || bpf_probe_read_user(sv, sizeof(sv), (void *)c->args[3]))
+			return 0;
+		kt_exit_newfd(c, sv[0], ret, UT_EV_SOCKETPAIR);
+		kt_exit_newfd(c, sv[1], ret, UT_EV_SOCKETPAIR);
+		return 0;
+	}
+	case KT_NR_bind:
+		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_BIND, ret, ({}));
+		return 0;
+	case KT_NR_listen:
+		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_LISTEN, ret, ({}));
+		return 0;
+	case KT_NR_connect:
+		KT_EMIT(c, ret < 0 && ret != -KT_EINPROGRESS ? UT_EV_ERROR : UT_EV_CONNECT, ret, ({}));
+		return 0;
+	case KT_NR_setsockopt:
+		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PASSCRED, ret, ({
+			r->ev.u.opt.level = c->args[1];
+			r->ev.u.opt.optname = c->args[2];
+			r->ev.u.opt.value = c->ctl_in;
+		}));
+		return 0;
+	case KT_NR_getsockopt: {
+		__u32 uc[3] = {};
+		int pidfd = -1;
+
+		if (ret == 0 && c->args[2] == KT_SO_PEERCRED)
+			bpf_probe_read_user(uc, sizeof(uc), (void *)c->args[3]);
+		else if (ret == 0)
+			bpf_probe_read_user(&pidfd, sizeof(pidfd), (void *)c->args[3]);
+		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PEERCRED, ret, ({
+			r->ev.u.cred.pid = uc[0];
+			r->ev.u.cred.uid = uc[1];
+			r->ev.u.cred.gid = uc[2];
+			r->ev.u.cred.pidfd = pidfd;
+		}));
+		return 0;
+	}
+	case KT_NR_sendmsg:
+		kt_exit_sendmsg(c, c->args[1], ret);
+		break;
+	case KT_NR_sendmmsg:
+		for (int i = 0; i < KT_MAX_MMSG; i++) {
+			if (i >= ret)
+				break;
+			kt_exit_sendmsg(c, c->args[1] + i * sizeof(struct mmsghdr), 1);
+		}
+		break;
+	case KT_NR_recvmsg:
+		kt_exit_recvmsg(c, c->args[1], ret, 1);
+		break;
+	case KT_NR_recvmmsg:
+		for (int i = 0; i < KT_MAX_MMSG; i++) {
+			if (i >= ret)
+				break;
+			kt_exit_recvmsg(c, c->args[1] + i * sizeof(struct mmsghdr), 1, 0);
+		}
+		break;
+	case KT_NR_read:
+	case KT_NR_recvfrom:
+	case KT_NR_readv:
+		/* no control buffer: any fd attached to the message is dropped */
+		kt_lost_fds(c, ret, 0, 0, 0);
+		kt_trunc(c, ret, 0, nr == KT_NR_readv ? 0 : c->args[2]);
+		if (messages && ret >= 0)
+			kt_emit_msg(c, ret, 0, 0, nr == KT_NR_readv ? 0 : c->args[1]);
+		break;
+	case KT_NR_write:
+	case KT_NR_sendto:
+	case KT_NR_writev:
+		if (messages && ret >= 0)
+			kt_emit_msg(c, ret, nr == KT_NR_sendto ? c->args[3] : 0, 0,
+				    nr == KT_NR_writev ? 0 : c->args[1]);
+		break;
+	default:
+		return 0;
+	}
+
+	if (c->is_send) {
+		kt_send_outcome(c, ret);
+		if (ret < 0 && ret != -KT_EAGAIN && ret != -KT_EINTR)
+			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
+	} else if (ret >= 0) {
+		/* remember who reads this socket: "who is at the other end" for its peer */
+		__u64 key = c->sk;
+		struct kt_owner *o = bpf_map_lookup_elem(&sk_owner, &key);
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (!o || o->tgid != tgid || o->ino != c->ino) {
+			struct kt_owner no = { .ino = c->ino, .tgid = tgid };
+
+			bpf_get_current_comm(no.comm, sizeof(no.comm));
+			bpf_map_update_elem(&sk_owner, &key, &no, BPF_ANY);
+		}
+	} else if (ret != -KT_EAGAIN && ret != -KT_EINTR) {
+		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
+	}
+	return 0;
+}
+
+/* ---------- sys_enter ---------- */
+
+static __always_inline int kt_comm_match(void)
+{
+	char comm[UT_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < UT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return 0;
+		if (!comm[i])
+			break;
+	}
+	return 1;
+}
+
+static __always_inline int kt_enter(struct pt_regs *regs, long id)
+{
+	__u64 pt = bpf_get_current_pid_tgid();
+	__u32 tgid = pt >> 32;
+	struct task_struct *t;
+	struct sock *sk = NULL;
+	struct file *f = NULL;
+	struct kt_call *c;
+	__u64 a0 = regs->di;
+
+	if (tgid == self_tgid)
+		return 0;
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return 0;
+	if (filter_comm && !kt_comm_match())
+		return 0;
+	t = bpf_get_current_task_btf();
+	if (id == KT_NR_socket || id == KT_NR_socketpair) {
+		if (a0 != KT_AF_UNIX)
+			return 0;
+	} else {
+		f = kt_fd_file(t, a0);
+		sk = kt_file_unix_sock(f);
+		if (!sk)
+			return 0;
+	}
+	c = bpf_task_storage_get(&calls, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
+		return 0;
+	c->sk = (__u64)sk;
+	c->nr = id;
+	c->args[0] = a0;
+	c->args[1] = regs->si;
+	c->args[2] = regs->dx;
+	c->args[3] = regs->r10;
+	c->args[4] = regs->r8;
+	c->args[5] = regs->r9;
+	c->t_enter = bpf_ktime_get_ns();
+	c->skb_seen = 0;
+	c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
+	c->nsleep = 0;
+	c->off_ts = c->blocked_ns = 0;
+	c->waker.pid = 0;
+	c->ctl_in = 0;
+	if (sk && f) {
+		c->ino = f->f_inode->i_ino;
+		c->sktype = sk->sk_type;
+	} else {
+		c->ino = 0;
+		c->sktype = regs->si & 0xf; /* socket type without SOCK_NONBLOCK/CLOEXEC */
+	}
+	c->is_send = id == KT_NR_sendmsg || id == KT_NR_sendmmsg || id == KT_NR_sendto ||
+		     id == KT_NR_write || id == KT_NR_writev;
+	if (id == KT_NR_setsockopt)
+		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
+	else if (id == KT_NR_recvmsg)
+		/* the caller's msg_controllen, before the kernel overwrites it */
+		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in),
+				    (void *)(c->args[1] + offsetof(struct user_msghdr, msg_controllen)));
+	if (id == KT_NR_close) {
+		/* the socket is gone at exit: the event is built now */
+		KT_EMIT(c, UT_EV_CLOSE, 0, ({}));
+		return 0;
+	}
+	c->active = 1;
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(kt_sys_enter, struct pt_regs *regs, long id)
+{
+	/* every syscall on the machine comes through here: the id test comes first */
+	switch (id) {
+	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
+	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
+	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
+	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
+	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4: case KT_NR_close:
+		break;
+	case KT_NR_setsockopt:
+		if (regs->si != KT_SOL_SOCKET || (regs->dx != KT_SO_PASSCRED && regs->dx != KT_SO_PASSPIDFD))
+			return 0;
+		break;
+	case KT_NR_getsockopt:
+		if (regs->si != KT_SOL_SOCKET || (regs->dx != KT_SO_PEERCRED && regs->dx != KT_SO_PEERPIDFD))
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	return kt_enter(regs, id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
+{
+	switch (regs->orig_ax) {
+	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
+	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
+	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
+	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
+	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4:
+	case KT_NR_setsockopt: case KT_NR_getsockopt:
+		return kt_exit(ret);
+	}
+	return 0;
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The collector: loads the tracer's BPF objects, sets their filters, attaches
+ * them, and drains their ring buffer into the shared ring from a thread.
+ *
+ * The core object (sys_enter/sys_exit) is required; the others are optional:
+ * each is loaded on its own and a refusal only costs what that hook adds.
+ * Every attachment is a bpf_link owned by an fd of this process and nothing is
+ * pinned, so a SIGKILLed tracer leaves no program attached.
+ */
+#include "ktrace.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "event.h"
+#include "kt_convert.h"
+#include "kt_record.h"
+#include "ktrace.skel.h"
+#include "ktrace_fork.skel.h"
+#include "ktrace_sched.skel.h"
+#include "ktrace_skb.skel.h"
+
+#define KT_POLL_MS 50              /* longest a record waits in the BPF ring buffer */
+#define KT_WAKEUP_BYTES (256u << 10) /* the kernel wakes the collector past this much */
+
+struct ut_ktrace {
+	struct ktrace_bpf *core;
+	struct ktrace_skb_bpf *skb;
+	struct ktrace_sched_bpf *sched;
+	struct ktrace_fork_bpf *fork;
+	struct ring_buffer *rb;
+	struct ut_ring *ring;
+	pthread_t thread;
+	int thread_started;
+	atomic_int stop;
+	uint64_t lost_seen;  /* kernel drops already reported as UT_EV_LOST */
+	uint64_t events;
+	_Alignas(8) unsigned char buf[UT_EVENT_MAX];
+};
+
+static int kt_verbose;
+
+/* libbpf's own messages (verifier logs...) only with --verbose. */
+static int kt_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!kt_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void kt_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t kt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A UT_EV_LOST for what the BPF ring buffer dropped since the last report. */
+static void kt_report_lost(struct ut_ktrace *k)
+{
+	uint64_t dropped = __atomic_load_n(&k->core->bss->dropped, __ATOMIC_RELAXED);
+	struct ut_event ev;
+
+	if (dropped == k->lost_seen)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.size = sizeof(ev);
+	ev.kind = UT_EV_LOST;
+	ev.source = UT_SRC_TRACER;
+	ev.ts = kt_now_ns();
+	ev.pid = ev.tid = (uint32_t)getpid();
+	ev.fd = -1;
+	memcpy(ev.comm, "unixtrace", sizeof("unixtrace"));
+	ev.u.lost.count = dropped - k->lost_seen;
+	ev.u.lost.cause = UT_LOST_KERNEL;
+	if (ut_ring_write(k->ring, &ev, ev.size) == 0)
+		k->lost_seen = dropped;
+}
+
+static int kt_on_record(void *ctx, void *data, size_t len)
+{
+	struct ut_ktrace *k = ctx;
+	uint32_t size = kt_convert(data, len, k->buf, sizeof(k->buf));
+
+	if (size) {
+		ut_ring_write(k->ring, k->buf, size); /* a full ring counts its own losses */
+		k->events++;
+	}
+	return 0;
+}
+
+static void *kt_drain(void *arg)
+{
+	struct ut_ktrace *k = arg;
+
+	while (!atomic_load(&k->stop)) {
+		ring_buffer__poll(k->rb, KT_POLL_MS);
+		kt_report_lost(k);
+	}
+	return NULL;
+}
+
+/* Points an optional object's maps at the core object's maps of the same name. */
+static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, opt) {
+		struct bpf_map *src = bpf_object__find_map_by_name(core, bpf_map__name(m));
+		int err;
+
+		if (!src || bpf_map__is_internal(m))
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(src));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The optional objects share one shape: open, share maps, load, attach. */
+#define KT_OPTIONAL(k, field, skel, what, lost)                                          \
+	do {                                                                             \
+		int _err = -ENOMEM;                                                      \
+		(k)->field = skel##__open();                                             \
+		if ((k)->field)                                                          \
+			_err = kt_share_maps((k)->field->obj, (k)->core->obj);           \
+		if (!_err)                                                               \
+			_err = skel##__load((k)->field);                                 \
+		if (!_err)                                                               \
+			_err = skel##__attach((k)->field);                               \
+		if (_err) {                                                              \
+			fprintf(stderr, "unixtrace: warning: %s unavailable (%s): %s\n", \
+				what, strerror(-_err), lost);                            \
+			skel##__destroy((k)->field);                                     \
+			(k)->field = NULL;                                               \
+		} else if (o->verbose) {                                                 \
+			fprintf(stderr, "unixtrace: hook %s active\n", what);           \
+		}                                                                        \
+	} while (0)
+
+static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *o,
+			  char *errbuf, size_t errlen)
+{
+	struct ktrace_bpf__rodata *ro = core->rodata;
+
+	ro->self_tgid = (uint32_t)getpid();
+	ro->filter_pids = o->npids > 0;
+	if (o->comm && *o->comm) {
+		size_t n = strnlen(o->comm, UT_COMM_LEN - 1);
+
+		ro->filter_comm = 1;
+		memcpy((char *)ro->targ_comm, o->comm, n);
+	}
+	if (o->path_prefix && *o->path_prefix) {
+		size_t n = strlen(o->path_prefix);
+
+		if (n > KT_PREFIX_MAX) {
+			kt_err(errbuf, errlen, "socket path prefix longer than %d bytes", KT_PREFIX_MAX);
+			return -EINVAL;
+		}
+		memcpy((char *)ro->prefix, o->path_prefix, n);
+		/* "@name" is an abstract address: sun_path starts with a NUL byte */
+		if (o->path_prefix[0] == '@')
+			((char *)ro->prefix)[0] = '\0';
+		ro->prefix_len = (uint32_t)n;
+	}
+	ro->messages = o->messages ? 1 : 0;
+	ro->payload_max = o->messages ? (o->payload < KT_PAYLOAD_MAX ? o->payload : KT_PAYLOAD_MAX) : 0;
+	ro->block_ns = o->block_threshold_ns;
+	ro->wakeup_bytes = KT_WAKEUP_BYTES;
+	return 0;
+}
+
+static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			char *errbuf, size_t errlen)
+{
+	uint8_t one = 1;
+	int err;
+
+	k->core = ktrace_bpf__open();
+	if (!k->core) {
+		err = -errno;
+		kt_err(errbuf, errlen, "cannot open the BPF tracer: %s", strerror(-err));
+		return err;
+	}
+	err = kt_set_filters(k->core, o, errbuf, errlen);
+	if (err)
+		return err;
+	err = ktrace_bpf__load(k->core);
+	if (err == -EPERM || err == -EACCES) {
+		kt_err(errbuf, errlen,
+		       "loading BPF programs was refused (%s): the kernel side needs root or "
+		       "CAP_BPF+CAP_PERFMON; `unixtrace run` (the LD_PRELOAD shim) still works",
+		       strerror(-err));
+		return err;
+	}
+	if (err) {
+		kt_err(errbuf, errlen,
+		       "the kernel refused the tracer's core hooks (tp_btf sys_enter/sys_exit): %s; "
+		       "`unixtrace run` (the LD_PRELOAD shim) and `unixtrace sockets` may still work "
+		       "(--verbose shows the verifier's log)", strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < o->npids && i < UT_KTRACE_MAX_PIDS; i++) {
+		uint32_t pid = (uint32_t)o->pids[i];
+
+		if (pid && bpf_map__update_elem(k->core->maps.pids, &pid, sizeof(pid), &one,
+						sizeof(one), BPF_ANY)) {
+			err = -errno;
+			kt_err(errbuf, errlen, "cannot set the pid filter: %s", strerror(-err));
+			return err;
+		}
+	}
+	err = ktrace_bpf__attach(k->core);
+	if (err) {
+		kt_err(errbuf, errlen,
+		       "attaching tp_btf sys_enter/sys_exit failed: %s; `unixtrace run` "
+		       "(the LD_PRELOAD shim) still works", strerror(-err));
+		return err;
+	}
+	if (o->verbose)
+		fprintf(stderr, "unixtrace: hook tp_btf/sys_enter + tp_btf/sys_exit active "
+			"(fd passing, credentials, truncation flags, lifecycle)\n");
+	return 0;
+}
+
+int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
+		    struct ut_ktrace **out, char *errbuf, size_t errlen)
+{
+	struct ut_ktrace *k;
+	int err;
+
+	*out = NULL;
+	if (!o || !ring) {
+		kt_err(errbuf, errlen, "ut_ktrace_start: missing options or ring");
+		return -EINVAL;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		err = -errno;
+		kt_err(errbuf, errlen,
+		       "this kernel exposes no BTF (/sys/kernel/btf/vmlinux: %s; needs "
+		       "CONFIG_DEBUG_INFO_BTF): the kernel side cannot run; `unixtrace run` "
+		       "(the LD_PRELOAD shim) still works", strerror(-err));
+		return err;
+	}
+	kt_verbose = o->verbose;
+	libbpf_set_print(kt_libbpf_print);
+
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		kt_err(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	k->ring = ring;
+	err = kt_load_core(k, o, errbuf, errlen);
+	if (err)
+		goto fail;
+
+	KT_OPTIONAL(k, skb, ktrace_skb_bpf, "tp_btf/skb_copy_datagram_iovec",
+		    "truncation by read()/recv() and exact counts of dropped fds are not reported");
+	KT_OPTIONAL(k, sched, ktrace_sched_bpf, "tp_btf/sched_switch+sched_waking",
+		    "blocked sends are not reported");
+	if (o->npids > 0 && o->follow_children)
+		KT_OPTIONAL(k, fork, ktrace_fork_bpf, "tp_btf/sched_process_fork",
+			    "children forked later are not followed");
+
+	k->rb = ring_buffer__new(bpf_map__fd(k->core->maps.events), kt_on_record, k, NULL);
+	if (!k->rb) {
+		err = -errno;
+		kt_err(errbuf, errlen, "cannot map the BPF ring buffer: %s", strerror(-err));
+		goto fail;
+	}
+	err = -pthread_create(&k->thread, NULL, kt_drain, k);
+	if (err) {
+		kt_err(errbuf, errlen, "cannot start the collector thread: %s", strerror(-err));
+		goto fail;
+	}
+	k->thread_started = 1;
+	*out = k;
+	return 0;
+fail:
+	ut_ktrace_stop(k);
+	return err;
+}
+
+void ut_ktrace_stop(struct ut_ktrace *k)
+{
+	if (!k)
+		return;
+	if (k->thread_started) {
+		atomic_store(&k->stop, 1);
+		pthread_join(k->thread, NULL);
+	}
+	/* detach first so nothing new arrives, then drain what is left */
+	if (k->core)
+		ktrace_bpf__detach(k->core);
+	if (k->rb) {
+		ring_buffer__consume(k->rb);
+		kt_report_lost(k);
+		ring_buffer__free(k->rb);
+	}
+	ktrace_fork_bpf__destroy(k->fork);
+	ktrace_sched_bpf__destroy(k->sched);
+	ktrace_skb_bpf__destroy(k->skb);
+	ktrace_bpf__destroy(k->core);
+	free(k);
+}
+
+uint64_t ut_ktrace_lost(const struct ut_ktrace *k)
+{
+	if (!k || !k->core || !k->core->bss)
+		return 0;
+	return __atomic_load_n(&k->core->bss->dropped, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Optional hook: tp_btf/sched_switch and sched_waking.  A unix send that goes
+ * to sleep records the queue state at its first sleep (why it waits), the
+ * time actually spent asleep and who woke it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kt_state.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+KT_MAP_CALLS;
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct kt_call *c;
+	__u64 now = 0;
+
+	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait) */
+	if (prev_state) {
+		c = bpf_task_storage_get(&calls, prev, 0, 0);
+		if (c && c->active && c->is_send) {
+			now = bpf_ktime_get_ns();
+			c->off_ts = now;
+			if (c->nsleep++ == 0) {
+				__builtin_memset(&c->q, 0, sizeof(c->q));
+				kt_read_queue(c->sk, &c->q);
+			}
+		}
+	}
+	c = bpf_task_storage_get(&calls, next, 0, 0);
+	if (c && c->active && c->off_ts) {
+		if (!now)
+			now = bpf_ktime_get_ns();
+		c->blocked_ns += now - c->off_ts;
+		c->off_ts = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(kt_sched_waking, struct task_struct *p)
+{
+	struct kt_call *c = bpf_task_storage_get(&calls, p, 0, 0);
+	__u64 pt;
+
+	if (!c || !c->active || !c->off_ts || c->waker.pid)
+		return 0;
+	pt = bpf_get_current_pid_tgid();
+	c->waker.pid = pt >> 32;
+	c->waker.tid = (__u32)pt;
+	bpf_get_current_comm(c->waker.comm, sizeof(c->waker.comm));
+	return 0;
+}

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `unixtrace sockets`: every unix socket from iter/unix, the processes and fds
+ * holding it from iter/task_file, printed as a table like `ss -xp` (plus
+ * queued messages, bytes and the fds in flight, which ss cannot show) or as
+ * JSON Lines.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fd_describe.h"
+#include "kt_fdesc.h"
+#include "ktrace.h"
+#include "sockaddr_describe.h"
+#include "sockets.skel.h"
+#include "sockets_record.h"
+
+struct sk_snapshot {
+	struct sk_rec_sock *socks;
+	size_t nsocks;
+	struct sk_rec_owner *owners;
+	size_t nowners;
+};
+
+static void sk_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Runs one iterator to the end; *out is malloc'ed. */
+static int sk_read_iter(struct bpf_program *prog, char **out, size_t *len)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	size_t cap = 1 << 20, n = 0;
+	char *buf = NULL;
+	ssize_t r;
+	int fd, err = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		if (cap - n < (64u << 10)) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = -errno;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (!buf)
+		err = -ENOMEM;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static const char *sk_netid(uint32_t type)
+{
+	return type == UT_SOCK_STREAM ? "u_str" : type == UT_SOCK_DGRAM ? "u_dgr"
+	       : type == UT_SOCK_SEQPACKET ? "u_seq" : "u_???";
+}
+
+/* ss's names for the states a unix socket uses. */
+static const char *sk_state(uint32_t state)
+{
+	switch (state) {
+	case 1: return "ESTAB";
+	case 2: return "SYN-SENT";
+	case 7: return "UNCONN";
+	case 10: return "LISTEN";
+	}
+	return "UNKNOWN";
+}
+
+/* ss's Recv-Q / Send-Q: listening: backlog and its limit; else unix_inq_len / unix_outq_len. */
+static void sk_queues(const struct sk_rec_sock *s, uint32_t *rq, uint32_t *sq)
+{
+	if (s->state == 10) {
+		*rq = s->rq_len;
+		*sq = s->rq_max;
+		return;
+	}
+	*sq = s->wmem;
+	if (s->type == UT_SOCK_STREAM)
+		*rq = s->inq_len ? s->inq_len : s->rq_bytes;
+	else if (s->type == UT_SOCK_SEQPACKET)
+		*rq = s->rq_bytes;
+	else
+		*rq = s->first_len;
+}
+
+/* "*" when unnamed, else the name as the events spell it ("@abstract"). */
+static void sk_name(char *buf, size_t cap, const char *path, uint32_t addr_len)
+{
+	struct ut_sbuf b;
+	size_t n;
+
+	ut_sbuf_init(&b, buf, cap);
+	if (addr_len <= 2) {
+		ut_sbuf_str(&b, "*");
+		return;
+	}
+	n = addr_len - 2;
+	if (n > KT_ADDR_LEN)
+		n = KT_ADDR_LEN;
+	if (path[0])
+		n = strnlen(path, n);
+	ut_sbuf_sun_path(&b, path, n);
+}
+
+static const struct sk_rec_sock *sk_find(const struct sk_snapshot *s, uint64_t ino)
+{
+	if (!ino)
+		return NULL;
+	for (size_t i = 0; i < s->nsocks; i++)
+		if (s->socks[i].ino == ino)
+			return &s->socks[i];
+	return NULL;
+}
+
+static void sk_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void sk_print_json(FILE *out, const struct sk_snapshot *s, const struct sk_rec_sock *r)
+{
+	const struct sk_rec_sock *peer = sk_find(s, r->peer_ino);
+	char name[UT_FD_DESC_MAX];
+	uint32_t rq, sq;
+	int first = 1;
+
+	sk_queues(r, &rq, &sq);
+	fprintf(out, "{\"ino\":%llu,\"type\":\"%s\",\"state\":\"%s\",\"path\":",
+		(unsigned long long)r->ino, ut_sock_type_name(r->type), sk_state(r->state));
+	if (r->addr_len > 2) {
+		sk_name(name, sizeof(name), r->path, r->addr_len);
+		sk_json_str(out, name);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out, ",\"peer_ino\":%llu", (unsigned long long)r->peer_ino);
+	if (peer && peer->addr_len > 2) {
+		sk_name(name, sizeof(name), peer->path, peer->addr_len);
+		fputs(",\"peer_path\":", out);
+		sk_json_str(out, name);
+	}
+	fprintf(out, ",\"recv_q\":%u,\"send_q\":%u,\"queue_msgs\":%u,\"queue_bytes\":%u,"
+		"\"uid\":%u,\"peer_pid\":%u,\"embryo\":%s", rq, sq, r->nskbs, r->rq_bytes, r->uid,
+		r->peer_pid, r->ino ? "false" : "true");
+	if (r->listener_ino)
+		fprintf(out, ",\"listener_ino\":%llu", (unsigned long long)r->listener_ino);
+	fputs(",\"procs\":[", out);
+	for (size_t i = 0; r->ino && i < s->nowners; i++) {
+		const struct sk_rec_owner *o = &s->owners[i];
+		char comm[UT_COMM_LEN + 1] = "";
+
+		if (o->ino != r->ino)
+			continue;
+		memcpy(comm, o->comm, UT_COMM_LEN);
+		fprintf(out, "%s{\"pid\":%u,\"fd\":%d,\"comm\":", first ? "" : ",", o->pid, o->fd);
+		sk_json_str(out, comm);
+		fputc('}', out);
+		first = 0;
+	}
+	fprintf(out, "],\"inflight_count\":%u,\"inflight\":[", r->total_inflight);
+	for (uint32_t i = 0; i < r->ninflight && i < SK_MAX_INFLIGHT; i++) {
+		struct ut_fd fd;
+
+		kt_fd_describe(&r->inflight[i], &fd, name, sizeof(name));
+		fprintf(out, "%s{\"kind\":\"%s\",\"ino\":%llu,\"desc\":", i ? "," : "",
+			ut_fd_kind_name(fd.kind), (unsigned long long)fd.ino);
+		sk_json_str(out, name);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+static void sk_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_rec_sock *r)
+{
+	const struct sk_rec_sock *peer = sk_find(s, r->peer_ino);
+	char local[UT_FD_DESC_MAX], remote[UT_FD_DESC_MAX];
+	uint32_t rq, sq;
+	int first = 1;
+
+	sk_queues(r, &rq, &sq);
+	sk_name(local, sizeof(local), r->path, r->addr_len);
+	if (peer)
+		sk_name(remote, sizeof(remote), peer->path, peer->addr_len);
+	else
+		snprintf(remote, sizeof(remote), "*");
+	fprintf(out, "%-5s %-7s %6u %6u %5u %7u %-32s %8llu %-24s %8llu ", sk_netid(r->type),
+		sk_state(r->state), rq, sq, r->nskbs, r->rq_bytes, local,
+		(unsigned long long)r->ino, remote, (unsigned long long)r->peer_ino);
+	if (!r->ino)
+		fprintf(out, "embryo: connected, not yet accepted (listener %llu)",
+			(unsigned long long)r->listener_ino);
+	for (size_t i = 0; r->ino && i < s->nowners; i++) {
+		const struct sk_rec_owner *o = &s->owners[i];
+
+		if (o->ino != r->ino)
+			continue;
+		fprintf(out, "%s(\"%.*s\",pid=%u,fd=%d)", first ? "users:(" : ",", UT_COMM_LEN,
+			o->comm, o->pid, o->fd);
+		first = 0;
+	}
+	if (!first)
+		fputc(')', out);
+	fputc('\n', out);
+	if (r->total_inflight) {
+		fprintf(out, "      in flight: %u fd%s", r->total_inflight,
+			r->total_inflight == 1 ? "" : "s");
+		for (uint32_t i = 0; i < r->ninflight && i < SK_MAX_INFLIGHT; i++) {
+			struct ut_fd fd;
+
+			kt_fd_describe(&r->inflight[i], &fd, local, sizeof(local));
+			fprintf(out, "%s[%s ino %llu]", i ? " " : ": ", local,
+				(unsigned long long)fd.ino);
+		}
+		if (r->total_inflight > r->ninflight)
+			fprintf(out, " ...");
+		fputc('\n', out);
+	}
+}
+
+static int sk_collect(struct sk_snapshot *s, char *errbuf, size_t errlen)
+{
+	struct sockets_bpf *skel;
+	char *buf;
+	size_t len;
+	int err;
+
+	skel = sockets_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		if (err == -EPERM || err == -EACCES)
+			sk_err(errbuf, errlen, "loading the socket iterators was refused (%s): "
+			       "`unixtrace sockets` needs root or CAP_BPF+CAP_PERFMON "
+			       "(`ss -xp` shows sockets without the fds in flight)", strerror(-err));
+		else
+			sk_err(errbuf, errlen, "the kernel refused the socket iterators "
+			       "(iter/unix, iter/task_file): %s; `ss -xp` still lists sockets",
+			       strerror(-err));
+		return err;
+	}
+	err = sk_read_iter(skel->progs.sk_dump_owners, &buf, &len);
+	if (err) {
+		sk_err(errbuf, errlen, "iter/task_file failed: %s", strerror(-err));
+		goto out;
+	}
+	s->owners = (struct sk_rec_owner *)buf;
+	s->nowners = len / sizeof(struct sk_rec_owner);
+	err = sk_read_iter(skel->progs.sk_dump_unix, &buf, &len);
+	if (err) {
+		sk_err(errbuf, errlen, "iter/unix failed: %s", strerror(-err));
+		goto out;
+	}
+	s->socks = (struct sk_rec_sock *)buf;
+	s->nsocks = len / sizeof(struct sk_rec_sock);
+out:
+	sockets_bpf__destroy(skel);
+	return err;
+}
+
+int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen)
+{
+	struct sk_snapshot s = { 0 };
+	int err;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		err = -errno;
+		sk_err(errbuf, errlen, "this kernel exposes no BTF (/sys/kernel/btf/vmlinux: %s): "
+		       "`unixtrace sockets` cannot run; `ss -xp` still lists sockets", strerror(-err));
+		return err;
+	}
+	err = sk_collect(&s, errbuf, errlen);
+	if (err)
+		goto out;
+	if (!json)
+		fprintf(out, "%-5s %-7s %6s %6s %5s %7s %-32s %8s %-24s %8s %s\n", "Netid", "State",
+			"Recv-Q", "Send-Q", "Msgs", "Bytes", "Local", "Ino", "Peer", "PeerIno",
+			"Process");
+	/* listeners first show their embryos right below them */
+	for (size_t i = 0; i < s.nsocks; i++) {
+		const struct sk_rec_sock *r = &s.socks[i];
+
+		if (!r->ino)
+			continue;
+		if (json)
+			sk_print_json(out, &s, r);
+		else
+			sk_print_text(out, &s, r);
+		for (size_t j = 0; r->state == 10 && j < s.nsocks; j++) {
+			if (s.socks[j].ino || s.socks[j].listener_ino != r->ino)
+				continue;
+			if (json)
+				sk_print_json(out, &s, &s.socks[j]);
+			else
+				sk_print_text(out, &s, &s.socks[j]);
+		}
+	}
+	/* embryos whose listener was not seen (closed meanwhile) */
+	for (size_t i = 0; i < s.nsocks; i++) {
+		const struct sk_rec_sock *r = &s.socks[i];
+
+		if (r->ino || sk_find(&s, r->listener_ino))
+			continue;
+		if (json)
+			sk_print_json(out, &s, r);
+		else
+			sk_print_text(out, &s, r);
+	}
+	if (fflush(out) == EOF)
+		err = -errno;
+out:
+	free(s.socks);
+	free(s.owners);
+	return err;
+}

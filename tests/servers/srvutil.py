@@ -202,37 +202,18 @@ class Background:
                 self.proc.wait()
 
 
-def bpf_links(pid):
-    n = 0
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return 0
-    for fd in fds:
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:bpf_link":
-                n += 1
-        except OSError:
-            pass
-    return n
-
-
 def start_kernel_tracer(tmp_path, trace, *opts):
     """`unixtrace trace OPTS -o TRACE` in the background, returned once its hooks are
-    attached: it holds BPF links and their number has stopped growing."""
-    t = Background([UNIXTRACE, "trace", *opts, "-o", trace], tmp_path, "trace")
-    state = {"last": -1, "stable": 0}
+    attached: it says "unixtrace: tracing" on stderr right after attaching them."""
+    t = Background([UNIXTRACE, "trace", "-q", *opts, "-o", trace], tmp_path, "trace")
 
     def attached():
         if not t.running():
             pytest.fail(f"unixtrace trace exited early ({t.proc.returncode})\n{t.output()}")
-        n = bpf_links(t.pid)
-        state["stable"] = state["stable"] + 1 if n > 0 and n == state["last"] else 0
-        state["last"] = n
-        return state["stable"] >= 5
+        return "unixtrace: tracing" in t.err.read_text(errors="replace")
 
     try:
-        wait_for(attached, timeout=20, interval=0.02, what="unixtrace trace to attach its hooks")
+        wait_for(attached, timeout=20, what="unixtrace trace to attach its hooks")
     except BaseException:
         t.stop(signal.SIGKILL)
         raise

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control messages: SCM_RIGHTS, SCM_CREDENTIALS and SCM_PIDFD, decoded at the
+ * entry of a send (the fds are described while they are certainly still the
+ * sender's) and at the exit of a receive (only what the kernel delivered).
+ *
+ * The walk is strace's (src/msghdr.c): the buffer is capped, a header is read
+ * only when it fits entirely, cmsg_len is clamped to what is left, and the
+ * next header is found by stepping the aligned length.  Each known type has a
+ * minimum payload size in a table; a shorter payload is ignored, not guessed.
+ */
+#include <string.h>
+
+#include "fd_describe.h"
+#include "shim.h"
+
+#define UT_CMSG_WALK_MAX (1u << 20) /* never walk more control data than this */
+
+struct ut_cmsg_ctx {
+	struct ut_event *fds_ev; /* fd_send / fd_recv record being built */
+	size_t fds_cap;
+	unsigned nfds;
+	int receiving;
+	struct ut_cred cred;
+	int have_cred;
+};
+
+typedef void (*ut_cmsg_fn)(struct ut_cmsg_ctx *c, const unsigned char *data, size_t len);
+
+static void ut_cmsg_rights(struct ut_cmsg_ctx *c, const unsigned char *data, size_t len)
+{
+	size_t i, n = len / sizeof(int);
+
+	for (i = 0; i < n; i++) {
+		char desc[UT_FD_DESC_MAX];
+		struct ut_fd f;
+		int fd;
+
+		memcpy(&fd, data + i * sizeof(int), sizeof(fd));
+		if (c->receiving)
+			ut_fdc_forget(fd); /* a new fd at a number that may have meant something else */
+		c->nfds++;
+		if (c->nfds > UT_MAX_FDS_PER_EVENT) {
+			c->fds_ev->flags |= UT_F_FDS_CUT;
+			continue;
+		}
+		ut_fd_describe(fd, &f, desc, sizeof(desc));
+		if (ut_item_append(c->fds_ev, c->fds_cap, UT_ITEM_FD, &f, sizeof(f), desc,
+				   strlen(desc) + 1) < 0)
+			c->fds_ev->flags |= UT_F_FDS_CUT;
+	}
+}
+
+static void ut_cmsg_creds(struct ut_cmsg_ctx *c, const unsigned char *data, size_t len)
+{
+	struct ucred uc;
+
+	(void)len;
+	memcpy(&uc, data, sizeof(uc));
+	c->cred.pid = (uint32_t)uc.pid;
+	c->cred.uid = uc.uid;
+	c->cred.gid = uc.gid;
+	c->have_cred = 1;
+}
+
+static void ut_cmsg_pidfd(struct ut_cmsg_ctx *c, const unsigned char *data, size_t len)
+{
+	int pidfd;
+
+	(void)len;
+	memcpy(&pidfd, data, sizeof(pidfd));
+	if (c->receiving)
+		ut_fdc_forget(pidfd);
+	c->cred.pidfd = pidfd;
+	c->have_cred = 1;
+}
+
+/* SOL_SOCKET control messages we decode, indexed by cmsg_type. */
+static const struct {
+	ut_cmsg_fn fn;
+	size_t min_len;
+} ut_scm_table[] = {
+	[SCM_RIGHTS] = { ut_cmsg_rights, 0 },
+	[SCM_CREDENTIALS] = { ut_cmsg_creds, sizeof(struct ucred) },
+	[SCM_PIDFD] = { ut_cmsg_pidfd, sizeof(int) },
+};
+
+static void ut_cmsg_walk(struct ut_cmsg_ctx *c, const struct msghdr *msg)
+{
+	const unsigned char *base = msg->msg_control;
+	size_t total = msg->msg_controllen, off = 0;
+
+	if (!base || total < sizeof(struct cmsghdr))
+		return;
+	if (total > UT_CMSG_WALK_MAX)
+		total = UT_CMSG_WALK_MAX;
+	while (off + sizeof(struct cmsghdr) <= total) {
+		struct cmsghdr h;
+		size_t clen, dlen;
+
+		memcpy(&h, base + off, sizeof(h));
+		clen = h.cmsg_len;
+		if (clen < CMSG_LEN(0))
+			break; /* a header that does not even cover itself: stop, as the kernel does */
+		if (clen > total - off)
+			clen = total - off;
+		dlen = clen - CMSG_LEN(0);
+		if (h.cmsg_level == SOL_SOCKET && h.cmsg_type >= 0 &&
+		    (size_t)h.cmsg_type < sizeof(ut_scm_table) / sizeof(ut_scm_table[0]) &&
+		    ut_scm_table[h.cmsg_type].fn && dlen >= ut_scm_table[h.cmsg_type].min_len)
+			ut_scm_table[h.cmsg_type].fn(c, base + off + CMSG_LEN(0), dlen);
+		off += CMSG_ALIGN(clen);
+	}
+}
+
+void ut_cmsg_send_prepare(struct ut_cmsg_pending *p, int fd, struct ut_sock *s, unsigned call,
+			  const struct msghdr *msg)
+{
+	struct ut_cmsg_ctx c = { .fds_ev = &p->fds.ev, .fds_cap = sizeof(p->fds),
+				 .cred = { .pidfd = -1 } };
+
+	p->have_fds = p->have_cred = 0;
+	ut_ev_begin(&p->fds.ev, UT_EV_FD_SEND, call, fd, s);
+	ut_cmsg_walk(&c, msg);
+	if (c.nfds) {
+		ut_ev_fill_peer(&p->fds.ev, fd, s);
+		p->fds.ev.u.msg.nfds = c.nfds;
+		p->fds.ev.u.msg.msg_flags = 0;
+		ut_ev_own_addr(&p->fds.ev, sizeof(p->fds), fd);
+		if (msg->msg_name)
+			ut_ev_peer_addr(&p->fds.ev, sizeof(p->fds), fd, msg->msg_name,
+					msg->msg_namelen);
+		p->have_fds = 1;
+	}
+	if (c.have_cred) {
+		ut_ev_begin(&p->cred.ev, UT_EV_CRED_SEND, call, fd, s);
+		p->cred.ev.peer_ino = p->fds.ev.peer_ino;
+		p->cred.ev.u.cred = c.cred;
+		ut_ev_own_addr(&p->cred.ev, sizeof(p->cred), fd);
+		p->have_cred = 1;
+	}
+}
+
+void ut_cmsg_send_commit(struct ut_cmsg_pending *p, ssize_t ret)
+{
+	if (ret < 0)
+		return; /* nothing was sent; the error event says why */
+	if (p->have_fds) {
+		p->fds.ev.ret = ret;
+		p->fds.ev.u.msg.len = (uint64_t)ret;
+		ut_ev_emit(&p->fds.ev);
+	}
+	if (p->have_cred) {
+		p->cred.ev.ret = ret;
+		ut_ev_emit(&p->cred.ev);
+	}
+}
+
+unsigned ut_cmsg_recv(const struct ut_rx *rx, ssize_t ret)
+{
+	union {
+		struct ut_event ev;
+		unsigned char bytes[UT_EVENT_MAX];
+	} b;
+	struct ut_cmsg_ctx c = { .fds_ev = &b.ev, .fds_cap = sizeof(b), .receiving = 1,
+				 .cred = { .pidfd = -1 } };
+
+	ut_ev_begin(&b.ev, UT_EV_FD_RECV, rx->call, rx->fd, rx->s);
+	ut_cmsg_walk(&c, rx->msg);
+	if (c.nfds) {
+		ut_ev_fill_peer(&b.ev, rx->fd, rx->s);
+		b.ev.ret = ret;
+		b.ev.u.msg.len = (uint64_t)ret;
+		b.ev.u.msg.msg_flags = (uint32_t)rx->msg->msg_flags;
+		b.ev.u.msg.nfds = c.nfds;
+		if (rx->msg->msg_flags & MSG_CTRUNC)
+			b.ev.flags |= UT_F_CTRUNC;
+		if (rx->flags & MSG_PEEK)
+			b.ev.flags |= UT_F_PEEK;
+		ut_ev_own_addr(&b.ev, sizeof(b), rx->fd);
+		ut_ev_emit(&b.ev);
+	}
+	if (c.have_cred) {
+		union ut_evbuf cb;
+
+		ut_ev_begin(&cb.ev, UT_EV_CRED_RECV, rx->call, rx->fd, rx->s);
+		ut_ev_fill_peer(&cb.ev, rx->fd, rx->s);
+		cb.ev.ret = ret;
+		cb.ev.u.cred = c.cred;
+		ut_ev_own_addr(&cb.ev, sizeof(cb), rx->fd);
+		ut_ev_emit(&cb.ev);
+	}
+	return c.nfds;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Building and writing events.  Who and when come from caches: the thread id
+ * and comm in initial-exec TLS (no __tls_get_addr, which may allocate, so this
+ * stays async-signal-safe), the pid reset in the fork child, the effective ids
+ * refreshed by the set*id wrappers.  The comm is re-read at most once a
+ * second per thread (prctl is a syscall; programs rename threads rarely).
+ */
+#include <linux/sockios.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "shim.h"
+#include "sockaddr_describe.h"
+#include "unix_diag.h"
+
+#define UT_TLS __attribute__((tls_model("initial-exec"))) __thread
+
+static UT_TLS uint32_t ut_tls_tid;
+static UT_TLS uint64_t ut_tls_comm_ts;
+static UT_TLS char ut_tls_comm[UT_COMM_LEN];
+
+void ut_tls_after_fork(void)
+{
+	ut_tls_tid = 0;
+	ut_tls_comm_ts = 0;
+}
+
+void ut_ev_begin(struct ut_event *ev, unsigned kind, unsigned call, int fd,
+		 const struct ut_sock *s)
+{
+	uint64_t now = ut_now();
+
+	memset(ev, 0, sizeof(*ev));
+	ev->size = sizeof(*ev);
+	ev->kind = (uint16_t)kind;
+	ev->source = UT_SRC_PRELOAD;
+	ev->call = (uint8_t)call;
+	ev->ts = now;
+	if (__builtin_expect(!ut_tls_tid, 0))
+		ut_tls_tid = (uint32_t)syscall(SYS_gettid);
+	if (__builtin_expect(!ut_tls_comm_ts || now - ut_tls_comm_ts > 1000000000ull, 0)) {
+		char name[UT_COMM_LEN + 1] = "";
+
+		prctl(PR_GET_NAME, name);
+		memcpy(ut_tls_comm, name, UT_COMM_LEN);
+		ut_tls_comm_ts = now;
+	}
+	ev->pid = ut_shim.pid;
+	ev->tid = ut_tls_tid;
+	ev->uid = __atomic_load_n(&ut_shim.uid, __ATOMIC_RELAXED);
+	ev->gid = __atomic_load_n(&ut_shim.gid, __ATOMIC_RELAXED);
+	memcpy(ev->comm, ut_tls_comm, UT_COMM_LEN);
+	ev->fd = fd;
+	if (s) {
+		ev->ino = s->ino;
+		ev->peer_ino = s->peer_ino;
+		ev->sock_type = s->type;
+	}
+}
+
+void ut_ev_fill_peer(struct ut_event *ev, int fd, struct ut_sock *s)
+{
+	struct ut_unix_diag d;
+	uint64_t peer;
+
+	if (!s || s->peer_ino || (s->flags & UT_SF_PEER_TRIED) || !s->ino)
+		return;
+	peer = ut_unix_diag_lookup(s->ino, &d) == 0 ? d.peer_ino : 0;
+	s->peer_ino = peer;
+	s->flags |= UT_SF_PEER_TRIED;
+	ut_fdc_update(fd, UT_SF_PEER_TRIED, 0, &peer);
+	ev->peer_ino = peer;
+}
+
+static void ut_ev_addr_item(struct ut_event *ev, size_t cap, uint16_t type,
+			    const struct sockaddr *sa, socklen_t len)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+	size_t n;
+
+	if (!sa || len < sizeof(sa_family_t) || sa->sa_family != AF_UNIX)
+		return;
+	n = ut_sun_path_len(sa, len);
+	if (n)
+		ut_item_append(ev, cap, type, sun->sun_path, n, NULL, 0);
+}
+
+void ut_ev_own_addr(struct ut_event *ev, size_t cap, int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0)
+		ut_ev_addr_item(ev, cap, UT_ITEM_ADDR, (struct sockaddr *)&sun,
+				len > sizeof(sun) ? sizeof(sun) : len);
+}
+
+void ut_ev_peer_addr(struct ut_event *ev, size_t cap, int fd, const struct sockaddr *sa,
+		     socklen_t len)
+{
+	struct sockaddr_un sun;
+	socklen_t l = sizeof(sun);
+
+	if (sa) {
+		ut_ev_addr_item(ev, cap, UT_ITEM_PEER_ADDR, sa, len);
+		return;
+	}
+	if (getpeername(fd, (struct sockaddr *)&sun, &l) == 0)
+		ut_ev_addr_item(ev, cap, UT_ITEM_PEER_ADDR, (struct sockaddr *)&sun,
+				l > sizeof(sun) ? sizeof(sun) : l);
+}
+
+void ut_ev_text(struct ut_event *ev, size_t cap, const char *text)
+{
+	size_t n = strnlen(text, 512);
+
+	ut_item_append(ev, cap, UT_ITEM_TEXT, text, n, "", 1);
+}
+
+void ut_ev_payload(struct ut_event *ev, size_t cap, const struct iovec *iov, size_t iovcnt,
+		   size_t len)
+{
+	size_t want = ut_shim.payload, got = 0, i, room;
+	struct ut_item it = { .type = UT_ITEM_PAYLOAD };
+	unsigned char *p;
+
+	if (!want || !iov || !len)
+		return;
+	if (ev->size + sizeof(it) + 8 > cap)
+		return;
+	room = (cap - ev->size - sizeof(it)) & ~(size_t)7;
+	if (room > UT_EVENT_MAX - ev->size - sizeof(it))
+		room = (UT_EVENT_MAX - ev->size - sizeof(it)) & ~(size_t)7;
+	if (want > len)
+		want = len;
+	if (want > room)
+		want = room;
+	/* Gathered straight into the record: no second copy of the payload. */
+	p = (unsigned char *)ev + ev->size + sizeof(it);
+	for (i = 0; i < iovcnt && got < want; i++) {
+		size_t n = iov[i].iov_len < want - got ? iov[i].iov_len : want - got;
+
+		if (n && iov[i].iov_base)
+			memcpy(p + got, iov[i].iov_base, n);
+		got += n;
+	}
+	if (!got)
+		return;
+	if (got < len)
+		ev->flags |= UT_F_PAYLOAD_CUT;
+	it.len = (uint16_t)got;
+	memcpy((unsigned char *)ev + ev->size, &it, sizeof(it));
+	memset(p + got, 0, UT_ALIGN8(sizeof(it) + got) - sizeof(it) - got);
+	ev->size += (uint32_t)UT_ALIGN8(sizeof(it) + got);
+}
+
+void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s)
+{
+	struct ut_queue q = { .own_wmem = ~0u, .peer_qlen = ~0u, .cause = UT_BLOCK_UNKNOWN };
+	int outq = 0, sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+
+	/* For AF_UNIX, SIOCOUTQ is sk_wmem_alloc: the bytes charged to this socket. */
+	if (ioctl(fd, SIOCOUTQ, &outq) == 0) {
+		q.own_outq = (uint32_t)outq;
+		q.own_wmem = (uint32_t)outq;
+	}
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0)
+		q.own_sndbuf = (uint32_t)sndbuf;
+	if (s && s->type == SOCK_DGRAM)
+		q.peer_qmax = ut_shim.max_dgram_qlen;
+	ut_item_append(ev, cap, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
+}
+
+void ut_ev_emit(struct ut_event *ev)
+{
+	struct ut_ring *r = __atomic_load_n(&ut_shim.ring, __ATOMIC_ACQUIRE);
+
+	if (r)
+		ut_ring_write(r, ev, ev->size);
+}
+
+void ut_emit_simple(unsigned kind, unsigned call, int fd, struct ut_sock *s, int64_t ret,
+		    int err, int with_peer)
+{
+	union ut_evbuf b;
+
+	ut_ev_begin(&b.ev, kind, call, fd, s);
+	b.ev.ret = ret;
+	b.ev.err = err;
+	if (fd >= 0) {
+		ut_ev_fill_peer(&b.ev, fd, s);
+		ut_ev_own_addr(&b.ev, sizeof(b), fd);
+		if (with_peer)
+			ut_ev_peer_addr(&b.ev, sizeof(b), fd, NULL, 0);
+	}
+	ut_ev_emit(&b.ev);
+}

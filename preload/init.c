@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Start-up: the constructor reads the settings once (nginx and others rebuild
+ * their environment before starting workers, so later changes must not
+ * matter), maps the per-fd cache, attaches to the ring and says which program
+ * image it loaded into.  A missing, foreign or broken ring leaves ut_shim.ring
+ * NULL and every wrapper then goes straight to libc.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "real.h"
+#include "shim.h"
+
+struct ut_shim ut_shim = { .block_ns = 1000000ull };
+
+/* Resets the per-thread caches of the only thread a fork child has (emit.c). */
+void ut_tls_after_fork(void);
+
+void ut_debug(const char *a, const char *b)
+{
+	if (!ut_shim.debug)
+		return;
+	/* Raw write: the shim must not go through its own write() wrapper. */
+	syscall(SYS_write, 2, "libunixtrace: ", 14);
+	syscall(SYS_write, 2, a, strlen(a));
+	if (b) {
+		syscall(SYS_write, 2, ": ", 2);
+		syscall(SYS_write, 2, b, strlen(b));
+	}
+	syscall(SYS_write, 2, "\n", 1);
+}
+
+void ut_ids_refresh(void)
+{
+	__atomic_store_n(&ut_shim.uid, (uint32_t)geteuid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&ut_shim.gid, (uint32_t)getegid(), __ATOMIC_RELAXED);
+}
+
+static uint64_t ut_env_u64(const char *name, uint64_t dflt, uint64_t max)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long x;
+
+	if (!v || !*v)
+		return dflt;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || v[0] == '-') {
+		ut_debug("ignoring a malformed setting", name);
+		return dflt;
+	}
+	return x > max ? max : x;
+}
+
+static uint32_t ut_read_sysctl_u32(const char *path)
+{
+	char buf[32];
+	long n;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	uint32_t v = 0;
+
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+		v = v * 10 + (uint32_t)(buf[i] - '0');
+	return v;
+}
+
+/*
+ * fork: prepare binds the real symbols (so the child never inherits a
+ * pthread_once another thread was in the middle of); the shim holds no other
+ * lock, so nothing else can be left locked in the child.  The child learns
+ * its new pid and thread id.
+ */
+static void ut_fork_prepare(void)
+{
+	ut_real_ensure();
+}
+
+static void ut_fork_child(void)
+{
+	ut_shim.pid = (uint32_t)syscall(SYS_getpid);
+	ut_tls_after_fork();
+}
+
+static void ut_emit_exec(int argc, char **argv)
+{
+	union ut_evbuf b;
+
+	ut_ev_begin(&b.ev, UT_EV_EXEC, UT_CALL_EXEC, -1, NULL);
+	if (argc > 0 && argv && argv[0])
+		ut_ev_text(&b.ev, sizeof(b), argv[0]);
+	ut_ev_emit(&b.ev);
+}
+
+__attribute__((constructor)) static void ut_init(int argc, char **argv, char **envp)
+{
+	char err[256] = "";
+	struct ut_ring *ring = NULL;
+	const char *path;
+	int saved = errno, r;
+
+	(void)envp;
+	ut_shim.debug = getenv("UNIXTRACE_DEBUG") && strcmp(getenv("UNIXTRACE_DEBUG"), "1") == 0;
+	ut_shim.messages = getenv("UNIXTRACE_MESSAGES") &&
+			   strcmp(getenv("UNIXTRACE_MESSAGES"), "1") == 0;
+	ut_shim.payload = (uint32_t)ut_env_u64("UNIXTRACE_PAYLOAD", 0, UT_PAYLOAD_MAX);
+	ut_shim.block_ns = ut_env_u64("UNIXTRACE_BLOCK_US", 1000, 3600ull * 1000000) * 1000;
+	ut_shim.pid = (uint32_t)syscall(SYS_getpid);
+	ut_ids_refresh();
+	ut_shim.max_dgram_qlen = ut_read_sysctl_u32("/proc/sys/net/unix/max_dgram_qlen");
+	pthread_atfork(ut_fork_prepare, NULL, ut_fork_child);
+
+	path = getenv("UNIXTRACE_RING");
+	if (!path || !*path) {
+		errno = saved;
+		return;
+	}
+	ut_fdc_init();
+	r = ut_ring_attach(path, &ring, err, sizeof(err));
+	if (r < 0) {
+		ut_debug("not tracing: cannot use the ring", err[0] ? err : path);
+		errno = saved;
+		return;
+	}
+	__atomic_store_n(&ut_shim.ring, ring, __ATOMIC_RELEASE);
+	ut_emit_exec(argc, argv);
+	errno = saved;
+}

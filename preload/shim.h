@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interfaces of libunixtrace.so: settings, the per-fd cache, event
+ * emission and the decoders.  Nothing here is exported (-fvisibility=hidden);
+ * only the wrappers in wrap_*.c are.
+ */
+#ifndef UT_PRELOAD_SHIM_H
+#define UT_PRELOAD_SHIM_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "event.h"
+#include "ring.h"
+
+#define UT_EXPORT __attribute__((visibility("default")))
+
+/* Not in Debian 12's headers yet (Linux 6.5). */
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
+/* Settings and process identity, read once by the constructor (init.c). */
+struct ut_shim {
+	struct ut_ring *ring; /* NULL: untraced, every wrapper goes straight to libc */
+	int messages;         /* UNIXTRACE_MESSAGES=1: per-message send/recv events */
+	uint32_t payload;     /* UNIXTRACE_PAYLOAD: bytes of each message to keep */
+	uint64_t block_ns;    /* UNIXTRACE_BLOCK_US in ns: a slower send is "blocked" */
+	int debug;            /* UNIXTRACE_DEBUG=1: diagnostics on stderr */
+	uint32_t max_dgram_qlen; /* net.unix.max_dgram_qlen at start-up, 0 unknown */
+	/* Process identity: updated by the fork child handler and the set*id wrappers. */
+	uint32_t pid, uid, gid;
+};
+extern struct ut_shim ut_shim;
+
+static inline int ut_on(void)
+{
+	return __builtin_expect(ut_shim.ring != NULL, 1);
+}
+
+static inline uint64_t ut_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Re-reads the effective uid/gid (after a set*id call). */
+void ut_ids_refresh(void);
+/* Debug message on stderr when UNIXTRACE_DEBUG=1 (raw write, AS-safe). */
+void ut_debug(const char *a, const char *b);
+
+/* ---- per-fd cache (fdcache.c) ---- */
+
+/* What the cache knows about a Unix socket fd. */
+struct ut_sock {
+	uint64_t ino;
+	uint64_t peer_ino; /* 0 unknown */
+	uint16_t type;     /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint16_t flags;    /* UT_SF_* */
+};
+#define UT_SF_PASSCRED 0x1   /* SO_PASSCRED or SO_PASSPIDFD seen set by this process */
+#define UT_SF_PEER_TRIED 0x2 /* peer_ino looked up (0 then means "no peer") */
+
+void ut_fdc_init(void);
+/*
+ * 1 when fd is an AF_UNIX socket (s filled), else 0.  An fd never seen
+ * before is classified once (getsockopt SO_DOMAIN/SO_TYPE, fstat) and
+ * remembered.  Preserves errno.
+ */
+int ut_fdc_unix(int fd, struct ut_sock *s);
+void ut_fdc_forget(int fd);       /* fd closed or replaced behind a call we saw */
+void ut_fdc_forget_range(unsigned first, unsigned last);
+void ut_fdc_set_other(int fd);    /* fd known not to be a Unix socket */
+void ut_fdc_set_unix(int fd, const struct ut_sock *s);
+void ut_fdc_copy(int from, int to); /* dup */
+void ut_fdc_update(int fd, uint16_t set_flags, uint16_t clear_flags, const uint64_t *peer_ino);
+/* Highest fd with a cache entry ever written, -1 none (bounds close_range walks). */
+int ut_fdc_hiwater(void);
+/* Reads a Unix socket's cache entry without classifying; 1 if it is one. */
+int ut_fdc_peek(int fd, struct ut_sock *s);
+
+/* ---- events (emit.c) ---- */
+
+/* A record being built on the stack: fixed part plus room for small items. */
+#define UT_SMALL_EV 1024
+union ut_evbuf {
+	struct ut_event ev;
+	unsigned char bytes[UT_SMALL_EV];
+};
+
+/* Fills the fixed part: kind, call, time, who, fd and socket. */
+void ut_ev_begin(struct ut_event *ev, unsigned kind, unsigned call, int fd,
+		 const struct ut_sock *s);
+/* Looks the peer inode up (once per socket) when the cache does not know it. */
+void ut_ev_fill_peer(struct ut_event *ev, int fd, struct ut_sock *s);
+/* Appends the socket's own address (getsockname) as UT_ITEM_ADDR when it has one. */
+void ut_ev_own_addr(struct ut_event *ev, size_t cap, int fd);
+/* Appends a peer address (given, or getpeername when sa is NULL) as UT_ITEM_PEER_ADDR. */
+void ut_ev_peer_addr(struct ut_event *ev, size_t cap, int fd, const struct sockaddr *sa,
+		     socklen_t len);
+/* Appends text (UT_ITEM_TEXT). */
+void ut_ev_text(struct ut_event *ev, size_t cap, const char *text);
+/* Appends the first UNIXTRACE_PAYLOAD bytes of the `len` bytes held by an iovec. */
+void ut_ev_payload(struct ut_event *ev, size_t cap, const struct iovec *iov, size_t iovcnt,
+		   size_t len);
+/* Appends the queue state of a send that blocked or was refused (UT_ITEM_QUEUE). */
+void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s);
+/* Writes the record into the ring; a full ring drops it (counted by the ring). */
+void ut_ev_emit(struct ut_event *ev);
+
+/* One-call lifecycle event with own address (and peer address when asked). */
+void ut_emit_simple(unsigned kind, unsigned call, int fd, struct ut_sock *s, int64_t ret,
+		    int err, int with_peer);
+
+/* ---- send/receive bookkeeping (io.c) ---- */
+
+/* One send on a Unix socket, described for ut_after_send. */
+struct ut_tx {
+	int fd;
+	struct ut_sock *s;
+	unsigned call;
+	int flags;                 /* MSG_* the caller passed */
+	const struct iovec *iov;   /* the data, for the payload prefix */
+	size_t iovcnt;
+	size_t len;                /* bytes asked to send */
+	const struct sockaddr *to; /* sendto/sendmsg destination, else NULL */
+	socklen_t tolen;
+	unsigned nfds;             /* fds attached (SCM_RIGHTS) */
+	uint64_t t0;               /* ut_now() just before the call */
+	int no_msg_event;          /* sendmmsg: message events are emitted per message */
+};
+/* Everything after a send on a Unix socket: blocked, eagain, error, send events. */
+void ut_after_send(const struct ut_tx *tx, ssize_t ret, int err);
+/* The per-message send event alone (UNIXTRACE_MESSAGES). */
+void ut_emit_send_msg(const struct ut_tx *tx, ssize_t ret, uint64_t dur);
+
+/* One receive on a Unix socket, described for ut_after_recv. */
+struct ut_rx {
+	int fd;
+	struct ut_sock *s;
+	unsigned call;
+	int flags;                 /* MSG_* the caller passed (not the ones we added) */
+	const struct msghdr *msg;  /* what the kernel filled in: iov, control, msg_flags */
+	size_t cap;                /* bytes the caller's buffers hold */
+	size_t ctl_cap;            /* the caller's control buffer size before the call */
+	socklen_t name_cap;        /* the caller's address buffer size before the call */
+	ssize_t full;              /* datagram length learnt with MSG_TRUNC, -1 unknown */
+	int user_ctl;              /* the caller itself sees control data and msg_flags */
+};
+/* Everything after a receive: fd_recv, cred_recv, fd_lost, trunc, error, recv events. */
+void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err);
+
+/* Sum of iov lengths, saturating. */
+size_t ut_iov_len(const struct iovec *iov, size_t n);
+
+/* ---- control messages (cmsg.c) ---- */
+
+/*
+ * Sending: describes SCM_RIGHTS and SCM_CREDENTIALS at entry into `buf`
+ * (fd_send record) and `cred` (cred_send record); ut_cmsg_send_commit emits
+ * them once the send is known to have succeeded.
+ */
+struct ut_cmsg_pending {
+	union {
+		struct ut_event ev;
+		unsigned char bytes[UT_EVENT_MAX];
+	} fds;
+	union ut_evbuf cred;
+	int have_fds, have_cred;
+};
+void ut_cmsg_send_prepare(struct ut_cmsg_pending *p, int fd, struct ut_sock *s, unsigned call,
+			  const struct msghdr *msg);
+void ut_cmsg_send_commit(struct ut_cmsg_pending *p, ssize_t ret);
+/* Receiving: decodes what the kernel delivered; returns the number of fds received. */
+unsigned ut_cmsg_recv(const struct ut_rx *rx, ssize_t ret);
+
+#endif /* UT_PRELOAD_SHIM_H */

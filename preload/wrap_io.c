@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exported wrappers for the data path: send*, recv*, read*, write*.
+ *
+ * Every wrapper starts with the same two checks, the whole cost for an fd
+ * that is not a Unix socket: is the shim tracing, and does the per-fd cache
+ * say "Unix socket"?  Otherwise the real function is called directly.
+ *
+ * Receives on a Unix socket are performed as recvmsg, which the kernel treats
+ * exactly like read/recv/recvfrom on a socket (same sock_recvmsg, O_NONBLOCK
+ * honoured the same way), so the shim sees msg_flags the caller never sees:
+ * MSG_TRUNC on a datagram read into a small buffer, MSG_CTRUNC when passed fds
+ * were discarded.  On datagram and seqpacket sockets, and only those (MSG_TRUNC
+ * on a TCP socket would discard data), MSG_TRUNC is also requested so that
+ * the call returns the datagram's full length; the caller gets
+ * min(length, buffer), exactly what it would have got.  If the cache was stale
+ * and the fd is no socket at all, the kernel says ENOTSOCK before consuming
+ * anything and the real call is made instead.
+ */
+#include <limits.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "real.h"
+#include "shim.h"
+
+#define UT_WANTS(fd, s) (ut_on() && ut_fdc_unix((fd), (s)))
+
+static int ut_is_dgramish(const struct ut_sock *s)
+{
+	return s->type == SOCK_DGRAM || s->type == SOCK_SEQPACKET;
+}
+
+/* ---- sends ---- */
+
+static ssize_t ut_send_iov(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
+			   size_t iovcnt, int flags, const struct sockaddr *to, socklen_t tolen,
+			   ssize_t (*op)(int, const void *, size_t, int, const struct sockaddr *,
+					 socklen_t, const struct iovec *, int))
+{
+	int saved = errno, err;
+	struct ut_tx tx = { .fd = fd, .s = s, .call = call, .flags = flags, .iov = iov,
+			    .iovcnt = iovcnt, .len = ut_iov_len(iov, iovcnt), .to = to,
+			    .tolen = tolen };
+	ssize_t r;
+
+	tx.t0 = ut_now();
+	r = op(fd, iov[0].iov_base, iov[0].iov_len, flags, to, tolen, iov, (int)iovcnt);
+	err = errno;
+	ut_after_send(&tx, r, err);
+	errno = r < 0 ? err : saved;
+	return r;
+}
+
+static ssize_t ut_op_send(int fd, const void *buf, size_t len, int flags,
+			  const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
+{
+	(void)to, (void)tolen, (void)iov, (void)n;
+	return UT_REAL(send, fd, buf, len, flags);
+}
+
+static ssize_t ut_op_sendto(int fd, const void *buf, size_t len, int flags,
+			    const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
+{
+	(void)iov, (void)n;
+	return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
+}
+
+static ssize_t ut_op_write(int fd, const void *buf, size_t len, int flags,
+			   const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
+{
+	(void)flags, (void)to, (void)tolen, (void)iov, (void)n;
+	return UT_REAL(write, fd, buf, len);
+}
+
+static ssize_t ut_op_writev(int fd, const void *buf, size_t len, int flags,
+			    const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
+{
+	(void)buf, (void)len, (void)flags, (void)to, (void)tolen;
+	return UT_REAL(writev, fd, iov, n);
+}
+
+UT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	struct ut_sock s;
+	struct iovec iov = { (void *)buf, len };
+
+	if (!UT_WANTS(fd, &s))
+		return UT_REAL(send, fd, buf, len, flags);
+	return ut_send_iov(fd, &s, UT_CALL_SEND, &iov, 1, flags, NULL, 0, ut_op_send);
+}
+
+UT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			 const struct sockaddr *to, socklen_t tolen)
+{
+	struct ut_sock s;
+	struct iovec iov = { (void *)buf, len };
+
+	if (!UT_WANTS(fd, &s))
+		return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
+	return ut_send_iov(fd, &s, UT_CALL_SENDTO, &iov, 1, flags, to, tolen, ut_op_sendto);
+}
+
+UT_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	struct ut_sock s;
+	struct iovec iov = { (void *)buf, len };
+
+	if (!UT_WANTS(fd, &s))
+		return UT_REAL(write, fd, buf, len);
+	return ut_send_iov(fd, &s, UT_CALL_WRITE, &iov, 1, 0, NULL, 0, ut_op_write);
+}
+
+UT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct ut_sock s;
+
+	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !UT_WANTS(fd, &s))
+		return UT_REAL(writev, fd, iov, iovcnt);
+	return ut_send_iov(fd, &s, UT_CALL_WRITEV, iov, (size_t)iovcnt, 0, NULL, 0,
+			   ut_op_writev);
+}
+
+/* sendmsg carrying control data: described before the call, emitted after it. */
+static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *s,
+							const struct msghdr *msg, int flags)
+{
+	struct ut_cmsg_pending p;
+	int saved = errno, err;
+	struct ut_tx tx = { .fd = fd, .s = s, .call = UT_CALL_SENDMSG, .flags = flags,
+			    .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
+			    .len = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
+			    .to = msg->msg_name, .tolen = msg->msg_namelen };
+	ssize_t r;
+
+	ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMSG, msg);
+	tx.nfds = p.have_fds ? p.fds.ev.u.msg.nfds : 0;
+	errno = saved;
+	tx.t0 = ut_now();
+	r = UT_REAL(sendmsg, fd, msg, flags);
+	err = errno;
+	ut_cmsg_send_commit(&p, r);
+	ut_after_send(&tx, r, err);
+	errno = r < 0 ? err : saved;
+	return r;
+}
+
+UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct ut_sock s;
+	int saved, err;
+	ssize_t r;
+	struct ut_tx tx;
+
+	if (!msg || !UT_WANTS(fd, &s))
+		return UT_REAL(sendmsg, fd, msg, flags);
+	if (msg->msg_control && msg->msg_controllen)
+		return ut_sendmsg_ctl(fd, &s, msg, flags);
+	saved = errno;
+	tx = (struct ut_tx){ .fd = fd, .s = &s, .call = UT_CALL_SENDMSG, .flags = flags,
+			     .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
+			     .len = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
+			     .to = msg->msg_name, .tolen = msg->msg_namelen };
+	tx.t0 = ut_now();
+	r = UT_REAL(sendmsg, fd, msg, flags);
+	err = errno;
+	ut_after_send(&tx, r, err);
+	errno = r < 0 ? err : saved;
+	return r;
+}
+
+/*
+ * sendmmsg: the control data of the messages actually sent is decoded after
+ * the call (one fd_send per message); blocked/eagain/error cover the call.
+ */
+static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *s,
+							struct mmsghdr *v, unsigned vlen,
+							int flags, int r, int err, uint64_t t0)
+{
+	struct ut_tx tx = { .fd = fd, .s = s, .call = UT_CALL_SENDMMSG, .flags = flags,
+			    .t0 = t0, .no_msg_event = 1 };
+	uint64_t dur = ut_now() - t0;
+	unsigned i;
+
+	for (i = 0; r > 0 && i < (unsigned)r && i < vlen; i++) {
+		const struct msghdr *m = &v[i].msg_hdr;
+		struct ut_tx one = { .fd = fd, .s = s, .call = UT_CALL_SENDMMSG, .flags = flags,
+				     .iov = m->msg_iov, .iovcnt = m->msg_iovlen,
+				     .to = m->msg_name, .tolen = m->msg_namelen };
+
+		tx.len += ut_iov_len(m->msg_iov, m->msg_iovlen);
+		if (m->msg_control && m->msg_controllen) {
+			struct ut_cmsg_pending p;
+
+			ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMMSG, m);
+			one.nfds = p.have_fds ? p.fds.ev.u.msg.nfds : 0;
+			ut_cmsg_send_commit(&p, v[i].msg_len);
+		}
+		if (ut_shim.messages)
+			ut_emit_send_msg(&one, v[i].msg_len, dur);
+	}
+	ut_after_send(&tx, r, err);
+}
+
+UT_EXPORT int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags)
+{
+	struct ut_sock s;
+	int saved, err, r;
+	uint64_t t0;
+
+	if (!vmessages || !UT_WANTS(fd, &s))
+		return UT_REAL(sendmmsg, fd, vmessages, vlen, flags);
+	saved = errno;
+	t0 = ut_now();
+	r = UT_REAL(sendmmsg, fd, vmessages, vlen, flags);
+	err = errno;
+	ut_sendmmsg_after(fd, &s, vmessages, vlen, flags, r, err, t0);
+	errno = r < 0 ? err : saved;
+	return r;
+}
+
+/* ---- receives ---- */
+
+/*
+ * read/readv/recv/recvfrom on a Unix socket, as recvmsg (see the top of this
+ * file).  Returns 1 and sets *ret when done, 0 when the caller must make the
+ * real call itself (stale cache: not a socket).
+ */
+static int ut_recv_as_msg(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
+			  size_t iovcnt, int flags, struct sockaddr *from, socklen_t *fromlen,
+			  ssize_t *ret)
+{
+	struct msghdr m = { .msg_name = from, .msg_namelen = from ? *fromlen : 0,
+			    .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt };
+	struct ut_rx rx = { .fd = fd, .s = s, .call = call, .flags = flags, .msg = &m,
+			    .cap = ut_iov_len(iov, iovcnt), .name_cap = m.msg_namelen, .full = -1 };
+	int add = ut_is_dgramish(s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	int saved = errno, err;
+	ssize_t r;
+
+	r = UT_REAL(recvmsg, fd, &m, flags | add);
+	err = errno;
+	if (r < 0 && err == ENOTSOCK) {
+		ut_fdc_forget(fd);
+		errno = saved;
+		return 0;
+	}
+	if (r >= 0 && add) {
+		rx.full = r;
+		if ((size_t)r > rx.cap)
+			r = (ssize_t)rx.cap;
+	}
+	if (r >= 0 && from)
+		*fromlen = m.msg_namelen;
+	ut_after_recv(&rx, r, err);
+	errno = r < 0 ? err : saved;
+	*ret = r;
+	return 1;
+}
+
+UT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	struct ut_sock s;
+	struct iovec iov = { buf, len };
+	ssize_t r;
+
+	if (len > SSIZE_MAX || !UT_WANTS(fd, &s) ||
+	    !ut_recv_as_msg(fd, &s, UT_CALL_RECV, &iov, 1, flags, NULL, NULL, &r))
+		return UT_REAL(recv, fd, buf, len, flags);
+	return r;
+}
+
+UT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+			   socklen_t *fromlen)
+{
+	struct ut_sock s;
+	struct iovec iov = { buf, len };
+	ssize_t r;
+
+	/* An address without a length (EFAULT after the data is consumed) stays the kernel's business. */
+	if (len > SSIZE_MAX || (from && (!fromlen || *fromlen > INT_MAX)) || !UT_WANTS(fd, &s) ||
+	    !ut_recv_as_msg(fd, &s, UT_CALL_RECVFROM, &iov, 1, flags, from, fromlen, &r))
+		return UT_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
+	return r;
+}
+
+UT_EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	struct ut_sock s;
+	struct iovec iov = { buf, len };
+	ssize_t r;
+
+	/* read(fd, buf, 0) returns 0 without consuming a datagram; recvmsg would consume it. */
+	if (len == 0 || len > SSIZE_MAX || !UT_WANTS(fd, &s) ||
+	    !ut_recv_as_msg(fd, &s, UT_CALL_READ, &iov, 1, 0, NULL, NULL, &r))
+		return UT_REAL(read, fd, buf, len);
+	return r;
+}
+
+UT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct ut_sock s;
+	ssize_t r;
+	size_t total;
+
+	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !UT_WANTS(fd, &s))
+		return UT_REAL(readv, fd, iov, iovcnt);
+	total = ut_iov_len(iov, (size_t)iovcnt);
+	if (total == 0 || total > SSIZE_MAX ||
+	    !ut_recv_as_msg(fd, &s, UT_CALL_READV, iov, (size_t)iovcnt, 0, NULL, NULL, &r))
+		return UT_REAL(readv, fd, iov, iovcnt);
+	return r;
+}
+
+/* _FORTIFY_SOURCE builds call these instead; an overflowing size still aborts in libc. */
+UT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		return UT_REAL(__read_chk, fd, buf, len, buflen);
+	return read(fd, buf, len);
+}
+
+UT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	if (len > buflen)
+		return UT_REAL(__recv_chk, fd, buf, len, buflen, flags);
+	return recv(fd, buf, len, flags);
+}
+
+UT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+				 struct sockaddr *from, socklen_t *fromlen)
+{
+	if (len > buflen)
+		return UT_REAL(__recvfrom_chk, fd, buf, len, buflen, flags, from, fromlen);
+	return recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+UT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct ut_sock s;
+	struct ut_rx rx;
+	int saved, err, add;
+	ssize_t r;
+
+	if (!msg || !UT_WANTS(fd, &s))
+		return UT_REAL(recvmsg, fd, msg, flags);
+	saved = errno;
+	rx = (struct ut_rx){ .fd = fd, .s = &s, .call = UT_CALL_RECVMSG, .flags = flags, .msg = msg,
+			     .cap = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
+			     .ctl_cap = msg->msg_control ? msg->msg_controllen : 0,
+			     .name_cap = msg->msg_name ? msg->msg_namelen : 0, .full = -1,
+			     .user_ctl = 1 };
+	add = ut_is_dgramish(&s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	r = UT_REAL(recvmsg, fd, msg, flags | add);
+	err = errno;
+	if (r >= 0 && add) {
+		rx.full = r;
+		if ((size_t)r > rx.cap)
+			r = (ssize_t)rx.cap;
+	}
+	ut_after_recv(&rx, r, err);
+	errno = r < 0 ? err : saved;
+	return r;
+}
+
+static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct ut_sock *s,
+							struct mmsghdr *v, unsigned vlen,
+							int flags, int r, int err,
+							const size_t *ctl_cap)
+{
+	struct ut_rx rx = { .fd = fd, .s = s, .call = UT_CALL_RECVMMSG, .flags = flags,
+			    .full = -1, .user_ctl = 1 };
+	unsigned i;
+
+	if (r < 0) {
+		ut_after_recv(&rx, r, err);
+		return;
+	}
+	for (i = 0; i < (unsigned)r && i < vlen; i++) {
+		rx.msg = &v[i].msg_hdr;
+		rx.cap = ut_iov_len(v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen);
+		rx.ctl_cap = i < 1024 ? ctl_cap[i] : v[i].msg_hdr.msg_controllen;
+		rx.name_cap = 0; /* the buffer sizes before the call were not kept */
+		ut_after_recv(&rx, v[i].msg_len, 0);
+	}
+}
+
+UT_EXPORT int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags,
+		       struct timespec *tmo)
+{
+	size_t ctl_cap[1024]; /* UIO_MAXIOV: the kernel never fills more messages */
+	struct ut_sock s;
+	int saved, err, r;
+	unsigned i;
+
+	if (!vmessages || !UT_WANTS(fd, &s))
+		return UT_REAL(recvmmsg, fd, vmessages, vlen, flags, tmo);
+	saved = errno;
+	for (i = 0; i < vlen && i < 1024; i++)
+		ctl_cap[i] = vmessages[i].msg_hdr.msg_control ? vmessages[i].msg_hdr.msg_controllen : 0;
+	r = UT_REAL(recvmmsg, fd, vmessages, vlen, flags, tmo);
+	err = errno;
+	ut_recvmmsg_after(fd, &s, vmessages, vlen, flags, r, err, ctl_cap);
+	errno = r < 0 ? err : saved;
+	return r;
+}

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "reports.h"
+#include "reports_weak.h"
 #include "summary.h"
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_SUMMARY, OPT_FDS, OPT_STALLS, OPT_GRAPH, OPT_PERFETTO,

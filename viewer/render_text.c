@@ -157,16 +157,12 @@ static void tb_sock(struct tbuf *b, const struct ut_event *ev, const struct ut_e
 	}
 	if (ev->ino)
 		tb_printf(b, " ino=%llu", (unsigned long long)ev->ino);
-	if (ev->peer_ino || (v->peer_addr.present && (v->peer_addr.abstract || v->peer_addr.len))) {
+	if (v->peer_addr.present && (v->peer_addr.abstract || v->peer_addr.len)) {
 		tb_puts(b, " peer=");
-		if (v->peer_addr.present && (v->peer_addr.abstract || v->peer_addr.len)) {
-			tb_addr(b, &v->peer_addr);
-			if (ev->peer_ino)
-				tb_puts(b, ",");
-		}
-		if (ev->peer_ino)
-			tb_printf(b, "ino=%llu", (unsigned long long)ev->peer_ino);
+		tb_addr(b, &v->peer_addr);
 	}
+	if (ev->peer_ino)
+		tb_printf(b, " peer_ino=%llu", (unsigned long long)ev->peer_ino);
 	if (v->peer)
 		tb_printf(b, " read by %.*s[%u]", (int)strnlen(v->peer->comm, UT_COMM_LEN),
 			  v->peer->comm, v->peer->pid);

@@ -2,20 +2,14 @@
 /*
  * The TUI and the reports (viewer/reports.h) are written separately
  * (viewer/ui_*.c, report_*.c, export_*.c).  Their entry points are weak
- * references here, so this command links and runs whatever subset exists;
+ * references (reports_weak.h), so this command links and runs whatever subset exists;
  * an option whose code is not in the build says so instead of failing to
  * link the whole viewer.
  */
 #include <string.h>
 
 #include "cli.h"
-#include "reports.h"
-
-#pragma weak ut_report_fds
-#pragma weak ut_report_stalls
-#pragma weak ut_export_graph
-#pragma weak ut_export_perfetto
-#pragma weak ut_tui_run
+#include "reports_weak.h"
 
 /* Through a volatile pointer so the compiler cannot assume a function's address is non-NULL. */
 static int present(void (*volatile fn)(void))

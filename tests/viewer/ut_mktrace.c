@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writes synthetic traces through common/tracefile.h, so the viewer tests know
+ * exactly what is in a file:
+ *   ut_mktrace contract FILE   one event of every kind with every field set,
+ *                              each printed as ground truth ("UT key=value"
+ *                              lines: raw numbers, strings as hex)
+ *   ut_mktrace many N FILE     N realistic events (speed and memory tests);
+ *                              prints per-kind, per-pid and per-ino counts
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "tracefile.h"
+
+static uint64_t buf[UT_EVENT_MAX / 8];
+static struct ut_trace_writer *w;
+static unsigned idx;
+
+static void hex(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	if (!n)
+		printf("-");
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", c[i]);
+}
+
+static struct ut_event *ev_new(unsigned kind, unsigned source, unsigned call)
+{
+	struct ut_event *ev = (struct ut_event *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	ev->size = sizeof(*ev);
+	ev->kind = (uint16_t)kind;
+	ev->source = (uint8_t)source;
+	ev->call = (uint8_t)call;
+	ev->ts = 1000000000ull * 5000 + 1000ull * idx + 7;
+	ev->pid = 4000 + idx % 3;
+	ev->tid = ev->pid + (idx % 2);
+	ev->uid = 1000 + idx;
+	ev->gid = 2000 + idx;
+	snprintf(ev->comm, sizeof(ev->comm), "proc%u", idx);
+	ev->fd = (int32_t)(3 + idx);
+	ev->ino = 100000 + idx;
+	ev->sock_type = UT_SOCK_STREAM;
+	ev->ret = (int64_t)idx;
+	return ev;
+}
+
+static void item(struct ut_event *ev, uint16_t type, const void *a, size_t alen, const void *b,
+		 size_t blen)
+{
+	if (ut_item_append(ev, sizeof(buf), type, a, alen, b, blen) < 0) {
+		fprintf(stderr, "ut_mktrace: item does not fit\n");
+		exit(1);
+	}
+	printf("UT idx=%u item=%u hex=", idx, type);
+	hex((const char *)ev + ev->size - UT_ALIGN8(sizeof(struct ut_item) + alen + blen) +
+		    sizeof(struct ut_item), alen + blen);
+	printf("\n");
+}
+
+static void fd_item(struct ut_event *ev, int fd, unsigned kind, uint64_t ino, unsigned flags,
+		    const char *desc)
+{
+	struct ut_fd f = { .fd = fd, .kind = (uint16_t)kind, .flags = (uint16_t)flags, .ino = ino,
+			   .dev = 42 };
+
+	item(ev, UT_ITEM_FD, &f, sizeof(f), desc, strlen(desc) + 1);
+}
+
+static void emit(struct ut_event *ev)
+{
+	printf("UT idx=%u kind=%u source=%u call=%u ts=%llu pid=%u tid=%u uid=%u gid=%u comm=",
+	       idx, ev->kind, ev->source, ev->call, (unsigned long long)ev->ts, ev->pid, ev->tid,
+	       ev->uid, ev->gid);
+	hex(ev->comm, strnlen(ev->comm, UT_COMM_LEN));
+	printf(" fd=%d err=%d ret=%lld ino=%llu peer_ino=%llu sock_type=%u flags=%u dur_ns=%llu"
+	       " u0=%llu u1=%llu u2=%llu\n",
+	       ev->fd, ev->err, (long long)ev->ret, (unsigned long long)ev->ino,
+	       (unsigned long long)ev->peer_ino, ev->sock_type, ev->flags,
+	       (unsigned long long)ev->dur_ns, (unsigned long long)ev->u.raw[0],
+	       (unsigned long long)ev->u.raw[1], (unsigned long long)ev->u.raw[2]);
+	if (ut_trace_append(w, ev) < 0) {
+		fprintf(stderr, "ut_mktrace: write failed\n");
+		exit(1);
+	}
+	idx++;
+}
+
+static void contract(void)
+{
+	struct ut_event *ev;
+	static const char abstract_name[] = "\0ab\0c\"q\xff\n"; /* NUL, quote, bad UTF-8 */
+	static const char path[] = "/tmp/sock dir/s\xc3\xa9.sock";
+	static const unsigned char payload[] = { 'h', 'i', 0, 0xff, '"', '\\', 0x7f, 0xc3, 0xa9 };
+
+	ev = ev_new(UT_EV_SOCKET, UT_SRC_PRELOAD, UT_CALL_SOCKET);
+	item(ev, UT_ITEM_ADDR, "", 0, NULL, 0); /* unnamed */
+	emit(ev);
+
+	ev = ev_new(UT_EV_BIND, UT_SRC_PRELOAD, UT_CALL_BIND);
+	ev->sock_type = UT_SOCK_DGRAM;
+	item(ev, UT_ITEM_ADDR, path, sizeof(path), NULL, 0); /* addrlen counts the NUL */
+	emit(ev);
+
+	ev = ev_new(UT_EV_CONNECT, UT_SRC_PRELOAD, UT_CALL_CONNECT);
+	ev->sock_type = UT_SOCK_SEQPACKET;
+	ev->peer_ino = 99999;
+	ev->dur_ns = 1234;
+	item(ev, UT_ITEM_ADDR, "\0me", 3, NULL, 0);
+	item(ev, UT_ITEM_PEER_ADDR, abstract_name, sizeof(abstract_name) - 1, NULL, 0);
+	emit(ev);
+
+	ev = ev_new(UT_EV_FD_SEND, UT_SRC_PRELOAD, UT_CALL_SENDMSG);
+	ev->peer_ino = 100004;
+	ev->u.msg.len = 1;
+	ev->u.msg.nfds = 2;
+	item(ev, UT_ITEM_ADDR, "\0nginx", 6, NULL, 0);
+	fd_item(ev, 7, UT_FK_TCP, 5678, UT_FDF_LISTENING, "tcp listen 127.0.0.1:8080");
+	fd_item(ev, 9, UT_FK_PIPE, 777, 0, "pipe:[777]");
+	emit(ev);
+
+	ev = ev_new(UT_EV_FD_RECV, UT_SRC_KERNEL, UT_CALL_RECVMSG);
+	ev->flags = UT_F_FDS_CUT;
+	fd_item(ev, 12, UT_FK_UNIX, 4242, 0, "unix stream @x \"q\"");
+	fd_item(ev, 13, UT_FK_MEMFD, 4343, 0, "memfd:buf");
+	emit(ev);
+
+	ev = ev_new(UT_EV_FD_LOST, UT_SRC_PRELOAD, UT_CALL_RECVMSG);
+	ev->flags = UT_F_LOST_KNOWN | UT_F_CTRUNC;
+	ev->u.fdlost.lost = 3;
+	ev->u.fdlost.received = 1;
+	ev->u.fdlost.controllen = 24;
+	emit(ev);
+
+	ev = ev_new(UT_EV_FD_LOST, UT_SRC_PRELOAD, UT_CALL_RECVMSG);
+	ev->u.fdlost.received = 0;
+	emit(ev);
+
+	ev = ev_new(UT_EV_CRED_SEND, UT_SRC_PRELOAD, UT_CALL_SENDMSG);
+	ev->u.cred = (struct ut_cred){ .pid = 321, .uid = 0, .gid = 5, .pidfd = -1 };
+	emit(ev);
+
+	ev = ev_new(UT_EV_CRED_RECV, UT_SRC_PRELOAD, UT_CALL_RECVMSG);
+	ev->u.cred = (struct ut_cred){ .pid = 322, .uid = 65534, .gid = 65534, .pidfd = 8 };
+	emit(ev);
+
+	ev = ev_new(UT_EV_PEERCRED, UT_SRC_PRELOAD, UT_CALL_GETSOCKOPT);
+	ev->u.cred = (struct ut_cred){ .pid = 323, .uid = 33, .gid = 34, .pidfd = -1 };
+	emit(ev);
+
+	ev = ev_new(UT_EV_PASSCRED, UT_SRC_PRELOAD, UT_CALL_SETSOCKOPT);
+	ev->u.opt.level = 1;
+	ev->u.opt.optname = 16;
+	ev->u.opt.value = 1;
+	emit(ev);
+
+	ev = ev_new(UT_EV_TRUNC, UT_SRC_PRELOAD, UT_CALL_READ);
+	ev->sock_type = UT_SOCK_DGRAM;
+	ev->flags = UT_F_FULL_LEN;
+	ev->u.trunc.len = 16;
+	ev->u.trunc.full_len = 100;
+	ev->u.trunc.cap = 16;
+	emit(ev);
+
+	ev = ev_new(UT_EV_TRUNC, UT_SRC_PRELOAD, UT_CALL_RECVMSG);
+	ev->sock_type = UT_SOCK_DGRAM;
+	ev->u.trunc.len = 8;
+	ev->u.trunc.msg_flags = 0x20;
+	emit(ev);
+
+	ev = ev_new(UT_EV_BLOCKED, UT_SRC_KERNEL, UT_CALL_SENDTO);
+	ev->sock_type = UT_SOCK_DGRAM;
+	ev->dur_ns = 25000000;
+	ev->u.blocked.blocked_ns = 24000000;
+	ev->u.blocked.len = 512;
+	{
+		struct ut_queue q = { .own_wmem = 4096, .own_sndbuf = 212992, .peer_qlen = 10,
+				      .peer_qmax = 10, .own_outq = 0, .cause = UT_BLOCK_PEER_QLEN };
+		struct ut_waker wk = { .pid = 555, .tid = 556 };
+
+		memcpy(wk.comm, "reader", 7);
+		item(ev, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
+		item(ev, UT_ITEM_WAKER, &wk, sizeof(wk), NULL, 0);
+	}
+	emit(ev);
+
+	ev = ev_new(UT_EV_EAGAIN, UT_SRC_PRELOAD, UT_CALL_SEND);
+	ev->flags = UT_F_NONBLOCK;
+	ev->err = EAGAIN;
+	ev->ret = -1;
+	ev->u.blocked.len = 64;
+	{
+		struct ut_queue q = { .own_wmem = UINT32_MAX, .own_sndbuf = 1000, .peer_qlen = 3,
+				      .peer_qmax = 0, .own_outq = 77, .cause = UT_BLOCK_SNDBUF };
+
+		item(ev, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
+	}
+	emit(ev);
+
+	ev = ev_new(UT_EV_ERROR, UT_SRC_PRELOAD, UT_CALL_SENDMSG);
+	ev->err = EMSGSIZE;
+	ev->ret = -1;
+	item(ev, UT_ITEM_TEXT, "too big\t\"x\"", 12, NULL, 0);
+	emit(ev);
+
+	ev = ev_new(UT_EV_LOST, UT_SRC_TRACER, UT_CALL_NONE);
+	ev->fd = -1;
+	ev->u.lost.count = 77;
+	ev->u.lost.cause = UT_LOST_FULL;
+	emit(ev);
+
+	ev = ev_new(UT_EV_EXEC, UT_SRC_PRELOAD, UT_CALL_EXEC);
+	ev->fd = -1;
+	item(ev, UT_ITEM_TEXT, "/usr/bin/python3", 17, NULL, 0);
+	emit(ev);
+
+	ev = ev_new(UT_EV_FORK, UT_SRC_PRELOAD, UT_CALL_FORK);
+	ev->fd = -1;
+	ev->u.fork.child_pid = 4999;
+	emit(ev);
+
+	ev = ev_new(UT_EV_EXIT, UT_SRC_KERNEL, UT_CALL_NONE);
+	ev->fd = -1;
+	ev->ret = 3;
+	emit(ev);
+
+	ev = ev_new(UT_EV_SEND, UT_SRC_PRELOAD, UT_CALL_SENDMSG);
+	ev->flags = UT_F_PAYLOAD_CUT;
+	ev->u.msg.len = 300;
+	item(ev, UT_ITEM_PAYLOAD, payload, sizeof(payload), NULL, 0);
+	emit(ev);
+
+	ev = ev_new(UT_EV_RECV, UT_SRC_PRELOAD, UT_CALL_RECVFROM);
+	ev->flags = UT_F_PEEK;
+	ev->u.msg.len = 5;
+	ev->u.msg.msg_flags = 0x2;
+	emit(ev);
+
+	/* A merged event: the kernel's fields, the shim's fixed part as an item. */
+	ev = ev_new(UT_EV_FD_SEND, UT_SRC_BOTH, UT_CALL_SENDMSG);
+	{
+		struct ut_event shim;
+
+		memcpy(&shim, ev, sizeof(shim));
+		shim.source = UT_SRC_PRELOAD;
+		shim.ts = ev->ts - 500;
+		shim.dur_ns = 4000;
+		fd_item(ev, 5, UT_FK_FILE, 31337, 0, "file /etc/hosts");
+		item(ev, UT_ITEM_SHIM_SEEN, &shim, sizeof(shim), NULL, 0);
+		printf("UT idx=%u shim_ts=%llu shim_dur=%llu shim_fd=%d shim_ret=%lld\n", idx,
+		       (unsigned long long)shim.ts, (unsigned long long)shim.dur_ns, shim.fd,
+		       (long long)shim.ret);
+	}
+	emit(ev);
+
+	ev = ev_new(UT_EV_ERROR, UT_SRC_PRELOAD, UT_CALL_CONNECT);
+	ev->err = 4000; /* no name: shown as a number */
+	ev->sock_type = 0;
+	ev->ino = 0;
+	emit(ev);
+}
+
+static void many(unsigned long long n)
+{
+	static const unsigned kinds[] = { UT_EV_FD_SEND, UT_EV_FD_RECV, UT_EV_SEND, UT_EV_RECV,
+					  UT_EV_TRUNC, UT_EV_CRED_SEND, UT_EV_BLOCKED, UT_EV_CLOSE };
+	unsigned long long per_kind[UT_EV_KIND_COUNT] = { 0 };
+
+	for (unsigned long long i = 0; i < n; i++) {
+		struct ut_event *ev = (struct ut_event *)buf;
+		unsigned kind = kinds[i % 8];
+
+		memset(ev, 0, sizeof(*ev));
+		ev->size = sizeof(*ev);
+		ev->kind = (uint16_t)kind;
+		ev->source = UT_SRC_PRELOAD;
+		ev->call = UT_CALL_SENDMSG;
+		ev->ts = 1000000000ull + i * 1000;
+		ev->pid = 1000 + (uint32_t)(i % 7);
+		ev->tid = ev->pid;
+		snprintf(ev->comm, sizeof(ev->comm), "worker-%u", ev->pid);
+		ev->fd = 5;
+		ev->ino = 5000 + i % 100;
+		ev->peer_ino = 6000 + i % 100;
+		ev->sock_type = UT_SOCK_DGRAM;
+		ev->u.msg.len = 64;
+		if (i % 4 == 0)
+			ut_item_append(ev, sizeof(buf), UT_ITEM_ADDR, "/run/app.sock", 13, NULL, 0);
+		if (kind == UT_EV_FD_SEND || kind == UT_EV_FD_RECV) {
+			struct ut_fd f = { .fd = 7, .kind = UT_FK_TCP, .ino = 9000 + i % 13 };
+			const char *d = "tcp listen 127.0.0.1:8080";
+
+			ut_item_append(ev, sizeof(buf), UT_ITEM_FD, &f, sizeof(f), d, strlen(d) + 1);
+		}
+		per_kind[kind]++;
+		if (ut_trace_append(w, ev) < 0) {
+			fprintf(stderr, "ut_mktrace: write failed\n");
+			exit(1);
+		}
+	}
+	for (unsigned k = 0; k < UT_EV_KIND_COUNT; k++)
+		if (per_kind[k])
+			printf("UT count_kind=%u n=%llu\n", k, per_kind[k]);
+	for (unsigned p = 0; p < 7 && p < n; p++)
+		printf("UT count_pid=%u n=%llu\n", 1000 + p, n / 7 + (p < n % 7));
+	for (unsigned s = 0; s < 100 && s < n; s++)
+		printf("UT count_ino=%u n=%llu\n", 5000 + s, n / 100 + (s < n % 100));
+}
+
+int main(int argc, char **argv)
+{
+	char err[256];
+	const char *path;
+	unsigned long long n = 0;
+
+	if (argc == 3 && !strcmp(argv[1], "contract")) {
+		path = argv[2];
+	} else if (argc == 4 && !strcmp(argv[1], "many")) {
+		n = strtoull(argv[2], NULL, 10);
+		path = argv[3];
+	} else {
+		fprintf(stderr, "usage: ut_mktrace contract FILE | ut_mktrace many N FILE\n");
+		return 2;
+	}
+	if (ut_trace_create(path, &w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ut_mktrace: %s\n", err);
+		return 1;
+	}
+	if (argc == 3)
+		contract();
+	else
+		many(n);
+	if (ut_trace_close(w) < 0) {
+		fprintf(stderr, "ut_mktrace: close failed\n");
+		return 1;
+	}
+	return 0;
+}

@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *hold_mode = NULL;
 	uint64_t events = 1000, ok = 0, full = 0, other = 0, too_big = 0, refused = 0, n;
-	int threads = 1, vary = 0, i;
+	int threads = 1, vary = 0, i, rc;
 	struct worker *w;
 	struct ut_ring *ring;
 	char err[256];
@@ -150,9 +150,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)refused);
 	}
 	fflush(stdout);
-	if (hold_mode)
-		return hold(ring, hold_mode);
-	ut_ring_close(ring);
 	free(w);
-	return 0;
+	rc = hold_mode ? hold(ring, hold_mode) : 0;
+	ut_ring_close(ring);
+	return rc;
 }

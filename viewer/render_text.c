@@ -163,9 +163,14 @@ static void tb_sock(struct tbuf *b, const struct ut_event *ev, const struct ut_e
 	}
 	if (ev->peer_ino)
 		tb_printf(b, " peer_ino=%llu", (unsigned long long)ev->peer_ino);
-	if (v->peer)
-		tb_printf(b, " read by %.*s[%u]", (int)strnlen(v->peer->comm, UT_COMM_LEN),
-			  v->peer->comm, v->peer->pid);
+	if (v->peer) {
+		size_t cl = strnlen(v->peer->comm, UT_COMM_LEN);
+
+		if (cl)
+			tb_printf(b, " read by %.*s[%u]", (int)cl, v->peer->comm, v->peer->pid);
+		else
+			tb_printf(b, " read by pid %u", v->peer->pid);
+	}
 	tb_puts(b, ")");
 }
 

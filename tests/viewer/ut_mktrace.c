@@ -104,6 +104,23 @@ static void contract(void)
 	item(ev, UT_ITEM_ADDR, "", 0, NULL, 0); /* unnamed */
 	emit(ev);
 
+	ev = ev_new(UT_EV_SOCKETPAIR, UT_SRC_PRELOAD, UT_CALL_SOCKETPAIR);
+	ev->peer_ino = ev->ino + 1000;
+	emit(ev);
+
+	ev = ev_new(UT_EV_LISTEN, UT_SRC_KERNEL, UT_CALL_LISTEN);
+	item(ev, UT_ITEM_ADDR, "/run/l.sock", 11, NULL, 0); /* addrlen without the NUL */
+	emit(ev);
+
+	ev = ev_new(UT_EV_ACCEPT, UT_SRC_PRELOAD, UT_CALL_ACCEPT4);
+	ev->peer_ino = 424242;
+	item(ev, UT_ITEM_ADDR, "/run/l.sock", 12, NULL, 0);
+	item(ev, UT_ITEM_PEER_ADDR, "", 0, NULL, 0); /* an unnamed client */
+	emit(ev);
+
+	ev = ev_new(UT_EV_CLOSE, UT_SRC_PRELOAD, UT_CALL_CLOSE);
+	emit(ev);
+
 	ev = ev_new(UT_EV_BIND, UT_SRC_PRELOAD, UT_CALL_BIND);
 	ev->sock_type = UT_SOCK_DGRAM;
 	item(ev, UT_ITEM_ADDR, path, sizeof(path), NULL, 0); /* addrlen counts the NUL */

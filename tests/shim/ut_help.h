@@ -76,7 +76,8 @@ static inline ssize_t ut_send_fds(int sock, const int *fds, int n, const char *d
 }
 
 /*
- * Receives into a control buffer with room for `room` fds; fills fds[] with
+ * Receives into a control buffer with room for exactly `room` fds
+ * (msg_controllen = CMSG_LEN(room * sizeof(int)), what the kernel divides); fills fds[] with
  * what arrived, *nfds, *flags (msg_flags).  Returns recvmsg's result.
  */
 static inline ssize_t ut_recv_fds(int sock, int room, int *fds, int *nfds, int *flags, char *data,
@@ -94,7 +95,7 @@ static inline ssize_t ut_recv_fds(int sock, int room, int *fds, int *nfds, int *
 	memset(&c, 0, sizeof(c));
 	if (room > 0) {
 		m.msg_control = c.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)room);
+		m.msg_controllen = CMSG_LEN(sizeof(int) * (size_t)room);
 	}
 	*nfds = 0;
 	r = recvmsg(sock, &m, 0);

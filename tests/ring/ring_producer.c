@@ -9,6 +9,7 @@
  * With --hold reserve|copy it then reserves one more record, stops before
  * committing it (after copying half of it with "copy"), prints
  *   UT holding pid=P
+ * (pad=P: padding cells before it, retries=N: tries refused as full)
  * and waits for SIGUSR1 (tests SIGKILL it there); on SIGUSR1 it finishes the
  * record, commits and prints  UT commit rc=RC.
  */
@@ -17,6 +18,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,7 @@ static int hold(struct ut_ring *ring, const char *mode)
 	void *dst;
 	int rc, sig;
 	uint64_t seq = 1u << 30;
+	unsigned long retries = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -71,14 +74,20 @@ static int hold(struct ut_ring *ring, const char *mode)
 	while ((seq * 7919u) % UT_TREC_MAX_PAYLOAD < 500)
 		seq++;
 	ut_trec_make(ev, (uint32_t)getpid(), (uint32_t)gettid(), seq, 1);
-	rc = ut_ring_reserve(ring, ev->size, &res, &dst);
+	/* The consumer may still be behind: retry a full ring (each try is
+	 * counted lost by the ring, so report how many). */
+	while ((rc = ut_ring_reserve(ring, ev->size, &res, &dst)) == -ENOSPC && retries < 1000000) {
+		retries++;
+		sched_yield();
+	}
 	if (rc) {
 		printf("UT holding_failed rc=%d\n", rc);
 		return 1;
 	}
 	if (strcmp(mode, "copy") == 0)
 		memcpy(dst, ev, ev->size / 2);
-	printf("UT holding pid=%d size=%u\n", (int)getpid(), ev->size);
+	printf("UT holding pid=%d size=%u pad=%u retries=%lu\n", (int)getpid(), ev->size, res.pad,
+	       retries);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	memcpy(dst, ev, ev->size);

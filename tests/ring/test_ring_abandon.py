@@ -10,39 +10,65 @@ import pytest
 from conftest import helper, stop_pid
 from ringutil import finish, read_until, start_consumer, summary
 
-BEFORE = 10   # records the holder commits before it reserves the one it holds
-AFTER = 1990  # records a second producer writes after the holder stopped
+AFTER = 1990     # records a second producer writes once the holder stopped
 ABANDON_S = 2.0  # UT_RING_ABANDON_NS
+RING = 65536     # 1024 cells: the "pad" case fills it to 4 cells from the end
 
 
-def hold(ring, mode):
-    p = subprocess.Popen([helper("ring_producer"), str(ring), "--events", str(BEFORE),
-                          "--vary", "--hold", mode], stdout=subprocess.PIPE, text=True)
-    read_until(p, "UT holding")
-    return p
+def hold(ring, mode, pad):
+    """ring_producer writing BEFORE records, then holding one reservation open."""
+    # 510 fixed records of 2 cells put prod 4 cells before the end of the lap,
+    # so the held record (10+ cells) starts with padding.
+    before = ["--events", "510"] if pad else ["--events", "10", "--vary"]
+    p = subprocess.Popen([helper("ring_producer"), str(ring), *before, "--hold", mode],
+                         stdout=subprocess.PIPE, text=True)
+    prod = read_until(p, "UT producer")
+    h = read_until(p, "UT holding")
+    assert (int(h["pad"]) > 0) == pad, h
+    return p, int(prod["ok"]), int(prod["full"]) + int(h["retries"])
 
 
 def write_after(ring):
     p = subprocess.run([helper("ring_producer"), str(ring), "--events", str(AFTER), "--vary"],
                        capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0 and f"ok={AFTER} full=0" in p.stdout, p.stdout
+    assert p.returncode == 0, p.stdout
+    t = [l for l in p.stdout.splitlines() if l.startswith("UT producer")][0].split()
+    kv = dict(x.split("=") for x in t[2:])
+    assert int(kv["ok"]) + int(kv["full"]) == AFTER and int(kv["other"]) == 0
+    return int(kv["ok"]), int(kv["full"])
+
+
+def drain(cons):
+    """Asks the consumer to drain everything producers reserved, then report."""
+    cons.send_signal(signal.SIGUSR1)
+    rc, rows = finish(cons, timeout=30)
+    assert rc == 0, rows
+    return summary(rows, "consumed")
+
+
+def check(s, ok, full):
+    assert s["consumed"] == ok, s
+    assert s["lost_full"] == full, s
+    assert s["lost_abandoned"] == 1, s
+    assert s["bad"] == 0 and s["order"] == 0 and s["corrupt"] == 0 and s["readerr"] == 0
+    assert s["pending"] == 0
 
 
 @pytest.mark.parametrize("reap", [True, False], ids=["reaped", "zombie"])
-@pytest.mark.parametrize("mode", ["reserve", "copy"])
-def test_killed_writer_is_skipped_fast(tmp_path, mode, reap):
+@pytest.mark.parametrize("mode,pad", [("reserve", False), ("copy", False), ("copy", True)],
+                         ids=["reserve", "copy", "copy-after-padding"])
+def test_killed_writer_is_skipped_fast(tmp_path, mode, pad, reap):
     ring = tmp_path / "ring"
-    cons = start_consumer(ring, "--expect", BEFORE + AFTER, "--timeout", 30,
-                          "--bytes", 4 << 20)
+    cons = start_consumer(ring, "--timeout", 30, "--bytes", RING)
     holder = None
     try:
-        holder = hold(ring, mode)
+        holder, ok, full = hold(ring, mode, pad)
         holder.kill()  # SIGKILL with the reservation open
         if reap:
             holder.wait(timeout=10)
         t0 = time.monotonic()
-        write_after(ring)
-        rc, rows = finish(cons, timeout=30)
+        a_ok, a_full = write_after(ring)
+        s = drain(cons)
         elapsed = time.monotonic() - t0
     finally:
         for p in (holder, cons):
@@ -50,31 +76,23 @@ def test_killed_writer_is_skipped_fast(tmp_path, mode, reap):
                 stop_pid(p.pid, sig=signal.SIGKILL)
         if holder is not None:
             holder.wait(timeout=10)
-    assert rc == 0, rows
-    s = summary(rows, "consumed")
-    assert s["consumed"] == BEFORE + AFTER
-    assert s["lost_abandoned"] == 1
-    assert s["bad"] == 0 and s["order"] == 0 and s["corrupt"] == 0 and s["pending"] == 0
+    check(s, ok + a_ok, full + a_full)
     # A dead writer (even an unreaped zombie) is seen at once, not after the timeout.
     assert elapsed < ABANDON_S * 0.75, f"took {elapsed:.2f}s: dead writer not detected"
 
 
 def test_stalled_live_writer_times_out_and_late_commit_fails(tmp_path):
     ring = tmp_path / "ring"
-    cons = start_consumer(ring, "--expect", BEFORE + AFTER, "--timeout", 30,
-                          "--bytes", 4 << 20)
+    cons = start_consumer(ring, "--timeout", 30, "--bytes", RING)
     holder = None
     try:
-        holder = hold(ring, "copy")
+        holder, ok, full = hold(ring, "copy", False)
         t0 = time.monotonic()
-        write_after(ring)
-        rc, rows = finish(cons, timeout=30)
+        a_ok, a_full = write_after(ring)
+        s = drain(cons)
         elapsed = time.monotonic() - t0
         # The holder is alive: the reader waited for it, then gave up.
-        assert rc == 0, rows
-        s = summary(rows, "consumed")
-        assert s["consumed"] == BEFORE + AFTER and s["lost_abandoned"] == 1
-        assert s["bad"] == 0 and s["order"] == 0 and s["corrupt"] == 0
+        check(s, ok + a_ok, full + a_full)
         assert ABANDON_S * 0.95 <= elapsed < ABANDON_S + 8, elapsed
         # Its late commit must fail cleanly (-ETIMEDOUT), not resurrect the cells.
         holder.send_signal(signal.SIGUSR1)

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_fmt.h"
+#include "ui_model.h"
+
+int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns)
+{
+	memset(m, 0, sizeof(*m));
+	m->stall_alert_ns = stall_alert_ns;
+	m->log = malloc((size_t)UT_UI_LOG_CAP * UT_UI_LOG_REC);
+	if (!m->log || ut_hmap_init(&m->alert_idx, UT_UI_ALERTS) ||
+	    ut_mconn_init(&m->conn, UT_UI_SOCKS, UT_UI_PROCS)) {
+		free(m->log);
+		ut_hmap_free(&m->alert_idx);
+		memset(m, 0, sizeof(*m));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ut_ui_model_free(struct ut_ui_model *m)
+{
+	free(m->log);
+	ut_hmap_free(&m->alert_idx);
+	ut_mconn_free(&m->conn);
+	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * Copies ev into the log ring, keeping the fixed part and as many whole items
+ * as fit in a record (a long fd list or payload is cut, never split).
+ */
+static void log_append(struct ut_ui_model *m, const struct ut_event *ev)
+{
+	struct ut_event *dst = (struct ut_event *)(m->log + (m->log_head % UT_UI_LOG_CAP) * UT_UI_LOG_REC);
+	size_t keep = sizeof(*ev), off = 0;
+	const void *d;
+
+	while (ut_item_next(ev, &off, &d) && off <= UT_UI_LOG_REC)
+		keep = off;
+	memcpy(dst, ev, keep);
+	dst->size = (uint32_t)keep;
+	m->log_head++;
+}
+
+const struct ut_event *ut_ui_log_get(const struct ut_ui_model *m, uint64_t seq)
+{
+	if (seq >= m->log_head || seq < ut_ui_log_tail(m))
+		return NULL;
+	return (const struct ut_event *)(m->log + (seq % UT_UI_LOG_CAP) * UT_UI_LOG_REC);
+}
+
+uint64_t ut_ui_log_tail(const struct ut_ui_model *m)
+{
+	return m->log_head > UT_UI_LOG_CAP ? m->log_head - UT_UI_LOG_CAP : 0;
+}
+
+/* One alert per (kind, socket, process): repeats add up instead of flooding the pane. */
+static void alert(struct ut_ui_model *m, uint8_t kind, const struct ut_event *ev, uint64_t amount)
+{
+	uint64_t w[3] = { kind, ev->ino, ev->pid };
+	uint64_t k = ut_hash_words(w, 3);
+	uint32_t *pi = ut_hmap_get(&m->alert_idx, k);
+	struct ut_ui_alert *a;
+	uint32_t i, slot = 0;
+
+	m->alert_total++;
+	if (pi) {
+		a = &m->alerts[*pi];
+	} else {
+		/* A free slot, else the alert quiet for longest makes room. */
+		for (i = 0; i < UT_UI_ALERTS; i++) {
+			if (!m->alerts[i].used) {
+				slot = i;
+				break;
+			}
+			if (m->alerts[i].last_ts < m->alerts[slot].last_ts)
+				slot = i;
+		}
+		a = &m->alerts[slot];
+		if (a->used) {
+			uint64_t ow[3] = { a->kind, a->ino, a->pid };
+
+			ut_hmap_del(&m->alert_idx, ut_hash_words(ow, 3));
+		}
+		memset(a, 0, sizeof(*a));
+		a->used = 1;
+		a->kind = kind;
+		a->pid = ev->pid;
+		a->ino = ev->ino;
+		a->first_ts = ev->ts;
+		ut_rfmt_comm(a->comm, ev->comm);
+		ut_hmap_put(&m->alert_idx, k, slot);
+	}
+	a->count++;
+	a->amount += amount;
+	if (amount > a->worst)
+		a->worst = amount;
+	a->last_ts = ev->ts;
+}
+
+void ut_ui_model_ingest(struct ut_ui_model *m, const struct ut_event *ev, int log_it)
+{
+	int r = ut_mconn_ingest(&m->conn, ev);
+
+	switch (ev->kind) {
+	case UT_EV_FD_LOST:
+		alert(m, UT_AL_FD_LOST, ev, (ev->flags & UT_F_LOST_KNOWN) ? ev->u.fdlost.lost : 0);
+		break;
+	case UT_EV_TRUNC:
+		alert(m, UT_AL_TRUNC, ev, (ev->flags & UT_F_FULL_LEN) && ev->u.trunc.full_len > ev->u.trunc.len ?
+			  ev->u.trunc.full_len - ev->u.trunc.len : 0);
+		break;
+	case UT_EV_BLOCKED:
+		if (ev->u.blocked.blocked_ns >= m->stall_alert_ns)
+			alert(m, UT_AL_STALL, ev, ev->u.blocked.blocked_ns);
+		break;
+	case UT_EV_EAGAIN:
+		if (r & UT_MC_STORM)
+			alert(m, UT_AL_STORM, ev, UT_MC_STORM_N);
+		break;
+	case UT_EV_LOST:
+		alert(m, UT_AL_RING, ev, ev->u.lost.count);
+		break;
+	default:
+		break;
+	}
+	if (log_it)
+		log_append(m, ev);
+}

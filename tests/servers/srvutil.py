@@ -101,6 +101,17 @@ def comm(pid):
         return ""
 
 
+def catches(pid, signum):
+    """True when pid has its own handler for signum (SigCgt in /proc/PID/status)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except (OSError, ValueError):
+        pass
+    return False
+
+
 def fd_inodes(pid):
     """{fd: socket inode} for the sockets pid holds."""
     out = {}

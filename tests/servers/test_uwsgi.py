@@ -39,6 +39,16 @@ def uwsgi_proc(bg, needle):
     return None
 
 
+def workers_settled(master):
+    """The master's workers are forked and have set up their own signal handling.
+
+    A uwsgi worker starts with the master's handlers and installs its own (SIGTERM
+    among them) once it is ready; a SIGINT to the master before then can leave the
+    master waiting forever for a worker that never got the word."""
+    ws = su.children(master)
+    return bool(ws) and all(su.catches(w, signal.SIGTERM) for w in ws)
+
+
 def stop_uwsgi(pid, workers):
     """uwsgi reloads on SIGTERM; SIGINT stops it (and its master kills its workers).
     Then whichever of its workers are left, by pid."""
@@ -68,7 +78,9 @@ def run_scenario(tmp_path, start_server, start_zerg):
             if not m or None in inos or not sock.exists():
                 return None
             held = set(su.fd_inodes(m).values())
-            return (m, inos) if all(i in held for i in inos) else None
+            if not all(i in held for i in inos) or not workers_settled(m):
+                return None  # listeners not bound yet, or its worker not ready yet
+            return m, inos
 
         truth["server"], truth["inos"] = wait_for(server_ready, timeout=15,
                                                   what="the zerg server listening")
@@ -80,7 +92,10 @@ def run_scenario(tmp_path, start_server, start_zerg):
             if not zerg.running():
                 pytest.fail(f"zerg exited early\n{zerg.output()}")
             z = uwsgi_proc(zerg, "--zerg ")
-            if not z or "zerg sockets attached" not in zerg.output():
+            out = zerg.output()
+            # Attached, and done starting up (a signal during Python's start-up makes
+            # uwsgi exit with an error).
+            if not z or "zerg sockets attached" not in out or not workers_settled(z):
                 return None
             fds = {ino: fd for fd, ino in su.fd_inodes(z).items()}
             if not all(i in fds for i in truth["inos"]):

@@ -144,10 +144,14 @@ static const char *dur_short(uint64_t ns, char *b, size_t len)
 /* Writes s at (y, 0) cut to the screen width and pads the rest of the line. */
 static void put_line(int y, const char *s, attr_t a)
 {
+	int len = (int)strlen(s);
+
 	attrset(a);
 	mvaddnstr(y, 0, s, COLS);
-	clrtoeol();
-	if (a != A_NORMAL) {
+	/* A full-width line leaves the cursor on the next line: clearing there would erase it. */
+	if (len < COLS)
+		clrtoeol();
+	if (a != A_NORMAL && len < COLS) {
 		/* Fill the bar to the right edge so a highlighted line reads as one. */
 		int x = getcurx(stdscr);
 
@@ -308,9 +312,8 @@ static int log_match(const struct ut_ui_view *v, const struct ut_ui_model *m, co
 static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, int y, int h)
 {
 	uint64_t seqs[512], seq;
-	char b[1024], t[32];
+	char b[1024];
 	int n = 0, i;
-	size_t o;
 
 	if (v->focus)
 		snprintf(b, sizeof(b), " Events of the selected connection (sockets %" PRIu64 " and %" PRIu64 ")%s   Esc: all",
@@ -338,8 +341,8 @@ static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, in
 			continue;
 		}
 		ev = ut_ui_log_get(m, seqs[i]);
-		o = (size_t)snprintf(b, sizeof(b), "%s ", ut_rfmt_rel(ev->ts, m->conn.first_ts, t, sizeof(t)));
-		ut_format_event_line(ev, b + o, sizeof(b) - o);
+		/* The line carries its own time stamp (wall clock when the trace knows it). */
+		ut_format_event_line(ev, b, sizeof(b));
 		put_line(y + h - 1 - i, b, A_NORMAL);
 	}
 }

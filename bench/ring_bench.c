@@ -11,9 +11,13 @@
  *
  * The first form floods: each producer writes as fast as it can for S
  * seconds (default 2) and the table shows events/s consumed and lost.  The
- * second paces every producer at N events/s; it exits 1 if any event was
+ * second paces every producer at N events/s and exits 1 if any event was
  * lost, so "no loss at 1 M events/s for 10 s" is
  *   ring_bench --rate 1000000 --seconds 10
+ * gap_ms is the longest the consumer went without running (scheduling delay:
+ * what the ring must absorb), stuck_ms the longest it waited on a producer
+ * between reserve and commit.  On a loaded 2-core machine gap_ms reaches
+ * hundreds of ms, so a no-loss run there wants --bytes 67108864.
  *
  * EXAMPLES
  *   ring_bench --seconds 3
@@ -55,6 +59,8 @@ struct shared {
 struct result {
 	double elapsed;
 	uint64_t written, full, consumed, bad;
+	uint64_t max_gap_ns;   /* longest time the consumer was off the CPU or asleep */
+	uint64_t max_stuck_ns; /* longest wait on a reserved, uncommitted record */
 };
 
 static uint64_t now_ns(void)
@@ -139,7 +145,7 @@ static int run(const char *dir, int np, const struct env *env, struct result *re
 	struct shared *sh;
 	struct ut_ring *r;
 	pid_t pids[MAX_PRODUCERS];
-	uint64_t t0, t1 = 0;
+	uint64_t t0, t1 = 0, t, last, stuck_since = 0;
 	uint32_t len;
 	int i, rc, all_done, status, failed = 0;
 
@@ -161,8 +167,21 @@ static int run(const char *dir, int np, const struct env *env, struct result *re
 	}
 	t0 = now_ns();
 	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
+	last = t0;
 	for (;;) {
+		t = now_ns();
+		if (t - last > res->max_gap_ns)
+			res->max_gap_ns = t - last;
+		last = t;
 		rc = ut_ring_read(r, buf, sizeof(buf), &len);
+		if (rc != 1 && ut_ring_pending(r)) {
+			if (!stuck_since)
+				stuck_since = t;
+			else if (t - stuck_since > res->max_stuck_ns)
+				res->max_stuck_ns = t - stuck_since;
+		} else {
+			stuck_since = 0;
+		}
 		if (rc == 1) {
 			res->consumed++;
 			if (len != sizeof(struct ut_event) || ((struct ut_event *)buf)->size != len)
@@ -258,8 +277,8 @@ int main(int argc, char **argv)
 	printf("ring_bench: %zu-byte records, ring %zu KiB, %.1f s per run%s\n",
 	       sizeof(struct ut_event), env.bytes >> 10, env.seconds,
 	       env.rate ? ", paced" : ", flooding");
-	printf("%-9s %12s %14s %14s %12s %7s\n", "producers", "rate/prod", "offered/s",
-	       "consumed/s", "lost_full", "lost%");
+	printf("%-9s %12s %14s %14s %12s %7s %9s %9s\n", "producers", "rate/prod", "offered/s",
+	       "consumed/s", "lost_full", "lost%", "gap_ms", "stuck_ms");
 	for (i = 0; i < env.nruns; i++) {
 		if (run(dir, env.nproducers[i], &env, &res) != 0) {
 			fprintf(stderr, "ring_bench: run with %d producers failed\n", env.nproducers[i]);
@@ -270,10 +289,11 @@ int main(int argc, char **argv)
 
 		if (env.rate)
 			snprintf(rate, sizeof(rate), "%lu", env.rate);
-		printf("%-9d %12s %14.0f %14.0f %12llu %6.2f%%\n", env.nproducers[i],
+		printf("%-9d %12s %14.0f %14.0f %12llu %6.2f%% %9.1f %9.1f\n", env.nproducers[i],
 		       rate, (double)(res.written + res.full) / res.elapsed,
 		       (double)res.consumed / res.elapsed, (unsigned long long)res.full,
-		       100.0 * (double)res.full / (double)(res.written + res.full ? res.written + res.full : 1));
+		       100.0 * (double)res.full / (double)(res.written + res.full ? res.written + res.full : 1),
+		       (double)res.max_gap_ns / 1e6, (double)res.max_stuck_ns / 1e6);
 		if (env.rate)
 			printf("UT producers=%d rate=%lu seconds=%.1f written=%llu consumed=%llu lost=%llu\n",
 			       env.nproducers[i], env.rate, env.seconds,

@@ -14,20 +14,8 @@
 
 #include "sockaddr_describe.h"
 
-static const char *const ut_fd_kind_names[UT_FK_COUNT] = {
-	[UT_FK_UNKNOWN] = "unknown", [UT_FK_TCP] = "tcp",       [UT_FK_UDP] = "udp",
-	[UT_FK_UNIX] = "unix",       [UT_FK_SOCKET] = "socket", [UT_FK_FILE] = "file",
-	[UT_FK_DIR] = "dir",         [UT_FK_PIPE] = "pipe",     [UT_FK_FIFO] = "fifo",
-	[UT_FK_CHR] = "chr",         [UT_FK_BLK] = "blk",       [UT_FK_EVENTFD] = "eventfd",
-	[UT_FK_MEMFD] = "memfd",     [UT_FK_PIDFD] = "pidfd",   [UT_FK_ANON] = "anon",
-};
-
-const char *ut_fd_kind_name(unsigned kind)
-{
-	return kind < UT_FK_COUNT ? ut_fd_kind_names[kind] : "unknown";
-}
-
-const char *ut_sock_type_name(unsigned type)
+/* Named here, not with the viewer's names.c: common/ must not depend on the viewer. */
+static const char *ut_fdd_type_name(int type)
 {
 	switch (type) {
 	case SOCK_STREAM: return "stream";
@@ -67,7 +55,7 @@ static void ut_describe_socket(int fd, struct ut_fd *out, struct ut_sbuf *b)
 	if (domain == AF_UNIX) {
 		out->kind = UT_FK_UNIX;
 		ut_sbuf_str(b, "unix ");
-		ut_sbuf_str(b, ut_sock_type_name((unsigned)type));
+		ut_sbuf_str(b, ut_fdd_type_name(type));
 		ut_sbuf_str(b, listening ? " listen " : " ");
 		ut_sbuf_sockaddr(b, (struct sockaddr *)&own, ownlen);
 		if (have_peer) {
@@ -86,7 +74,7 @@ static void ut_describe_socket(int fd, struct ut_fd *out, struct ut_sbuf *b)
 		} else {
 			out->kind = UT_FK_SOCKET;
 			ut_sbuf_str(b, domain == AF_INET ? "inet " : "inet6 ");
-			ut_sbuf_str(b, ut_sock_type_name((unsigned)type));
+			ut_sbuf_str(b, ut_fdd_type_name(type));
 			ut_sbuf_str(b, " proto ");
 			ut_sbuf_u64(b, (unsigned)proto);
 			ut_sbuf_str(b, " ");
@@ -106,7 +94,7 @@ static void ut_describe_socket(int fd, struct ut_fd *out, struct ut_sbuf *b)
 	ut_sbuf_str(b, "socket family ");
 	ut_sbuf_u64(b, (unsigned)domain);
 	ut_sbuf_str(b, " ");
-	ut_sbuf_str(b, ut_sock_type_name((unsigned)type));
+	ut_sbuf_str(b, ut_fdd_type_name(type));
 }
 
 /* pidfd: the pid it refers to, from /proc/self/fdinfo ("Pid:\t123"); -1 for a reaped one. */

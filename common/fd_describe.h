@@ -27,10 +27,11 @@ int ut_fd_describe(int fd, struct ut_fd *out, char *desc, size_t desclen);
 /* The pid a pidfd refers to (/proc/self/fdinfo "Pid:"), -1 for an exited process, 0 unknown. */
 long ut_pidfd_pid(int fd);
 
-/* Short name of a fd kind: "tcp", "udp", "unix", "file", "pipe" ... */
-const char *ut_fd_kind_name(unsigned kind);
-
-/* "stream", "dgram", "seqpacket" or "type N" for a socket type (UT_SOCK_*). */
-const char *ut_sock_type_name(unsigned type);
+/*
+ * Short names, defined in sock_names.c alone so that a program that has its
+ * own (the viewer's names.c) never pulls a second definition from ut_common.
+ */
+const char *ut_fd_kind_name(unsigned kind);   /* "tcp", "udp", "unix", "file", "pipe" ... */
+const char *ut_sock_type_name(unsigned type); /* "stream", "dgram", "seqpacket" ... */
 
 #endif /* UT_FD_DESCRIBE_H */

@@ -159,21 +159,35 @@ void ut_ev_payload(struct ut_event *ev, size_t cap, const struct iovec *iov, siz
 	ev->size += (uint32_t)UT_ALIGN8(sizeof(it) + got);
 }
 
-void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s)
+void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s, size_t len,
+		 int refused)
 {
 	struct ut_queue q = { .own_wmem = ~0u, .peer_qlen = ~0u, .cause = UT_BLOCK_UNKNOWN };
 	int outq = 0, sndbuf = 0;
-	socklen_t len = sizeof(sndbuf);
+	socklen_t optlen = sizeof(sndbuf);
 
 	/* For AF_UNIX, SIOCOUTQ is sk_wmem_alloc: the bytes charged to this socket. */
 	if (ioctl(fd, SIOCOUTQ, &outq) == 0) {
 		q.own_outq = (uint32_t)outq;
 		q.own_wmem = (uint32_t)outq;
 	}
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0)
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) == 0)
 		q.own_sndbuf = (uint32_t)sndbuf;
 	if (s && s->type == SOCK_DGRAM)
 		q.peer_qmax = ut_shim.max_dgram_qlen;
+	/*
+	 * A Unix send waits in exactly two places: for its own send buffer
+	 * (sock_alloc_send_pskb, any type) and, for a datagram, for the peer's
+	 * queue (unix_wait_for_peer).  Stream sends only know the first.  A
+	 * datagram refused while its own buffer has ample room (the skb of len
+	 * bytes plus generous overhead) was refused by the peer's queue.
+	 */
+	if (refused && s && q.own_wmem != ~0u && q.own_sndbuf) {
+		if (q.own_wmem >= q.own_sndbuf || s->type != SOCK_DGRAM)
+			q.cause = UT_BLOCK_SNDBUF;
+		else if ((uint64_t)q.own_wmem + len + 4096 < q.own_sndbuf)
+			q.cause = UT_BLOCK_PEER_QLEN;
+	}
 	ut_item_append(ev, cap, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
 }
 

@@ -57,6 +57,11 @@ static void ut_emit_error(int fd, struct ut_sock *s, unsigned call, ssize_t ret,
 	ut_ev_emit(&b.ev);
 }
 
+/*
+ * "blocked" is the call's wall-clock time over UNIXTRACE_BLOCK_US.  The shim
+ * cannot tell sleeping from being preempted (by the very reader the send woke,
+ * say) without a syscall before every send; the kernel side can, and says why.
+ */
 void ut_after_send(const struct ut_tx *tx, ssize_t ret, int err)
 {
 	uint64_t dur = ut_now() - tx->t0;
@@ -71,7 +76,7 @@ void ut_after_send(const struct ut_tx *tx, ssize_t ret, int err)
 		b.ev.dur_ns = dur;
 		b.ev.flags |= ut_nonblocking(tx->fd, tx->flags) ? UT_F_NONBLOCK : 0;
 		b.ev.u.blocked.len = tx->len;
-		ut_ev_queue(&b.ev, sizeof(b), tx->fd, tx->s);
+		ut_ev_queue(&b.ev, sizeof(b), tx->fd, tx->s, tx->len, 1);
 		ut_ev_own_addr(&b.ev, sizeof(b), tx->fd);
 		ut_ev_peer_addr(&b.ev, sizeof(b), tx->fd, tx->to, tx->tolen);
 		ut_ev_emit(&b.ev);
@@ -89,7 +94,7 @@ void ut_after_send(const struct ut_tx *tx, ssize_t ret, int err)
 		b.ev.u.blocked.blocked_ns = dur;
 		b.ev.u.blocked.len = tx->len;
 		/* Learnt after the call: the queue as the sender left it, not as it slept. */
-		ut_ev_queue(&b.ev, sizeof(b), tx->fd, tx->s);
+		ut_ev_queue(&b.ev, sizeof(b), tx->fd, tx->s, tx->len, 0);
 		ut_ev_own_addr(&b.ev, sizeof(b), tx->fd);
 		ut_ev_peer_addr(&b.ev, sizeof(b), tx->fd, tx->to, tx->tolen);
 		ut_ev_emit(&b.ev);

@@ -114,8 +114,14 @@ void ut_ev_text(struct ut_event *ev, size_t cap, const char *text);
 /* Appends the first UNIXTRACE_PAYLOAD bytes of the `len` bytes held by an iovec. */
 void ut_ev_payload(struct ut_event *ev, size_t cap, const struct iovec *iov, size_t iovcnt,
 		   size_t len);
-/* Appends the queue state of a send that blocked or was refused (UT_ITEM_QUEUE). */
-void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s);
+/*
+ * Appends the queue state of a send that blocked or was refused (UT_ITEM_QUEUE).
+ * refused: the send just failed with EAGAIN, so the state read now is the one
+ * that refused it and the cause can be deduced; after a send that slept, the
+ * state has moved on and the cause is left unknown.
+ */
+void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s, size_t len,
+		 int refused);
 /* Writes the record into the ring; a full ring drops it (counted by the ring). */
 void ut_ev_emit(struct ut_event *ev);
 

@@ -66,6 +66,7 @@ struct ut_ring_hdr {
 	uint64_t file_size;
 	uint32_t creator_pid;
 	uint32_t hdr_size;
+	uint64_t pidns_ino; /* creator's pid namespace (0 = unknown) */
 	_Alignas(64) uint64_t prod;
 	_Alignas(64) uint64_t cons;
 	_Alignas(64) uint64_t lost[UT_LOST_CAUSES];
@@ -131,6 +132,18 @@ static uint64_t ut_meta_bytes(uint64_t ncells)
 	uint64_t b = ncells * sizeof(struct ut_ring_meta);
 
 	return (b + UT_RING_PAGE - 1) & ~(uint64_t)(UT_RING_PAGE - 1);
+}
+
+/* Inode of this process's pid namespace; 0 when /proc cannot tell (stat is
+ * async-signal-safe, so producers may call this from ut_ring_write). */
+static uint64_t ut_pidns_ino(void)
+{
+	struct stat st;
+	int saved = errno;
+	uint64_t ino = stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+
+	errno = saved;
+	return ino;
 }
 
 static struct ut_ring *ut_ring_handle(unsigned char *base, size_t map_size, uint64_t ncells)
@@ -227,6 +240,7 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	h->file_size = size;
 	h->creator_pid = (uint32_t)getpid();
 	h->hdr_size = UT_RING_PAGE;
+	h->pidns_ino = ut_pidns_ino();
 	meta = (struct ut_ring_meta *)(base + UT_RING_PAGE);
 	for (i = 0; i < ncells; i++)
 		meta[i].seq = SEQ(i, ST_FREE);
@@ -387,18 +401,30 @@ static void ut_ring_count(struct ut_ring *r, unsigned cause)
 
 /* ---- producer ---------------------------------------------------------- */
 
+/*
+ * The pid the consumer will check for liveness.  Looked up once per process
+ * (the page is wiped on fork); 0, meaning "ask only the timeout", when this
+ * process sees pids through another pid namespace than the consumer, where
+ * its number would name some other process or none.
+ */
+#define UT_PID_UNKNOWN 0xffffffffu
+
 static uint32_t ut_ring_pid(struct ut_ring *r)
 {
+	uint64_t ns = __atomic_load_n(&r->hdr->pidns_ino, __ATOMIC_RELAXED);
 	uint32_t pid;
 
-	if (!r->pid_page)
-		return (uint32_t)getpid();
-	pid = __atomic_load_n(r->pid_page, __ATOMIC_RELAXED);
-	if (!pid) {
-		pid = (uint32_t)getpid();
-		__atomic_store_n(r->pid_page, pid, __ATOMIC_RELAXED);
+	if (r->pid_page) {
+		pid = __atomic_load_n(r->pid_page, __ATOMIC_RELAXED);
+		if (pid)
+			return pid == UT_PID_UNKNOWN ? 0 : pid;
 	}
-	return pid;
+	pid = (uint32_t)getpid();
+	if ((ns && ut_pidns_ino() != ns) || (pid >> OWN_PID_BITS))
+		pid = UT_PID_UNKNOWN;
+	if (r->pid_page)
+		__atomic_store_n(r->pid_page, pid, __ATOMIC_RELAXED);
+	return pid == UT_PID_UNKNOWN ? 0 : pid;
 }
 
 int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, void **data)
@@ -437,8 +463,6 @@ int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, v
 	/* Every reserved cell names its writer, so the reader can tell a dead
 	 * producer from a slow one wherever it finds itself waiting. */
 	pid = ut_ring_pid(r);
-	if (pid >> OWN_PID_BITS)
-		pid = 0;
 	for (j = 0; j < total; j++)
 		__atomic_store_n(&r->meta[(p + j) & r->mask].owner,
 				 OWN(pid, total - j, len8, p + j), __ATOMIC_RELAXED);

@@ -22,12 +22,15 @@
  *   state 3 PAD:  committed padding
  *
  * Producer (no lock, never blocks): load prod and cons; if prod + k - cons >
- * ncells, drop and count UT_LOST_FULL; else CAS prod -> prod + k; write the
- * owner word of the first reserved cell (and of the head cell after padding):
- * pid | cells reserved | record length | position tag, copy the data, move
- * PAD/CONT cells FREE -> state by CAS (release), the HEAD cell last.  Commits
- * are CASes so that a producer the reader already gave up on fails cleanly.
- * A dead producer cannot block anyone because nobody waits on a lock it holds.
+ * ncells, drop and count UT_LOST_FULL; else CAS prod -> prod + k (padding
+ * included); write the owner word of every reserved cell: pid | cells left in
+ * the reservation | record length | position tag; copy the data; move the
+ * PAD and CONT cells FREE -> state by CAS (release), the HEAD cell last.
+ * Commits are CASes so that a producer the reader already gave up on fails
+ * cleanly (-ETIMEDOUT).  The record length comes from the head's owner word,
+ * never from the data.  A dead producer cannot block anyone because nobody
+ * waits on a lock it holds.  Producers cache cons, and the consumer publishes
+ * cons in batches (and whenever it runs dry), to keep cache lines still.
  *
  * Consumer: at cons, read seq (acquire).  HEAD for cons: copy the record out
  * (it is validated after the copy, so a producer scribbling over shared memory
@@ -39,7 +42,12 @@
  * UT_LOST_ABANDONED) and skipped with a CAS so a late commit fails cleanly.
  * The reader zeroes the owner word of every cell it frees, so an owner left
  * from an earlier lap is never taken for a live writer.  Zombies count as dead
- * (checked in /proc), so a killed producer is detected before its parent reaps it.
+ * (checked in /proc), so a killed producer is detected before its parent reaps
+ * it.  Pids are compared as the consumer sees them: producers in another pid
+ * namespace are only given up on by the timeout... or wrongly seen as dead
+ * when their pid number is free in the consumer's namespace.  A producer
+ * stalled past the timeout may still copy into cells already reused by the
+ * next lap; its commit fails, but the reader must validate what it reads.
  */
 #ifndef UT_RING_H
 #define UT_RING_H

@@ -42,11 +42,18 @@ static __always_inline __u64 kt_fd_file_addr(struct task_struct *t, int fd)
 	return f;
 }
 
-/* The same as a BTF pointer: its fields are read with direct loads. */
+/* The same as a BTF pointer: its fields are read with direct loads (hot path). */
 static __always_inline struct file *kt_fd_file(struct task_struct *t, int fd)
 {
-	__u64 f = kt_fd_file_addr(t, fd);
+	struct fdtable *fdt = t->files->fdt;
+	__u64 *arr;
+	__u64 f;
 
+	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	/* fdt->fd is untrusted read-only memory: a fault-safe load at any index */
+	arr = (__u64 *)fdt->fd;
+	f = arr[fd];
 	return f ? KT_CAST(struct file, f) : NULL;
 }
 
@@ -168,8 +175,9 @@ __noinline int kt_describe_file(__u64 fptr, struct kt_fd *fi)
 	fi->sb_magic = BPF_CORE_READ(ino, i_sb, s_magic);
 	fi->f_flags = BPF_CORE_READ(f, f_flags);
 	if ((fi->mode & KT_S_IFMT) != KT_S_IFSOCK) {
+		/* pidfs keeps the struct pid in the inode (pidfd_pid()) */
 		if (fi->sb_magic == KT_PIDFS_MAGIC)
-			fi->pidfd_pid = kt_pid_nr(BPF_CORE_READ(f, private_data));
+			fi->pidfd_pid = kt_pid_nr(BPF_CORE_READ(ino, i_private));
 		kt_file_path(f, fi);
 		return 1;
 	}

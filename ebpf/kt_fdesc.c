@@ -11,7 +11,6 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 
-#include "fd_describe.h"
 #include "sockaddr_describe.h"
 
 #define KT_TCP_ESTABLISHED 1
@@ -19,6 +18,31 @@
 #define KT_PIPEFS_MAGIC 0x50495045u
 #define KT_PIDFS_MAGIC 0x50494446u
 #define KT_ANON_INODE_FS_MAGIC 0x09041934u
+
+static const char *const kt_fd_kinds[UT_FK_COUNT] = {
+	[UT_FK_UNKNOWN] = "unknown", [UT_FK_TCP] = "tcp",       [UT_FK_UDP] = "udp",
+	[UT_FK_UNIX] = "unix",       [UT_FK_SOCKET] = "socket", [UT_FK_FILE] = "file",
+	[UT_FK_DIR] = "dir",         [UT_FK_PIPE] = "pipe",     [UT_FK_FIFO] = "fifo",
+	[UT_FK_CHR] = "chr",         [UT_FK_BLK] = "blk",       [UT_FK_EVENTFD] = "eventfd",
+	[UT_FK_MEMFD] = "memfd",     [UT_FK_PIDFD] = "pidfd",   [UT_FK_ANON] = "anon",
+};
+
+const char *kt_fd_kind_name(unsigned kind)
+{
+	return kind < UT_FK_COUNT && kt_fd_kinds[kind] ? kt_fd_kinds[kind] : "unknown";
+}
+
+const char *kt_sock_type_name(unsigned type)
+{
+	switch (type) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_SEQPACKET: return "seqpacket";
+	case SOCK_RAW: return "raw";
+	case 0: return "unknown";
+	}
+	return "other";
+}
 
 uint64_t kt_dev_user(uint32_t kdev)
 {
@@ -65,7 +89,7 @@ static void kt_socket(const struct kt_fd *k, struct ut_fd *out, struct ut_sbuf *
 	if (k->family == AF_UNIX) {
 		out->kind = UT_FK_UNIX;
 		ut_sbuf_str(b, "unix ");
-		ut_sbuf_str(b, ut_sock_type_name(k->type));
+		ut_sbuf_str(b, kt_sock_type_name(k->type));
 		ut_sbuf_str(b, listening ? " listen " : " ");
 		kt_sun(b, (const char *)k->name, k->addr_len);
 		if (k->peer_ino) {
@@ -84,7 +108,7 @@ static void kt_socket(const struct kt_fd *k, struct ut_fd *out, struct ut_sbuf *
 		} else {
 			out->kind = UT_FK_SOCKET;
 			ut_sbuf_str(b, k->family == AF_INET ? "inet " : "inet6 ");
-			ut_sbuf_str(b, ut_sock_type_name(k->type));
+			ut_sbuf_str(b, kt_sock_type_name(k->type));
 			ut_sbuf_str(b, " proto ");
 			ut_sbuf_u64(b, k->proto);
 			ut_sbuf_str(b, " ");
@@ -104,7 +128,7 @@ static void kt_socket(const struct kt_fd *k, struct ut_fd *out, struct ut_sbuf *
 	ut_sbuf_str(b, "socket family ");
 	ut_sbuf_u64(b, k->family);
 	ut_sbuf_str(b, " ");
-	ut_sbuf_str(b, ut_sock_type_name(k->type));
+	ut_sbuf_str(b, kt_sock_type_name(k->type));
 }
 
 /* "/a/b/c" from components captured leaf first; "/" components are mount roots. */

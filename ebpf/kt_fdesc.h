@@ -14,6 +14,12 @@
 
 void kt_fd_describe(const struct kt_fd *k, struct ut_fd *out, char *desc, size_t desclen);
 
+/* "stream", "dgram", "seqpacket", "raw", "unknown" or "other". */
+const char *kt_sock_type_name(unsigned type);
+
+/* "tcp", "udp", "unix", "file", "pipe" ... (the JSON "kind" of a passed fd). */
+const char *kt_fd_kind_name(unsigned kind);
+
 /* Kernel dev_t (major << 20 | minor) -> the userspace st_dev encoding. */
 uint64_t kt_dev_user(uint32_t kdev);
 

@@ -31,6 +31,18 @@ struct kt_call {
 	__u64 blocked_ns;
 	struct ut_queue q;    /* queue state at the first sleep */
 	struct ut_waker waker;
+	__u64 owner_sk;       /* the socket this thread last recorded itself as reader of */
+};
+
+/*
+ * Machine-wide gates that let the scheduler hooks return at once: every
+ * context switch and wake-up on the machine runs them, and almost none
+ * concern a unix send.  Approximate by design (a missed decrement only costs
+ * lookups, never an event).
+ */
+struct kt_gates {
+	__s64 sends;          /* threads inside a traced unix send */
+	__s64 sleepers;       /* of those, asleep right now */
 };
 
 /* Last process seen reading from a socket: answers "who reads the peer end". */
@@ -40,6 +52,29 @@ struct kt_owner {
 	char comm[UT_COMM_LEN];
 };
 
+#ifdef KT_CALLS_HASH
+#define KT_MAP_CALLS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+	__uint(max_entries, 65536); \
+	__type(key, __u32); \
+	__type(value, struct kt_call); \
+} calls SEC(".maps")
+
+static __always_inline struct kt_call *kt_call_get_(void *map, struct task_struct *t, int create)
+{
+	__u32 tid = t->pid;
+	struct kt_call *c = bpf_map_lookup_elem(map, &tid);
+	static const struct kt_call zero;
+
+	if (c || !create)
+		return c;
+	bpf_map_update_elem(map, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, &tid);
+}
+#define KT_CALL_GET(t) kt_call_get_(&calls, (t), 0)
+#define KT_CALL_CREATE(t) kt_call_get_(&calls, (t), 1)
+#else
 #define KT_MAP_CALLS \
 struct { \
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE); \
@@ -47,6 +82,10 @@ struct { \
 	__type(key, int); \
 	__type(value, struct kt_call); \
 } calls SEC(".maps")
+#define KT_CALL_GET(t) ((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, 0))
+#define KT_CALL_CREATE(t) \
+	((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+#endif
 
 #define KT_MAP_PIDS \
 struct { \
@@ -63,6 +102,14 @@ struct { \
 	__type(key, __u64); \
 	__type(value, struct kt_owner); \
 } sk_owner SEC(".maps")
+
+#define KT_MAP_GATES \
+struct { \
+	__uint(type, BPF_MAP_TYPE_ARRAY); \
+	__uint(max_entries, 1); \
+	__type(key, __u32); \
+	__type(value, struct kt_gates); \
+} gates SEC(".maps")
 
 #define KT_MAP_EVENTS \
 struct { \

@@ -36,6 +36,7 @@ __u64 dropped = 0;                          /* ring buffer reservations that fai
 KT_MAP_CALLS;
 KT_MAP_PIDS;
 KT_MAP_OWNER;
+KT_MAP_GATES;
 KT_MAP_EVENTS;
 
 #define KT_MAX_CMSG 4
@@ -465,13 +466,20 @@ static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 __noinline int kt_exit(__s64 ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct kt_call *c = bpf_task_storage_get(&calls, t, 0, 0);
+	struct kt_call *c = KT_CALL_GET(t);
 	int nr;
 
 	if (!c || !c->active)
 		return 0;
 	c->active = 0;
 	nr = c->nr;
+	if (c->is_send) {
+		__u32 zero = 0;
+		struct kt_gates *g = bpf_map_lookup_elem(&gates, &zero);
+
+		if (g)
+			__sync_fetch_and_add(&g->sends, -1);
+	}
 	switch (nr) {
 	case KT_NR_socket:
 		if (ret >= 0)
@@ -570,16 +578,15 @@ __noinline int kt_exit(__s64 ret)
 		if (ret < 0 && ret != -KT_EAGAIN && ret != -KT_EINTR)
 			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	} else if (ret >= 0) {
-		/* remember who reads this socket: "who is at the other end" for its peer */
-		__u64 key = c->sk;
-		struct kt_owner *o = bpf_map_lookup_elem(&sk_owner, &key);
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-		if (!o || o->tgid != tgid || o->ino != c->ino) {
-			struct kt_owner no = { .ino = c->ino, .tgid = tgid };
+		/* remember who reads this socket ("who is at the other end" for its peer);
+		 * a thread reading the same socket again skips the map */
+		if (c->owner_sk != c->sk) {
+			__u64 key = c->sk;
+			struct kt_owner no = { .ino = c->ino, .tgid = bpf_get_current_pid_tgid() >> 32 };
 
 			bpf_get_current_comm(no.comm, sizeof(no.comm));
 			bpf_map_update_elem(&sk_owner, &key, &no, BPF_ANY);
+			c->owner_sk = c->sk;
 		}
 	} else if (ret != -KT_EAGAIN && ret != -KT_EINTR) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
@@ -629,7 +636,7 @@ static __always_inline int kt_enter(struct pt_regs *regs, long id)
 		if (!sk)
 			return 0;
 	}
-	c = bpf_task_storage_get(&calls, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	c = KT_CALL_CREATE(t);
 	if (!c)
 		return 0;
 	c->sk = (__u64)sk;
@@ -656,6 +663,13 @@ static __always_inline int kt_enter(struct pt_regs *regs, long id)
 	}
 	c->is_send = id == KT_NR_sendmsg || id == KT_NR_sendmmsg || id == KT_NR_sendto ||
 		     id == KT_NR_write || id == KT_NR_writev;
+	if (c->is_send) {
+		__u32 zero = 0;
+		struct kt_gates *g = bpf_map_lookup_elem(&gates, &zero);
+
+		if (g)
+			__sync_fetch_and_add(&g->sends, 1);
+	}
 	if (id == KT_NR_setsockopt)
 		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
 	else if (id == KT_NR_recvmsg)

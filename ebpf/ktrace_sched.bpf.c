@@ -13,32 +13,42 @@
 char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
+KT_MAP_GATES;
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
+	struct kt_gates *g;
 	struct kt_call *c;
+	__u32 zero = 0;
 	__u64 now = 0;
 
+	g = bpf_map_lookup_elem(&gates, &zero);
+	if (!g)
+		return 0;
 	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait) */
-	if (prev_state) {
-		c = bpf_task_storage_get(&calls, prev, 0, 0);
+	if (prev_state && g->sends > 0) {
+		c = KT_CALL_GET(prev);
 		if (c && c->active && c->is_send) {
 			now = bpf_ktime_get_ns();
 			c->off_ts = now;
+			__sync_fetch_and_add(&g->sleepers, 1);
 			if (c->nsleep++ == 0) {
 				__builtin_memset(&c->q, 0, sizeof(c->q));
 				kt_read_queue(c->sk, &c->q);
 			}
 		}
 	}
-	c = bpf_task_storage_get(&calls, next, 0, 0);
-	if (c && c->active && c->off_ts) {
+	if (g->sleepers <= 0)
+		return 0;
+	c = KT_CALL_GET(next);
+	if (c && c->off_ts) {
 		if (!now)
 			now = bpf_ktime_get_ns();
 		c->blocked_ns += now - c->off_ts;
 		c->off_ts = 0;
+		__sync_fetch_and_add(&g->sleepers, -1);
 	}
 	return 0;
 }
@@ -46,9 +56,15 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 SEC("tp_btf/sched_waking")
 int BPF_PROG(kt_sched_waking, struct task_struct *p)
 {
-	struct kt_call *c = bpf_task_storage_get(&calls, p, 0, 0);
+	struct kt_call *c;
+	struct kt_gates *g;
+	__u32 zero = 0;
 	__u64 pt;
 
+	g = bpf_map_lookup_elem(&gates, &zero);
+	if (!g || g->sleepers <= 0)
+		return 0;
+	c = KT_CALL_GET(p);
 	if (!c || !c->active || !c->off_ts || c->waker.pid)
 		return 0;
 	pt = bpf_get_current_pid_tgid();

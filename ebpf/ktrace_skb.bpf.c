@@ -19,7 +19,7 @@ KT_MAP_CALLS;
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 {
-	struct kt_call *c = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
+	struct kt_call *c = KT_CALL_GET(bpf_get_current_task_btf());
 	struct scm_fp_list *fp;
 
 	/* only unix receives recorded at sys_enter have an active call */

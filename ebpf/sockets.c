@@ -14,7 +14,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "fd_describe.h"
 #include "kt_fdesc.h"
 #include "ktrace.h"
 #include "sockaddr_describe.h"
@@ -179,7 +178,7 @@ static void sk_print_json(FILE *out, const struct sk_snapshot *s, const struct s
 
 	sk_queues(r, &rq, &sq);
 	fprintf(out, "{\"ino\":%llu,\"type\":\"%s\",\"state\":\"%s\",\"path\":",
-		(unsigned long long)r->ino, ut_sock_type_name(r->type), sk_state(r->state));
+		(unsigned long long)r->ino, kt_sock_type_name(r->type), sk_state(r->state));
 	if (r->addr_len > 2) {
 		sk_name(name, sizeof(name), r->path, r->addr_len);
 		sk_json_str(out, name);
@@ -216,7 +215,7 @@ static void sk_print_json(FILE *out, const struct sk_snapshot *s, const struct s
 
 		kt_fd_describe(&r->inflight[i], &fd, name, sizeof(name));
 		fprintf(out, "%s{\"kind\":\"%s\",\"ino\":%llu,\"desc\":", i ? "," : "",
-			ut_fd_kind_name(fd.kind), (unsigned long long)fd.ino);
+			kt_fd_kind_name(fd.kind), (unsigned long long)fd.ino);
 		sk_json_str(out, name);
 		fputc('}', out);
 	}

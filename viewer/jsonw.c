@@ -3,9 +3,36 @@
 
 #include <string.h>
 
-static void put(struct ut_jw *w, const char *s, size_t n)
+void ut_jw_flush(struct ut_jw *w)
 {
-	fwrite_unlocked(s, 1, n, w->out);
+	if (w->len)
+		fwrite_unlocked(w->buf, 1, w->len, w->out);
+	w->len = 0;
+}
+
+static inline void put(struct ut_jw *w, const char *s, size_t n)
+{
+	if (w->len + n > sizeof(w->buf)) {
+		ut_jw_flush(w);
+		if (n > sizeof(w->buf)) {
+			fwrite_unlocked(s, 1, n, w->out);
+			return;
+		}
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static inline void putch(struct ut_jw *w, char c)
+{
+	if (w->len == sizeof(w->buf))
+		ut_jw_flush(w);
+	w->buf[w->len++] = c;
+}
+
+void ut_jw_raw(struct ut_jw *w, const char *s, size_t n)
+{
+	put(w, s, n);
 }
 
 /* Separator before a member (object) or element (array). */
@@ -15,21 +42,23 @@ static void sep(struct ut_jw *w)
 		return;
 	if (w->in_array[w->depth - 1]) {
 		if (w->count[w->depth - 1])
-			putc_unlocked(',', w->out);
+			putch(w, ',');
 		w->count[w->depth - 1] = 1;
 	}
 }
 
 void ut_jw_init(struct ut_jw *w, FILE *out)
 {
-	memset(w, 0, sizeof(*w));
+	/* Not the buffer: it is large and every byte of it is written before it is read. */
 	w->out = out;
+	w->len = 0;
+	w->depth = 0;
 }
 
 static void open_(struct ut_jw *w, char c, int array)
 {
 	sep(w);
-	putc_unlocked(c, w->out);
+	putch(w, c);
 	if (w->depth < UT_JW_MAX_DEPTH) {
 		w->count[w->depth] = 0;
 		w->in_array[w->depth] = (uint8_t)array;
@@ -39,7 +68,7 @@ static void open_(struct ut_jw *w, char c, int array)
 
 static void close_(struct ut_jw *w, char c)
 {
-	putc_unlocked(c, w->out);
+	putch(w, c);
 	if (w->depth > 0)
 		w->depth--;
 }
@@ -49,18 +78,24 @@ void ut_jw_obj_end(struct ut_jw *w) { close_(w, '}'); }
 void ut_jw_arr_begin(struct ut_jw *w) { open_(w, '[', 1); }
 void ut_jw_arr_end(struct ut_jw *w) { close_(w, ']'); }
 
-void ut_jw_key(struct ut_jw *w, const char *key)
+void ut_jw_key_n(struct ut_jw *w, const char *key, size_t n)
 {
+	char *p;
+
+	if (w->len + n + 4 > sizeof(w->buf))
+		ut_jw_flush(w);
+	p = w->buf + w->len;
 	if (w->depth > 0 && w->depth <= UT_JW_MAX_DEPTH) {
 		if (w->count[w->depth - 1])
-			putc_unlocked(',', w->out);
+			*p++ = ',';
 		w->count[w->depth - 1] = 1;
 	}
-	/* Keys are our own identifiers: nothing to escape. */
-	putc_unlocked('"', w->out);
-	put(w, key, strlen(key));
-	putc_unlocked('"', w->out);
-	putc_unlocked(':', w->out);
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	w->len = (size_t)(p - w->buf);
 }
 
 static size_t fmt_u64(char *end, uint64_t v)
@@ -91,7 +126,7 @@ void ut_jw_i64(struct ut_jw *w, int64_t v)
 
 	sep(w);
 	if (v < 0)
-		putc_unlocked('-', w->out);
+		putch(w, '-');
 	put(w, buf + sizeof(buf) - n, n);
 }
 
@@ -190,9 +225,9 @@ static void put_escaped(struct ut_jw *w, const unsigned char *s, size_t n, int l
 void ut_jw_strn(struct ut_jw *w, const void *s, size_t n, int latin1)
 {
 	sep(w);
-	putc_unlocked('"', w->out);
+	putch(w, '"');
 	put_escaped(w, s, n, latin1);
-	putc_unlocked('"', w->out);
+	putch(w, '"');
 }
 
 void ut_jw_str(struct ut_jw *w, const char *s)
@@ -203,32 +238,8 @@ void ut_jw_str(struct ut_jw *w, const char *s)
 void ut_jw_str_prefixed(struct ut_jw *w, char prefix, const void *s, size_t n)
 {
 	sep(w);
-	putc_unlocked('"', w->out);
+	putch(w, '"');
 	put_escaped(w, (const unsigned char *)&prefix, 1, 0);
 	put_escaped(w, s, n, 0);
-	putc_unlocked('"', w->out);
-}
-
-void ut_jw_kv_u64(struct ut_jw *w, const char *key, uint64_t v)
-{
-	ut_jw_key(w, key);
-	ut_jw_u64(w, v);
-}
-
-void ut_jw_kv_i64(struct ut_jw *w, const char *key, int64_t v)
-{
-	ut_jw_key(w, key);
-	ut_jw_i64(w, v);
-}
-
-void ut_jw_kv_str(struct ut_jw *w, const char *key, const char *s)
-{
-	ut_jw_key(w, key);
-	ut_jw_str(w, s);
-}
-
-void ut_jw_kv_bool(struct ut_jw *w, const char *key, int v)
-{
-	ut_jw_key(w, key);
-	ut_jw_bool(w, v);
+	putch(w, '"');
 }

@@ -2,6 +2,7 @@
 /* unixtrace: dispatch to the subcommands. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -24,6 +25,10 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return ut_usage_error(NULL, "no command given");
+	/* Big writes to pipes and files (a million JSON lines a second); a
+	 * terminal keeps stdio's line buffering. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 17);
 	cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		ut_usage(stdout, argc > 2 ? argv[2] : NULL);

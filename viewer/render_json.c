@@ -222,14 +222,18 @@ static void render_shim(struct ut_jw *w, const struct ut_event *s)
 	ut_jw_obj_end(w);
 }
 
+/* One writer reused for every event: its staging buffer is 64 KiB. */
+static _Thread_local struct ut_jw jw;
+
 void ut_render_json(FILE *out, const struct ut_event *ev)
 {
+	struct ut_jw *wp = &jw;
 	struct ut_evview v;
-	struct ut_jw w;
 	const char *en;
 
 	ut_evparse(ev, &v);
-	ut_jw_init(&w, out);
+	ut_jw_init(wp, out);
+#define w (*wp)
 	ut_jw_obj_begin(&w);
 	ut_jw_kv_u64(&w, "ts", ev->ts);
 	ut_jw_kv_u64(&w, "pid", ev->pid);
@@ -283,5 +287,7 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 	if (v.shim)
 		render_shim(&w, v.shim);
 	ut_jw_obj_end(&w);
-	putc_unlocked('\n', out);
+	ut_jw_raw(&w, "\n", 1);
+	ut_jw_flush(&w);
+#undef w
 }

@@ -312,7 +312,7 @@ static void json_kinds(struct ut_jw *w, const uint64_t *kinds)
 
 static void print_json(struct summary *s, FILE *out, struct proc *pl, struct sock *sl)
 {
-	struct ut_jw w;
+	static struct ut_jw w;
 
 	ut_jw_init(&w, out);
 	ut_jw_obj_begin(&w);
@@ -371,7 +371,8 @@ static void print_json(struct summary *s, FILE *out, struct proc *pl, struct soc
 	}
 	ut_jw_arr_end(&w);
 	ut_jw_obj_end(&w);
-	fputc('\n', out);
+	ut_jw_raw(&w, "\n", 1);
+	ut_jw_flush(&w);
 }
 
 int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)

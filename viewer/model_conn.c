@@ -218,12 +218,16 @@ uint64_t ut_msock_read_before(const struct ut_msock *s, uint64_t ts)
 	return best;
 }
 
-unsigned ut_msock_reads_between(const struct ut_msock *s, uint64_t from, uint64_t to)
+unsigned ut_msock_reads_between(const struct ut_msock *s, uint64_t from, uint64_t to, int *all)
 {
-	unsigned i, c = 0, n = s->nreads < UT_MC_READS ? s->nreads : UT_MC_READS;
+	unsigned i, c = 0, later = 0, n = s->nreads < UT_MC_READS ? s->nreads : UT_MC_READS;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		c += s->reads[i] > from && s->reads[i] <= to;
+		later += s->reads[i] > from;
+	}
+	/* History full and nothing older than `from` left in it: the count is a floor. */
+	*all = s->nreads > UT_MC_READS && later == n;
 	return c;
 }
 

@@ -18,7 +18,7 @@
 #include "model_hash.h"
 
 #define UT_MC_PATH 112      /* printable address kept per socket (longer ones cut) */
-#define UT_MC_READS 4       /* recent read times kept per socket */
+#define UT_MC_READS 16      /* recent read times kept per socket */
 #define UT_MC_STORM_N 100   /* EAGAINs within UT_MC_STORM_NS make a storm */
 #define UT_MC_STORM_NS 1000000000ULL
 
@@ -86,8 +86,11 @@ struct ut_msock *ut_mconn_sock_by_path(const struct ut_mconn *m, const char *pat
 const struct ut_mproc *ut_mconn_proc(const struct ut_mconn *m, uint32_t pid);
 /* Latest read on s at or before ts, 0 when none is known. */
 uint64_t ut_msock_read_before(const struct ut_msock *s, uint64_t ts);
-/* Number of reads on s within (from, to] among those remembered. */
-unsigned ut_msock_reads_between(const struct ut_msock *s, uint64_t from, uint64_t to);
+/*
+ * Number of reads on s within (from, to] among those remembered; *all is set
+ * when every remembered read is in that window (there may have been more).
+ */
+unsigned ut_msock_reads_between(const struct ut_msock *s, uint64_t from, uint64_t to, int *all);
 /* Fills up to cap rows (unsorted); returns how many. */
 size_t ut_mconn_rows(const struct ut_mconn *m, struct ut_mrow *rows, size_t cap);
 /* Calls fn for every process known. */

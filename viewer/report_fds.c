@@ -119,7 +119,9 @@ static void print_json(FILE *out, const struct ut_fdx *x, const struct ut_fdx_ob
 	for (i = 0; i < o->nhops; i++)
 		if (o->hops[i].state == UT_FDX_DELIVERED)
 			json_holder(out, x, &o->hops[i].to, &first);
-	fprintf(out, "],\"end\":\"%s\"}\n", obj_end(x, o));
+	/* Only Unix sockets are followed to their close: for others "open" means "not seen closed". */
+	fprintf(out, "],\"close_traced\":%s,\"end\":\"%s\"}\n", o->kind == UT_FK_UNIX ? "true" : "false",
+		obj_end(x, o));
 }
 
 static void text_party(FILE *out, const struct ut_fdx_end *e)
@@ -131,8 +133,8 @@ static void text_party(FILE *out, const struct ut_fdx_end *e)
 	fprintf(out, "pid %u (%s) fd %d", e->pid, e->comm, e->fd);
 }
 
-static void text_holder(FILE *out, const struct ut_fdx *x, const struct ut_fdx_end *e, uint64_t base,
-			int *first)
+static void text_holder(FILE *out, const struct ut_fdx *x, const struct ut_fdx_end *e, uint16_t kind,
+			uint64_t base, int *first)
 {
 	char t[32];
 	const char *st = end_state_name(x, e);
@@ -150,6 +152,8 @@ static void text_holder(FILE *out, const struct ut_fdx *x, const struct ut_fdx_e
 	else if (!strcmp(st, "exited"))
 		fprintf(out, ": open until its process exited at %s\n",
 			ut_rfmt_rel(ut_fdx_exit_ts(x, e->pid), base, t, sizeof(t)));
+	else if (kind != UT_FK_UNIX)
+		fputs(": not seen closed (closes are traced for Unix sockets only)\n", out);
 	else
 		fputs(": still open\n", out);
 }
@@ -194,10 +198,10 @@ static void print_text(FILE *out, const struct ut_fdx *x, const struct ut_fdx_ob
 	}
 	if (o->hops_dropped)
 		fprintf(out, "    %-11s %u more hops not kept\n", "", o->hops_dropped);
-	text_holder(out, x, &o->first, base, &first);
+	text_holder(out, x, &o->first, o->kind, base, &first);
 	for (i = 0; i < o->nhops; i++)
 		if (o->hops[i].state == UT_FDX_DELIVERED)
-			text_holder(out, x, &o->hops[i].to, base, &first);
+			text_holder(out, x, &o->hops[i].to, o->kind, base, &first);
 	if (o->nhops && o->hops[o->nhops - 1].state == UT_FDX_LOST)
 		fprintf(out, "    %-11s lost to MSG_CTRUNC on its last hop\n", first ? "end" : "");
 	fputc('\n', out);

@@ -33,7 +33,7 @@ struct stall {
 	uint32_t pid, tid, reader_pid, waker_pid;
 	int32_t fd;
 	uint16_t type;
-	uint8_t have_queue, reads_known, evicted_reader;
+	uint8_t have_queue, reads_known, reads_floor; /* reads_floor: history too short to see further back */
 	struct ut_queue q;
 	char comm[UT_COMM_LEN + 1], reader_comm[UT_COMM_LEN + 1], waker_comm[UT_COMM_LEN + 1];
 	char path[UT_MC_PATH];
@@ -159,8 +159,11 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 		ut_rfmt_copy(s.path, sizeof(s.path), rd->path);
 	if (rd && rd->nreads) {
 		s.reads_known = 1;
+		int all;
+
 		s.last_read = ut_msock_read_before(rd, s.start);
-		s.reads_during = ut_msock_reads_between(rd, s.start, s.ts);
+		s.reads_during = ut_msock_reads_between(rd, s.start, s.ts, &all);
+		s.reads_floor = (uint8_t)all;
 	}
 	st->total_count++;
 	st->total_ns += s.blocked_ns;
@@ -183,6 +186,24 @@ static const char *cause_name(uint32_t c)
 	case UT_BLOCK_PEER_QLEN: return "peer_qlen";
 	default: return "unknown";
 	}
+}
+
+/* Queue fields read ~0 when the producer could not know them. */
+static const char *qnum(uint32_t v, char *b, size_t len)
+{
+	if (v == UINT32_MAX)
+		snprintf(b, len, "?");
+	else
+		snprintf(b, len, "%u", v);
+	return b;
+}
+
+static void json_qnum(FILE *out, const char *key, uint32_t v, int first)
+{
+	if (v == UINT32_MAX)
+		fprintf(out, "%s\"%s\":null", first ? "" : ",", key);
+	else
+		fprintf(out, "%s\"%s\":%u", first ? "" : ",", key, v);
 }
 
 static void print_json(FILE *out, const struct stall *s)
@@ -208,15 +229,19 @@ static void print_json(FILE *out, const struct stall *s)
 		fputs("null,\"reader_idle_ns\":null", out);
 	fputs(",\"reads_during\":", out);
 	if (s->reads_known)
-		fprintf(out, "%u", s->reads_during);
+		fprintf(out, "%u,\"reads_during_at_least\":%s", s->reads_during, s->reads_floor ? "true" : "false");
 	else
 		fputs("null", out);
 	fputs(",\"queue\":", out);
-	if (s->have_queue)
-		fprintf(out, "{\"cause\":\"%s\",\"peer_qlen\":%u,\"peer_qmax\":%u,\"own_wmem\":%u,\"own_sndbuf\":%u,"
-			"\"own_outq\":%u}", cause_name(s->q.cause), s->q.peer_qlen, s->q.peer_qmax, s->q.own_wmem,
-			s->q.own_sndbuf, s->q.own_outq);
-	else
+	if (s->have_queue) {
+		fprintf(out, "{\"cause\":\"%s\"", cause_name(s->q.cause));
+		json_qnum(out, "peer_qlen", s->q.peer_qlen, 0);
+		json_qnum(out, "peer_qmax", s->q.peer_qmax, 0);
+		json_qnum(out, "own_wmem", s->q.own_wmem, 0);
+		json_qnum(out, "own_sndbuf", s->q.own_sndbuf, 0);
+		json_qnum(out, "own_outq", s->q.own_outq, 0);
+		fputc('}', out);
+	} else
 		fputs("null", out);
 	fputs(",\"waker\":", out);
 	if (s->waker_pid) {
@@ -255,15 +280,22 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 			ut_rfmt_rel(s->last_read, base, t2, sizeof(t2)),
 			ut_rfmt_dur(s->start - s->last_read, d, sizeof(d)), s->reads_during,
 			s->reads_during == 1 ? "" : "s");
+	else if (s->reads_floor)
+		fprintf(out, "    last read: unknown (it read at least %u times while the send slept, and only "
+			"the latest %d reads are kept)\n", s->reads_during, UT_MC_READS);
 	else
-		fprintf(out, "    last read: none before the send blocked; %u read%s while it slept\n",
+		fprintf(out, "    last read: never before the send blocked; %u read%s while it slept\n",
 			s->reads_during, s->reads_during == 1 ? "" : "s");
 	if (s->have_queue) {
+		char n1[16], n2[16];
+
 		fputs("    queue:     ", out);
 		if (s->q.cause == UT_BLOCK_PEER_QLEN || s->q.peer_qmax)
-			fprintf(out, "peer holds %u of max %u datagrams; ", s->q.peer_qlen, s->q.peer_qmax);
-		fprintf(out, "own send buffer %u of %u bytes", s->q.own_wmem, s->q.own_sndbuf);
-		if (s->q.own_outq)
+			fprintf(out, "peer holds %s of max %s datagrams; ", qnum(s->q.peer_qlen, n1, sizeof(n1)),
+				qnum(s->q.peer_qmax, n2, sizeof(n2)));
+		fprintf(out, "own send buffer %s of %s bytes", qnum(s->q.own_wmem, n1, sizeof(n1)),
+			qnum(s->q.own_sndbuf, n2, sizeof(n2)));
+		if (s->q.own_outq && s->q.own_outq != UINT32_MAX)
 			fprintf(out, ", %u bytes unread", s->q.own_outq);
 		fprintf(out, " (cause: %s)\n", cause_name(s->q.cause));
 	} else {

@@ -40,6 +40,7 @@
 #define KT_SO_PEERCRED 17
 #define KT_SO_PASSPIDFD 76
 #define KT_SO_PEERPIDFD 77
+#define KT_MSG_PEEK 0x2
 #define KT_MSG_CTRUNC 0x8
 #define KT_MSG_TRUNC 0x20
 #define KT_EINTR 4

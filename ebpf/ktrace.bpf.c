@@ -93,6 +93,16 @@ static __always_inline __u8 kt_call_id(struct kt_call *c)
 	return UT_CALL_NONE;
 }
 
+/* The flags argument of a receive call (read()/readv() have none). */
+static __always_inline __u32 kt_recv_flags(struct kt_call *c)
+{
+	if (c->nr == KT_NR_recvmsg)
+		return c->args[2];
+	if (c->nr == KT_NR_recvfrom)
+		return c->args[3];
+	return 0;
+}
+
 /*
  * Fills the common part of a record for the call c on socket c->sk.  Returns
  * 0 when the socket does not pass the path filter (the caller discards).
@@ -131,6 +141,8 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
 	r->ev.dur_ns = c->t_enter ? r->ev.ts - c->t_enter : 0;
+	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
+		r->ev.flags |= UT_F_PEEK;
 	if (peer) {
 		/* who reads the peer end: the last reader seen, else the pid that created it */
 		key = (__u64)peer;
@@ -357,6 +369,10 @@ static __always_inline void kt_lost_fds(struct kt_call *c, __s64 ret, __u32 inst
 static __always_inline void kt_trunc(struct kt_call *c, __s64 ret, __u32 msg_flags, __u64 cap)
 {
 	int cut = msg_flags & KT_MSG_TRUNC;
+
+	/* a MSG_PEEK probe leaves the datagram queued: nothing was cut */
+	if (kt_recv_flags(c) & KT_MSG_PEEK)
+		return;
 
 	/* read()/recv() have no msg_flags: a datagram copied short of its skb was cut */
 	if (c->skb_seen && c->sktype != UT_SOCK_STREAM && c->nskb && c->copy_len < c->skb_len)

@@ -76,17 +76,17 @@ static int find_shim(char *buf, size_t len)
 			buf);
 		return -1;
 	}
-	/* ld.so resolves LD_PRELOAD relative to the child's cwd: make it absolute. */
-	if (buf[0] != '/') {
-		char *abs = realpath(buf, NULL);
+	/* Canonical: a relative path would be resolved against each child's cwd,
+	 * and "bin/../lib" reads badly in the environment the user may inspect. */
+	char *abs = realpath(buf, NULL);
 
-		if (!abs || strlen(abs) >= len) {
-			free(abs);
-			return -1;
-		}
-		strcpy(buf, abs);
+	if (!abs || strlen(abs) >= len) {
 		free(abs);
+		fprintf(stderr, "unixtrace: cannot resolve the shim path %s\n", buf);
+		return -1;
 	}
+	strcpy(buf, abs);
+	free(abs);
 	return 0;
 }
 

@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: MIT
+"""unixtrace run: the command's exit status, daemons followed to the end,
+signals forwarded, the shim's environment, the private ring directory, and
+events from a real program end to end."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from conftest import (SHIM, UNIXTRACE, events_of, helper_lines, run_unixtrace, stop_pid,
+                      trace_run, wait_for)
+
+PY = "/usr/bin/python3"
+
+# A socketpair, a pipe's read end passed over it with SCM_RIGHTS, and the truth printed.
+SCM_RIGHTS = r"""
+import array, os, socket, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+r, w = os.pipe()
+a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
+msg, anc, flags, addr = b.recvmsg(10, socket.CMSG_SPACE(16))
+got = array.array("i", anc[0][2])[0]
+truth = "UT pid=%d sent=%d got=%d ino=%d a=%d b=%d\n" % (os.getpid(), r, got,
+        os.fstat(r).st_ino, os.fstat(a.fileno()).st_ino, os.fstat(b.fileno()).st_ino)
+# The ground truth goes to a file: stdout is shared with unixtrace's live output.
+with open(sys.argv[1], "w") as f:
+    f.write(truth)
+"""
+
+# The command forks a session leader that forks the daemon and exits at once,
+# the classic double fork; the daemon waits on a FIFO the test opens.
+DAEMON = r"""
+import os, socket, sys
+fifo, pidfile, marker = sys.argv[1:4]
+print("UT child=%d" % os.getpid(), flush=True)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        with open(pidfile + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.rename(pidfile + ".tmp", pidfile)
+        with open(fifo) as f:
+            f.read()
+        a, b = socket.socketpair()
+        a.close(); b.close()
+        with open(marker, "w") as f:
+            f.write("done")
+        os._exit(0)
+    os._exit(0)
+os.wait()
+sys.exit(5)
+"""
+
+SIGNALS = r"""
+import os, signal
+def on(sig, frame):
+    print("UT got=%d" % sig, flush=True)
+    os._exit(40 + sig)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(s, on)
+print("UT ready pid=%d" % os.getpid(), flush=True)
+while True:
+    signal.pause()
+"""
+
+
+def test_exit_status_is_the_commands(tmp_path):
+    p = run_unixtrace("run", "-q", "-o", tmp_path / "t.trace", "--", "sh", "-c", "exit 7",
+                      check=False)
+    assert p.returncode == 7, p.stderr
+    p = run_unixtrace("run", "--", "sh", "-c", "kill -TERM $$", check=False)
+    assert p.returncode == 128 + signal.SIGTERM, p.stderr
+    p = run_unixtrace("run", "--", "true", check=False)
+    assert p.returncode == 0, p.stderr
+
+
+def test_scm_rights_end_to_end(tmp_path):
+    p, events = trace_run(tmp_path, [PY, "-c", SCM_RIGHTS, tmp_path / "truth"])
+    truth = helper_lines((tmp_path / "truth").read_text())[0]
+    pid = int(truth["pid"])
+    sends = events_of(events, "fd_send", pid=pid)
+    recvs = events_of(events, "fd_recv", pid=pid)
+    assert len(sends) == 1 and len(recvs) == 1
+    s, r = sends[0], recvs[0]
+    assert s["source"] == "preload" and s["sock"]["type"] == "dgram"
+    assert s["sock"]["ino"] == int(truth["a"]) and s["sock"]["peer_ino"] == int(truth["b"])
+    assert r["sock"]["ino"] == int(truth["b"])
+    assert [f["fd"] for f in s["fds"]] == [int(truth["sent"])]
+    assert [f["fd"] for f in r["fds"]] == [int(truth["got"])]
+    for f in (s["fds"][0], r["fds"][0]):
+        assert f["kind"] == "pipe" and f["ino"] == int(truth["ino"])
+    assert not events_of(events, "lost")
+    # The live text said the same, naming the passed pipe.
+    line = [l for l in p.stdout.splitlines() if " fd_send " in l]
+    assert len(line) == 1 and f"-> [{truth['sent']}: pipe" in line[0]
+    assert f"ino={truth['ino']}" in line[0]
+
+
+def test_live_json(tmp_path):
+    p = run_unixtrace("run", "--json", "--", PY, "-c", SCM_RIGHTS, tmp_path / "truth")
+    objs = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    kinds = [o["event"] for o in objs]
+    assert kinds.count("fd_send") == 1 and kinds.count("fd_recv") == 1
+    assert all(l.startswith("{") for l in p.stdout.splitlines())
+
+
+def test_follows_a_daemon_until_it_exits(tmp_path):
+    fifo, pidfile, marker = tmp_path / "go", tmp_path / "daemon.pid", tmp_path / "marker"
+    os.mkfifo(fifo)
+    trace = tmp_path / "t.trace"
+    p = subprocess.Popen([str(UNIXTRACE), "run", "-q", "-o", str(trace), "--", PY, "-c", DAEMON,
+                          str(fifo), str(pidfile), str(marker)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon = None
+    try:
+        child = int(helper_lines(p.stdout.readline())[0]["child"])
+        daemon = int(wait_for(lambda: pidfile.exists() and pidfile.read_text(), what="daemon"))
+        # The command itself is gone (and reaped by unixtrace) ...
+        wait_for(lambda: not os.path.exists(f"/proc/{child}"), what="command exit")
+        # ... but its daemon lives, re-parented to unixtrace (a subreaper), which waits.
+        with open(f"/proc/{daemon}/stat") as f:
+            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        assert ppid == p.pid
+        assert p.poll() is None
+        with open(fifo, "w"):
+            pass
+        assert p.wait(timeout=30) == 5  # the command's status, not the daemon's
+        assert marker.read_text() == "done"
+    finally:
+        if daemon:
+            stop_pid(daemon, signal.SIGKILL)
+        stop_pid(p.pid)
+    # The shim followed the fork chain: the daemon's own events are in the trace.
+    out = run_unixtrace("view", "--json", trace).stdout
+    events = [json.loads(l) for l in out.splitlines()]
+    assert events_of(events, "socketpair", pid=daemon)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_signals_are_forwarded_once(tmp_path, sig):
+    p = subprocess.Popen([str(UNIXTRACE), "run", "-q", "-o", str(tmp_path / "t.trace"), "--",
+                          PY, "-c", SIGNALS], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        ready = helper_lines(p.stdout.readline())
+        assert ready and "ready" in ready[0], p.stderr.read()
+        os.kill(p.pid, sig)
+        assert p.wait(timeout=30) == 40 + sig
+        got = [r["got"] for r in helper_lines(p.stdout.read())]
+        assert got == [str(int(sig))]
+    finally:
+        stop_pid(p.pid)
+
+
+def test_shim_environment(tmp_path):
+    old = "/lib/x86_64-linux-gnu/libm.so.6"
+    if not os.path.exists(old):
+        pytest.skip("no libm to stand for an existing LD_PRELOAD")
+    p = run_unixtrace("run", "--messages", "--payload", "16", "--block-threshold", "250us", "--",
+                      "sh", "-c", 'echo "UT m=$UNIXTRACE_MESSAGES p=$UNIXTRACE_PAYLOAD '
+                      'b=$UNIXTRACE_BLOCK_US pre=$LD_PRELOAD"',
+                      env={"LD_PRELOAD": old})
+    row = helper_lines(p.stdout)[0]
+    assert (row["m"], row["p"], row["b"]) == ("1", "16", "250")
+    # Ours first, the user's own preload kept after it.
+    assert row["pre"] == f"{SHIM.resolve()}:{old}"
+    p = run_unixtrace("run", "--block-threshold", "3", "--", "sh", "-c",
+                      'echo "UT b=$UNIXTRACE_BLOCK_US m=${UNIXTRACE_MESSAGES:-unset}"')
+    assert helper_lines(p.stdout)[0] == {"b": "3000", "m": "unset"}
+
+
+def test_private_ring_directory_removed_after(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    p = run_unixtrace("run", "--", "sh", "-c",
+                      'echo "UT dir=$(stat -c %a "$(dirname "$UNIXTRACE_RING")") '
+                      'ring=$(stat -c %a "$UNIXTRACE_RING") at=$UNIXTRACE_RING"',
+                      env={"TMPDIR": str(tmp)})
+    row = helper_lines(p.stdout)[0]
+    assert row["dir"] == "700" and row["ring"] == "600"
+    assert row["at"].startswith(str(tmp) + "/unixtrace.")
+    assert list(tmp.iterdir()) == []
+
+
+def test_missing_shim_is_a_clear_error(tmp_path):
+    p = run_unixtrace("run", "--", "true", check=False,
+                      env={"UNIXTRACE_PRELOAD": str(tmp_path / "nope.so")})
+    assert p.returncode == 1
+    assert "the shim is missing" in p.stderr and "nope.so" in p.stderr
+
+
+def test_demo(tmp_path):
+    p = run_unixtrace("demo", "-o", tmp_path / "demo.trace", timeout=120)
+    assert " fd_send " in p.stdout and " fd_recv " in p.stdout
+    s = json.loads(run_unixtrace("view", "--summary", "--json", tmp_path / "demo.trace").stdout)
+    assert s["kinds"].get("fd_send", 0) >= 1

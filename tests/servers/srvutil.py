@@ -131,6 +131,19 @@ def fd_inodes(pid):
     return out
 
 
+def spawn_order(pids):
+    """pids of processes forked one after another, oldest first.  Pids grow until
+    they wrap at pid_max: a set that straddles the wrap sorts its small ones last."""
+    try:
+        pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    except (OSError, ValueError):
+        pid_max = 1 << 22
+    pids = sorted(pids)
+    if pids and pids[-1] - pids[0] > pid_max // 2:
+        return sorted(pids, key=lambda p: p + pid_max if p < pid_max // 2 else p)
+    return pids
+
+
 def read_pidfile(path):
     try:
         return int(Path(path).read_text().strip())

@@ -6,7 +6,7 @@ spawns a worker it sends that worker's channel (the master's end, with
 SCM_RIGHTS) to every older worker still alive, so workers can reach each other.
 With worker_processes 3 and one reload (SIGHUP: three new workers, then the old
 ones quit), the expected transfers follow from what we observe independently:
-the worker pids (/proc, spawn order = pid order within a generation) and which
+the worker pids (/proc, spawn order = pid order within a generation, minding pid wrap) and which
 process holds which socket (sock_diag via `ss -xapn`).  Each expected transfer
 must appear as an fd_send by the master on the receiver's channel and as an
 fd_recv in that receiver, carrying the new worker's channel inode.
@@ -131,7 +131,7 @@ def run_scenario(tmp_path, start):
             if len(ws) != NWORKERS or set(ws) & set(exclude) or su.http_get(port) is None:
                 return None
             got = channels(master, ws)
-            return (sorted(ws), got) if got else None
+            return (su.spawn_order(ws), got) if got else None
 
         gen1, (chan1, fd1) = wait_for(lambda: generation(()), timeout=10,
                                       what="3 nginx workers up, serving, channels settled")

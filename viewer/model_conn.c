@@ -62,47 +62,61 @@ const struct ut_mproc *ut_mconn_proc(const struct ut_mconn *m, uint32_t pid)
 	return i ? &m->procs[*i] : NULL;
 }
 
-struct evict_key {
-	uint64_t key;
-	uint32_t idx;
-};
-
-static int evict_cmp(const void *a, const void *b)
+/*
+ * Eviction key: finished entries (closed sockets, exited processes) sort
+ * before live ones, then the least recently active first.
+ */
+static uint64_t evict_key(int finished, uint64_t last_ts)
 {
-	const struct evict_key *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
+	return (finished ? 0 : 1ULL << 63) | (last_ts >> 1);
 }
 
 /*
- * Frees an eighth of a full pool: finished entries first (closed sockets,
- * exited processes), then the least recently active.  Rare (only when full),
- * so a sort here costs nothing per event.
+ * The key below which about a quarter of the pool lies, estimated from an
+ * evenly spaced sample: eviction stays O(pool) with no sort, and runs once
+ * per quarter of the pool's worth of new entries.
  */
+static uint64_t evict_threshold(const uint64_t *keys, uint32_t n)
+{
+	uint64_t sample[256];
+	uint32_t i, ns = n < 256 ? n : 256;
+
+	for (i = 0; i < ns; i++)
+		sample[i] = keys[(uint64_t)i * n / ns];
+	/* insertion sort: 256 elements */
+	for (i = 1; i < ns; i++) {
+		uint64_t k = sample[i];
+		uint32_t j = i;
+
+		for (; j && sample[j - 1] > k; j--)
+			sample[j] = sample[j - 1];
+		sample[j] = k;
+	}
+	return ns ? sample[ns / 4] : 0;
+}
+
 static void evict_socks(struct ut_mconn *m)
 {
-	struct evict_key *k = malloc(sizeof(*k) * m->nsocks_hw);
-	uint32_t i, n = 0, drop;
+	uint64_t *k = malloc(sizeof(*k) * m->nsocks_hw), th;
+	uint32_t i;
 
 	if (!k)
 		return;
 	for (i = 0; i < m->nsocks_hw; i++)
-		if (m->socks[i].used)
-			k[n++] = (struct evict_key){
-				.key = (m->socks[i].closed ? 0 : 1ULL << 63) | (m->socks[i].last_ts >> 1),
-				.idx = i };
-	qsort(k, n, sizeof(*k), evict_cmp);
-	drop = n / 8 ? n / 8 : 1;
-	for (i = 0; i < drop && i < n; i++) {
-		struct ut_msock *s = &m->socks[k[i].idx];
-		uint32_t *pi = s->path[0] ? ut_hmap_get(&m->sock_by_path,
-							 ut_hash_bytes(s->path, strlen(s->path))) : NULL;
+		k[i] = evict_key(m->socks[i].closed, m->socks[i].last_ts);
+	th = evict_threshold(k, m->nsocks_hw);
+	for (i = 0; i < m->nsocks_hw; i++) {
+		struct ut_msock *s = &m->socks[i];
+		uint32_t *pi;
 
-		if (pi && *pi == k[i].idx)
+		if (!s->used || k[i] > th)
+			continue;
+		pi = s->path[0] ? ut_hmap_get(&m->sock_by_path, ut_hash_bytes(s->path, strlen(s->path))) : NULL;
+		if (pi && *pi == i)
 			ut_hmap_del(&m->sock_by_path, ut_hash_bytes(s->path, strlen(s->path)));
 		ut_hmap_del(&m->sock_by_ino, s->ino);
 		memset(s, 0, sizeof(*s));
-		m->free_socks[m->nfree_socks++] = k[i].idx;
+		m->free_socks[m->nfree_socks++] = i;
 		m->evicted_socks++;
 	}
 	free(k);
@@ -110,22 +124,20 @@ static void evict_socks(struct ut_mconn *m)
 
 static void evict_procs(struct ut_mconn *m)
 {
-	struct evict_key *k = malloc(sizeof(*k) * m->nprocs_hw);
-	uint32_t i, n = 0, drop;
+	uint64_t *k = malloc(sizeof(*k) * m->nprocs_hw), th;
+	uint32_t i;
 
 	if (!k)
 		return;
 	for (i = 0; i < m->nprocs_hw; i++)
-		if (m->procs[i].used)
-			k[n++] = (struct evict_key){
-				.key = (m->procs[i].exited ? 0 : 1ULL << 63) | (m->procs[i].last_ts >> 1),
-				.idx = i };
-	qsort(k, n, sizeof(*k), evict_cmp);
-	drop = n / 8 ? n / 8 : 1;
-	for (i = 0; i < drop && i < n; i++) {
-		ut_hmap_del(&m->proc_by_pid, m->procs[k[i].idx].pid);
-		memset(&m->procs[k[i].idx], 0, sizeof(m->procs[0]));
-		m->free_procs[m->nfree_procs++] = k[i].idx;
+		k[i] = evict_key(m->procs[i].exited, m->procs[i].last_ts);
+	th = evict_threshold(k, m->nprocs_hw);
+	for (i = 0; i < m->nprocs_hw; i++) {
+		if (!m->procs[i].used || k[i] > th)
+			continue;
+		ut_hmap_del(&m->proc_by_pid, m->procs[i].pid);
+		memset(&m->procs[i], 0, sizeof(m->procs[0]));
+		m->free_procs[m->nfree_procs++] = i;
 		m->evicted_procs++;
 	}
 	free(k);

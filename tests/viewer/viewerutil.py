@@ -83,3 +83,21 @@ def json_bytes(b):
             out.append(chr(b[i]))
             i += 1
     return "".join(out)
+
+
+PY = "/usr/bin/python3"
+
+# A socketpair, a pipe's read end passed over it with SCM_RIGHTS, and the truth printed.
+SCM_RIGHTS = r"""
+import array, os, socket, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+r, w = os.pipe()
+a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
+msg, anc, flags, addr = b.recvmsg(10, socket.CMSG_SPACE(16))
+got = array.array("i", anc[0][2])[0]
+truth = "UT pid=%d sent=%d got=%d ino=%d a=%d b=%d\n" % (os.getpid(), r, got,
+        os.fstat(r).st_ino, os.fstat(a.fileno()).st_ino, os.fstat(b.fileno()).st_ino)
+# The ground truth goes to a file: stdout is shared with unixtrace's live output.
+with open(sys.argv[1], "w") as f:
+    f.write(truth)
+"""

@@ -32,6 +32,20 @@ __noinline int sk_scan_skb(__u64 skbp, struct sk_rec_sock *r)
 
 	if (!r || !skb)
 		return 0;
+	if (r->state == KT_TCP_LISTEN) {
+		/* a listener queues one skb per pending connection; skb->sk is the embryo */
+		__u32 n = r->nembryos;
+		struct sock *embryo = BPF_CORE_READ(skb, sk);
+
+		r->nskbs++;
+		if (n < SK_MAX_EMBRYOS) {
+			barrier_var(n);
+			n &= SK_MAX_EMBRYOS - 1;
+			r->embryo_peer[n] = kt_sock_ino(BPF_CORE_READ((struct unix_sock *)embryo, peer));
+			r->nembryos = n + 1;
+		}
+		return 0;
+	}
 	len = BPF_CORE_READ(skb, len) - BPF_CORE_READ(kt_unixcb(skb), consumed);
 	if (!r->nskbs)
 		r->first_len = len;
@@ -41,6 +55,8 @@ __noinline int sk_scan_skb(__u64 skbp, struct sk_rec_sock *r)
 	if (!fp)
 		return 0;
 	cnt = BPF_CORE_READ(fp, count);
+	if (cnt < 0)
+		cnt = 0;
 	r->total_inflight += cnt;
 	for (int j = 0; j < SK_MAX_INFLIGHT; j++) {
 		struct file *f = NULL;

@@ -153,6 +153,16 @@ static const struct sk_rec_sock *sk_find(const struct sk_snapshot *s, uint64_t i
 	return NULL;
 }
 
+/* Does the iterator list the embryo of listener's pending connection from peer_ino? */
+static int sk_embryo_row(const struct sk_snapshot *s, uint64_t listener, uint64_t peer_ino)
+{
+	for (size_t i = 0; i < s->nsocks; i++)
+		if (!s->socks[i].ino && s->socks[i].listener_ino == listener &&
+		    s->socks[i].peer_ino == peer_ino)
+			return 1;
+	return 0;
+}
+
 static void sk_json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
@@ -196,6 +206,13 @@ static void sk_print_json(FILE *out, const struct sk_snapshot *s, const struct s
 		r->peer_pid, r->ino ? "false" : "true");
 	if (r->listener_ino)
 		fprintf(out, ",\"listener_ino\":%llu", (unsigned long long)r->listener_ino);
+	if (r->state == 10) {
+		fprintf(out, ",\"pending\":[");
+		for (uint32_t i = 0; i < r->nembryos && i < SK_MAX_EMBRYOS; i++)
+			fprintf(out, "%s{\"peer_ino\":%llu}", i ? "," : "",
+				(unsigned long long)r->embryo_peer[i]);
+		fputc(']', out);
+	}
 	fputs(",\"procs\":[", out);
 	for (size_t i = 0; r->ino && i < s->nowners; i++) {
 		const struct sk_rec_owner *o = &s->owners[i];
@@ -253,6 +270,10 @@ static void sk_print_text(FILE *out, const struct sk_snapshot *s, const struct s
 	if (!first)
 		fputc(')', out);
 	fputc('\n', out);
+	for (uint32_t i = 0; r->state == 10 && i < r->nembryos && i < SK_MAX_EMBRYOS; i++)
+		if (!sk_embryo_row(s, r->ino, r->embryo_peer[i]))
+			fprintf(out, "      pending: connection from %llu, not yet accepted\n",
+			(unsigned long long)r->embryo_peer[i]);
 	if (r->total_inflight) {
 		fprintf(out, "      in flight: %u fd%s", r->total_inflight,
 			r->total_inflight == 1 ? "" : "s");
@@ -267,6 +288,14 @@ static void sk_print_text(FILE *out, const struct sk_snapshot *s, const struct s
 			fprintf(out, " ...");
 		fputc('\n', out);
 	}
+}
+
+static void sk_print(FILE *out, int json, const struct sk_snapshot *s, const struct sk_rec_sock *r)
+{
+	if (json)
+		sk_print_json(out, s, r);
+	else
+		sk_print_text(out, s, r);
 }
 
 static int sk_collect(struct sk_snapshot *s, char *errbuf, size_t errlen)
@@ -326,35 +355,23 @@ int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen)
 		fprintf(out, "%-5s %-7s %6s %6s %5s %7s %-32s %8s %-24s %8s %s\n", "Netid", "State",
 			"Recv-Q", "Send-Q", "Msgs", "Bytes", "Local", "Ino", "Peer", "PeerIno",
 			"Process");
-	/* listeners first show their embryos right below them */
+	/* embryos (connected, not yet accepted) right below their listener */
 	for (size_t i = 0; i < s.nsocks; i++) {
 		const struct sk_rec_sock *r = &s.socks[i];
 
 		if (!r->ino)
 			continue;
-		if (json)
-			sk_print_json(out, &s, r);
-		else
-			sk_print_text(out, &s, r);
-		for (size_t j = 0; r->state == 10 && j < s.nsocks; j++) {
-			if (s.socks[j].ino || s.socks[j].listener_ino != r->ino)
-				continue;
-			if (json)
-				sk_print_json(out, &s, &s.socks[j]);
-			else
-				sk_print_text(out, &s, &s.socks[j]);
-		}
+		sk_print(out, json, &s, r);
+		for (size_t j = 0; r->state == 10 && j < s.nsocks; j++)
+			if (!s.socks[j].ino && s.socks[j].listener_ino == r->ino)
+				sk_print(out, json, &s, &s.socks[j]);
 	}
 	/* embryos whose listener was not seen (closed meanwhile) */
 	for (size_t i = 0; i < s.nsocks; i++) {
 		const struct sk_rec_sock *r = &s.socks[i];
 
-		if (r->ino || sk_find(&s, r->listener_ino))
-			continue;
-		if (json)
-			sk_print_json(out, &s, r);
-		else
-			sk_print_text(out, &s, r);
+		if (!r->ino && !sk_find(&s, r->listener_ino))
+			sk_print(out, json, &s, r);
 	}
 	if (fflush(out) == EOF)
 		err = -errno;

@@ -10,6 +10,7 @@
 
 #define SK_MAX_INFLIGHT 8  /* in-flight fds described per socket (the count stays exact) */
 #define SK_MAX_SKBS 64     /* queued skbs walked per socket */
+#define SK_MAX_EMBRYOS 16  /* pending connections listed per listening socket */
 
 enum { SK_REC_SOCK = 1, SK_REC_OWNER = 2 };
 
@@ -27,7 +28,8 @@ struct sk_rec_sock {
 	uint32_t first_len;        /* length of the first queued skb (dgram Recv-Q) */
 	uint32_t ninflight, total_inflight;
 	uint32_t peer_pid;         /* SO_PEERCRED pid */
-	uint32_t pad;
+	uint32_t nembryos;         /* listening: connections not yet accepted (listed below) */
+	uint64_t embryo_peer[SK_MAX_EMBRYOS]; /* the connecting socket of each */
 	char path[KT_ADDR_LEN];
 	uint32_t pad2;
 	struct kt_fd inflight[SK_MAX_INFLIGHT];

@@ -35,6 +35,7 @@ struct ut_evsrc {
 	int (*alive)(void *arg);
 	void *arg;
 	int ended;      /* producers gone: drain and finish */
+	uint64_t drain_deadline; /* give up on records reserved and never committed */
 	int done;       /* -1 returned */
 	uint64_t lost_seen[UT_LOST_CAUSES];
 	struct ut_merge *merge;
@@ -234,6 +235,12 @@ static void maybe_flush(struct ut_evsrc *s, uint64_t now)
 		save_error(s, rc);
 }
 
+static void end_now(struct ut_evsrc *s)
+{
+	s->ended = 1;
+	s->drain_deadline = mono_ns() + UT_RING_ABANDON_NS + 500000000ull;
+}
+
 static void pause_us(unsigned us)
 {
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
@@ -264,7 +271,7 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 			if (now - s->last_alive >= UT_ALIVE_EVERY_NS) {
 				s->last_alive = now;
 				if (s->alive && !s->alive(s->arg))
-					s->ended = 1;
+					end_now(s);
 				maybe_flush(s, now);
 			}
 		}
@@ -285,7 +292,13 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 		}
 		if (rc < 0)
 			continue; /* a corrupt record was skipped and counted */
-		/* The ring is empty. */
+		/* Nothing committed to read. */
+		if (s->ended && ut_ring_pending(s->ring) && now < s->drain_deadline) {
+			/* A writer died between reserve and commit: the ring skips its
+			 * cells once it sees the writer gone (or after a timeout). */
+			pause_us(1000);
+			continue;
+		}
 		if (s->ended) {
 			if (s->merge && ut_merge_pop(s->merge, buf, cap, now, 1))
 				return deliver(s, buf);
@@ -303,7 +316,7 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 		s->since_alive = 0;
 		if (s->alive && !s->alive(s->arg)) {
 			/* Nobody can write any more: what is in the ring is all there is. */
-			s->ended = 1;
+			end_now(s);
 			continue;
 		}
 		maybe_flush(s, now);

@@ -99,6 +99,21 @@ static __always_inline __u32 kt_pid_nr(struct pid *p)
 	return nr;
 }
 
+/* The command name of the task a struct pid stands for (its first PIDTYPE_PID task). */
+static __always_inline void kt_pid_comm(struct pid *p, char *comm)
+{
+	struct hlist_node *first;
+	struct task_struct *t;
+
+	if (!p)
+		return;
+	first = BPF_CORE_READ(p, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return;
+	t = (void *)first - bpf_core_field_offset(struct task_struct, pid_links[PIDTYPE_PID]);
+	BPF_CORE_READ_STR_INTO((char (*)[16])comm, t, comm);
+}
+
 /* Copies a unix socket's address (sun_path bytes) and returns unix_address.len. */
 static __always_inline __u16 kt_unix_addr(struct sock *sk, char *dst)
 {

@@ -152,7 +152,10 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 			__builtin_memcpy(r->peer.comm, o->comm, sizeof(r->peer.comm));
 			r->has |= KT_HAS_PEER;
 		} else {
-			r->peer.pid = kt_pid_nr(BPF_CORE_READ(sk, sk_peer_pid));
+			struct pid *pp = BPF_CORE_READ(sk, sk_peer_pid);
+
+			r->peer.pid = kt_pid_nr(pp);
+			kt_pid_comm(pp, r->peer.comm);
 			if (r->peer.pid)
 				r->has |= KT_HAS_PEER;
 		}
@@ -408,13 +411,13 @@ __noinline int kt_exit_recvmsg(struct kt_call *c, __u64 umsg, __s64 ret, int sin
 		kt_trunc(c, ret, um.msg_flags, cap);
 	} else if (um.msg_flags & KT_MSG_TRUNC) {
 		KT_EMIT(c, UT_EV_TRUNC, ret, ({
-			r->ev.u.trunc.len = cap;
+			r->ev.u.trunc.len = ret;
 			r->ev.u.trunc.msg_flags = um.msg_flags;
 			r->ev.u.trunc.cap = cap;
 		}));
 	}
 	if (messages && ret >= 0)
-		kt_emit_msg(c, single ? ret : cap, um.msg_flags, installed, base);
+		kt_emit_msg(c, ret, um.msg_flags, installed, base);
 	return 0;
 }
 
@@ -556,7 +559,12 @@ __noinline int kt_exit(__s64 ret)
 		for (int i = 0; i < KT_MAX_MMSG; i++) {
 			if (i >= ret)
 				break;
-			kt_exit_sendmsg(c, c->args[1] + i * sizeof(struct mmsghdr), 1);
+			__u64 mh = c->args[1] + i * sizeof(struct mmsghdr);
+			__u32 mlen = 0;
+
+			/* each message's own length: mmsghdr.msg_len, filled by the kernel */
+			bpf_probe_read_user(&mlen, sizeof(mlen), (void *)(mh + sizeof(struct user_msghdr)));
+			kt_exit_sendmsg(c, mh, mlen);
 		}
 		break;
 	case KT_NR_recvmsg:
@@ -566,7 +574,11 @@ __noinline int kt_exit(__s64 ret)
 		for (int i = 0; i < KT_MAX_MMSG; i++) {
 			if (i >= ret)
 				break;
-			kt_exit_recvmsg(c, c->args[1] + i * sizeof(struct mmsghdr), 1, 0);
+			__u64 mh = c->args[1] + i * sizeof(struct mmsghdr);
+			__u32 mlen = 0;
+
+			bpf_probe_read_user(&mlen, sizeof(mlen), (void *)(mh + sizeof(struct user_msghdr)));
+			kt_exit_recvmsg(c, mh, mlen, 0);
 		}
 		break;
 	case KT_NR_read:

@@ -52,7 +52,11 @@ void ut_spawn_signals(void)
 static int ours(const char *e)
 {
 	static const char *const keys[] = { "LD_PRELOAD=", "UNIXTRACE_RING=",
-		"UNIXTRACE_MESSAGES=", "UNIXTRACE_PAYLOAD=", "UNIXTRACE_BLOCK_US=" };
+		"UNIXTRACE_MESSAGES=", "UNIXTRACE_PAYLOAD=", "UNIXTRACE_BLOCK_US=",
+#ifdef UNIXTRACE_SANITIZE
+		"ASAN_OPTIONS=",
+#endif
+	};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strncmp(e, keys[i], strlen(keys[i])))
@@ -60,7 +64,8 @@ static int ours(const char *e)
 	return 0;
 }
 
-static char **build_env(const struct ut_spawn_opts *o)
+/* The inherited environment without our keys, then ours (allocated from *first on). */
+static char **build_env(const struct ut_spawn_opts *o, size_t *first)
 {
 	size_t n = 0, k = 0;
 	char **env;
@@ -68,12 +73,13 @@ static char **build_env(const struct ut_spawn_opts *o)
 
 	while (environ[n])
 		n++;
-	env = calloc(n + 8, sizeof(*env));
+	env = calloc(n + 9, sizeof(*env));
 	if (!env)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (!ours(environ[i]))
 			env[k++] = environ[i];
+	*first = k;
 	/* Ours first, so the shim wraps libc before any other preload does. */
 	if (old && *old) {
 		if (asprintf(&env[k++], "LD_PRELOAD=%s:%s", o->shim, old) < 0)
@@ -81,6 +87,18 @@ static char **build_env(const struct ut_spawn_opts *o)
 	} else if (asprintf(&env[k++], "LD_PRELOAD=%s", o->shim) < 0) {
 		return NULL;
 	}
+#ifdef UNIXTRACE_SANITIZE
+	/* In the sanitizer build the traced helpers carry ASan too, and ASan
+	 * refuses to start when a preloaded library (our shim, UBSan only)
+	 * comes before its runtime.  The order is harmless here: let it run. */
+	{
+		const char *ao = getenv("ASAN_OPTIONS");
+
+		if (asprintf(&env[k++], "ASAN_OPTIONS=%s%sverify_asan_link_order=0", ao ? ao : "",
+			     ao && *ao ? ":" : "") < 0)
+			return NULL;
+	}
+#endif
 	if (asprintf(&env[k++], "UNIXTRACE_RING=%s", o->ring_path) < 0)
 		return NULL;
 	if (o->messages && asprintf(&env[k++], "UNIXTRACE_MESSAGES=1") < 0)
@@ -94,16 +112,30 @@ static char **build_env(const struct ut_spawn_opts *o)
 	return env;
 }
 
+static int fork_exec(const struct ut_spawn_opts *o, struct ut_spawn *sp, char **env);
+
 int ut_spawn_start(const struct ut_spawn_opts *o, struct ut_spawn *sp)
 {
-	int errp[2], gop[2] = { -1, -1 };
-	char **env = build_env(o);
-	int devnull = -1;
+	size_t first = 0;
+	char **env = build_env(o, &first);
+	int rc;
 
 	memset(sp, 0, sizeof(*sp));
 	sp->go_fd = sp->err_fd = -1;
 	if (!env)
 		return -ENOMEM;
+	rc = fork_exec(o, sp, env);
+	for (size_t i = first; env[i]; i++)
+		free(env[i]);
+	free(env);
+	return rc;
+}
+
+static int fork_exec(const struct ut_spawn_opts *o, struct ut_spawn *sp, char **env)
+{
+	int errp[2], gop[2] = { -1, -1 };
+	int devnull = -1;
+
 	/* Daemons that double-fork are re-parented to us, so we can follow
 	 * them to the end and know when nothing of the command is left. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -171,9 +203,6 @@ int ut_spawn_start(const struct ut_spawn_opts *o, struct ut_spawn *sp)
 		close(gop[0]);
 		sp->go_fd = gop[1];
 	}
-	/* env strings we allocated are the child's business now; the parent
-	 * keeps running only as the tracer, so this small leak is bounded. */
-	free(env);
 	return 0;
 }
 

@@ -186,7 +186,7 @@ static int path_width(void)
 {
 	int w = COLS - TABLE_FIXED;
 
-	return w < 16 ? 16 : w > UT_MC_PATH ? UT_MC_PATH : w;
+	return w < 24 ? 24 : w > UT_MC_PATH ? UT_MC_PATH : w;
 }
 
 static void draw_table(struct ut_ui_view *v, int y, int h)

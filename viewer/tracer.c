@@ -90,6 +90,9 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void *arg, int 
 	if (o->format == UT_OUT_TUI)
 		ut_consume(src, &none);
 	*lost = ut_evsrc_lost(src);
+	if (ut_ring_corrupt(t->ring))
+		fprintf(stderr, "unixtrace: %llu damaged records were skipped in the ring\n",
+			(unsigned long long)ut_ring_corrupt(t->ring));
 	if (ut_evsrc_save_failed(src))
 		rc = UT_EXIT_FAIL;
 	ut_evsrc_close(src);

@@ -261,7 +261,7 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 		uint32_t len;
 		int rc;
 
-		if (s->merge && ut_merge_pop(s->merge, buf, cap, now, ut_merge_full(s->merge)))
+		if (s->merge && ut_merge_pop(s->merge, buf, cap, now, 0))
 			return deliver(s, buf);
 		if (make_lost(s, buf))
 			return deliver(s, buf);
@@ -287,7 +287,12 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 				continue;
 			if (!s->merge)
 				return deliver(s, buf);
-			ut_merge_push(s->merge, ev, now);
+			if (ut_merge_push(s->merge, ev, now) < 0) {
+				/* The window is full: the oldest goes out now to make room. */
+				ut_merge_pop(s->merge, buf, cap, now, 1);
+				ut_merge_push(s->merge, ev, now);
+				return deliver(s, buf);
+			}
 			continue;
 		}
 		if (rc < 0)

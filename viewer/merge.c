@@ -141,13 +141,13 @@ static struct ut_event *slot_ev(struct ut_merge *m, unsigned i)
 	return (struct ut_event *)m->slots[(m->head + i) % m->n].buf;
 }
 
-void ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns)
+int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns)
 {
 	struct ut_event *best = NULL;
 	uint64_t best_d = UINT64_MAX;
 
-	if (m->count == m->n || ev->size > UT_EVENT_MAX)
-		return;
+	if (ev->size > UT_EVENT_MAX)
+		return 0; /* cannot happen for a validated record; dropped, not held */
 	if (mergeable(ev)) {
 		for (unsigned i = 0; i < m->count; i++) {
 			struct ut_event *p = slot_ev(m, i);
@@ -175,13 +175,16 @@ void ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_n
 			ut_merge_pair(best, ev, out, sizeof(m->tmp));
 		memcpy(best, out, out->size);
 		m->merged++;
-		return;
+		return 0;
 	}
+	if (m->count == m->n)
+		return -1;
 	struct slot *sl = &m->slots[(m->head + m->count) % m->n];
 
 	sl->arrival = now_ns;
 	memcpy(sl->buf, ev, ev->size);
 	m->count++;
+	return 0;
 }
 
 int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t now_ns,

@@ -24,8 +24,12 @@ struct ut_merge;
 struct ut_merge *ut_merge_new(unsigned slots, uint64_t hold_ns, uint64_t match_ns);
 void ut_merge_free(struct ut_merge *m);
 int ut_merge_full(const struct ut_merge *m);
-/* Offers an event that arrived at now_ns; the caller makes room first (!full). */
-void ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns);
+/*
+ * Offers an event that arrived at now_ns: folded into its held twin, or held.
+ * Returns 0, or -1 when it needs a slot and the window is full (nothing done:
+ * pop the oldest with force and offer it again).
+ */
+int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns);
 /* The oldest event, if it has waited hold_ns (or force): 1 with buf filled, else 0. */
 int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t now_ns,
 		 int force);

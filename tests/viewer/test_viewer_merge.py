@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+"""The merge behind `run --kernel` (viewer/merge.c), driven directly: one call
+seen by the shim and by the kernel becomes one event with what each knew;
+anything else stays apart; the window is bounded in slots and in time."""
+import subprocess
+
+from conftest import helper, helper_lines, view_json
+
+FD_SEND, BLOCKED, CLOSE = 10, 18, 7
+
+
+def merge(tmp_path, *specs):
+    out = tmp_path / "m.trace"
+    p = subprocess.run([helper("ut_mergecheck"), str(out), *specs], capture_output=True,
+                       text=True, timeout=30, check=True)
+    return helper_lines(p.stdout)[0], view_json(out)
+
+
+def test_shim_then_kernel_become_one(tmp_path):
+    info, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000:50", f"k:10:{FD_SEND}:3:1020")
+    assert info["merged"] == "1" and len(ev) == 1
+    e = ev[0]
+    assert e["source"] == "both"
+    assert e["ret"] == 11 and e["ts"] == 1020000          # the kernel's view wins
+    assert e["sock"]["ino"] == 5002                        # ... gaps filled from the shim
+    assert e["sock"]["peer_ino"] == 7003                   # what only the kernel knew
+    assert e["sock"]["path"] == "@shim" and e["payload"] == "abc"
+    assert e["shim"] == {"ts": 1000000, "fd": 3, "ino": 5002, "ret": 22, "dur_ns": 50000,
+                         "call": "sendmsg"}
+
+
+def test_kernel_then_shim_become_one(tmp_path):
+    _, ev = merge(tmp_path, f"k:10:{BLOCKED}:3:1020", f"p:10:{BLOCKED}:3:1000:50")
+    assert len(ev) == 1 and ev[0]["source"] == "both"
+    assert ev[0]["queue"]["own_sndbuf"] == 1002  # the kernel's queue item kept
+    assert ev[0]["shim"]["ts"] == 1000000
+
+
+def test_different_calls_stay_apart(tmp_path):
+    for other in (f"k:10:{FD_SEND}:4:1020",   # another fd
+                  f"k:11:{FD_SEND}:3:1020",   # another thread
+                  f"k:10:{CLOSE}:3:1020",     # another kind
+                  f"p:10:{FD_SEND}:3:1020"):  # the same side twice
+        _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", other)
+        assert len(ev) == 2, other
+        assert "both" not in {e["source"] for e in ev}
+
+
+def test_time_proximity(tmp_path):
+    # 20 ms apart plus the call's 5 ms: still the same call.
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000:5000", f"k:10:{FD_SEND}:3:26000")
+    assert [e["source"] for e in ev] == ["both"]
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000:5000", f"k:10:{FD_SEND}:3:26001")
+    assert [e["source"] for e in ev] == ["preload", "kernel"]
+
+
+def test_closest_twin_wins(tmp_path):
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", f"p:10:{FD_SEND}:3:3000",
+                  f"k:10:{FD_SEND}:3:2900")
+    assert [e["source"] for e in ev] == ["preload", "both"]
+    assert ev[1]["shim"]["ts"] == 3000000
+
+
+def test_order_of_arrival_is_kept(tmp_path):
+    specs = [f"p:{20 + i}:{CLOSE}:3:{1000 + i}" for i in range(3)]
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", *specs, f"k:10:{FD_SEND}:3:1000")
+    assert [e["tid"] for e in ev] == [10, 20, 21, 22]
+    assert ev[0]["source"] == "both"
+
+
+def test_window_is_bounded_in_slots(tmp_path):
+    specs = [f"p:{i}:{CLOSE}:3:{1000 + i}" for i in range(1, 11)]
+    info, ev = merge(tmp_path, *specs)
+    # Four slots: the rest were pushed out before the end, none lost, order kept.
+    assert int(info["early"]) >= 6
+    assert [e["tid"] for e in ev] == list(range(1, 11))
+
+
+def test_window_is_bounded_in_time(tmp_path):
+    # Arrivals are 1 ms apart and events wait 5 ms: a twin that arrives 6 events
+    # later finds the first one already gone.
+    fill = [f"p:{i}:{CLOSE}:3:{1000 + i}" for i in range(30, 32)]
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", *fill, f"k:10:{FD_SEND}:3:1001")
+    assert [e["source"] for e in ev] == ["both", "preload", "preload"]
+    fill = [f"p:{i}:{CLOSE}:3:{1000 + i}" for i in range(30, 36)]
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", *fill, f"k:10:{FD_SEND}:3:1001")
+    assert "both" not in [e["source"] for e in ev] and len(ev) == 8

@@ -9,7 +9,14 @@
  * EXAMPLES:
  *   pingpong -t dgram -n 100000
  *   unixtrace run -q -o /dev/null -- pingpong -t stream
- * Prints one line: "pingpong type=dgram n=100000 cpu=1 us_per_rt=16.031".
+ * Prints one line: "pingpong type=dgram n=100000 cpu=1 us_per_rt=16.031 cpu_us_per_rt=15.9".
+ *
+ * us_per_rt is wall time.  cpu_us_per_rt is the CPU time both ends consumed
+ * (CLOCK_PROCESS_CPUTIME_ID, the echo end reports its own at the end): on a
+ * machine where other work shares the CPU it does not count the time others
+ * took, so it stays steady where the wall time does not.  Both count what a
+ * tracer adds inside the traced processes (shim code, BPF programs run in the
+ * syscalls); neither counts a tracer's separate consumer process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,12 +39,21 @@ struct pp_env {
 };
 
 static const char quit_byte = 'q';
+static const char mark_byte = 'm'; /* the timed phase starts: note your CPU time */
 
 static uint64_t pp_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t pp_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -50,19 +66,42 @@ static int pp_pin(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
 }
 
-/* The echo end: answers every byte until it sees the quit byte. */
+/*
+ * The echo end: answers every byte.  At the mark it notes its CPU time; at the
+ * quit byte it sends back the CPU time used since the mark (8 bytes) and ends.
+ */
 static int pp_echo(int s)
 {
+	uint64_t c0 = 0, used;
 	char c;
 
 	for (;;) {
 		if (recv(s, &c, 1, 0) != 1)
 			return 1;
-		if (c == quit_byte)
-			return 0;
+		if (c == mark_byte)
+			c0 = pp_cpu_ns();
+		if (c == quit_byte) {
+			used = pp_cpu_ns() - c0;
+			return send(s, &used, sizeof(used), 0) == sizeof(used) ? 0 : 1;
+		}
 		if (send(s, &c, 1, 0) != 1)
 			return 1;
 	}
+}
+
+/* Reads exactly len bytes (a stream may split them); 0 or -errno. */
+static int pp_read_full(int s, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = recv(s, (char *)buf + got, len - got, 0);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += (size_t)n;
+	}
+	return 0;
 }
 
 /* n round trips from the measuring end; returns 0 or -errno. */
@@ -105,7 +144,8 @@ int main(int argc, char **argv)
 	struct pp_env env = { .type = SOCK_DGRAM, .type_name = "dgram", .n = 100000,
 			      .warmup = 2000, .cpu = -1 };
 	int sv[2], opt, err, status;
-	uint64_t t0, t1;
+	uint64_t t0, t1, p0, p1, echo_cpu = 0;
+	char c = mark_byte;
 	pid_t pid;
 
 	while ((opt = getopt(argc, argv, "t:n:c:w:h")) != -1) {
@@ -168,12 +208,19 @@ int main(int argc, char **argv)
 	close(sv[1]);
 
 	err = pp_rounds(sv[0], env.warmup);
+	/* The mark is one more round trip, outside the timed phase. */
+	if (!err && (send(sv[0], &c, 1, 0) != 1 || recv(sv[0], &c, 1, 0) != 1))
+		err = -EIO;
 	t0 = pp_now_ns();
+	p0 = pp_cpu_ns();
 	if (!err)
 		err = pp_rounds(sv[0], env.n);
+	p1 = pp_cpu_ns();
 	t1 = pp_now_ns();
 	if (send(sv[0], &quit_byte, 1, 0) != 1 && !err)
 		err = -errno;
+	if (!err)
+		err = pp_read_full(sv[0], &echo_cpu, sizeof(echo_cpu));
 	close(sv[0]);
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "pingpong: echo process failed\n");
@@ -183,7 +230,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pingpong: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("pingpong type=%s n=%ld cpu=%d us_per_rt=%.3f\n", env.type_name, env.n, env.cpu,
-	       env.n ? (double)(t1 - t0) / 1e3 / (double)env.n : 0.0);
+	printf("pingpong type=%s n=%ld cpu=%d us_per_rt=%.3f cpu_us_per_rt=%.3f\n", env.type_name,
+	       env.n, env.cpu, env.n ? (double)(t1 - t0) / 1e3 / (double)env.n : 0.0,
+	       env.n ? (double)(p1 - p0 + echo_cpu) / 1e3 / (double)env.n : 0.0);
 	return 0;
 }

@@ -112,8 +112,11 @@ def run_scenario(tmp_path, start_server, start_zerg):
         wait_for(lambda: not su.alive(truth["server"]), timeout=10,
                  what="the zerg server to stop")
     except BaseException:
-        for who in ("zerg", "server"):
-            stop_uwsgi(truth.get(who), workers[who])
+        # Masters not identified yet are looked up now (under the shim they are
+        # children of `unixtrace run`), so nothing outlives the test.
+        for who, bg, needle in (("zerg", zerg, "--zerg "), ("server", srv, "--zerg-server")):
+            pid = truth.get(who) or (uwsgi_proc(bg, needle) if bg else None)
+            stop_uwsgi(pid, workers[who] or (su.children(pid) if pid else []))
         for b in (zerg, srv):
             if b:
                 b.stop(signal.SIGINT)

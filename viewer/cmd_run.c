@@ -39,6 +39,7 @@ static const struct option run_opts[] = {
 
 struct run_state {
 	struct ut_spawn sp;
+	const char *argv0;
 #ifdef UT_HAVE_KTRACE
 	struct ut_ktrace *kt;
 #endif
@@ -59,6 +60,17 @@ static int run_alive(void *arg)
 	}
 #endif
 	return 0;
+}
+
+/* The TUI was quit: the command goes on, and so does the trace, to its end. */
+static void run_ui_quit(void *arg)
+{
+	struct run_state *st = arg;
+
+	ut_spawn_signals(); /* the TUI may have replaced our handlers */
+	if (!st->sp.gone)
+		fprintf(stderr, "unixtrace: waiting for %s to exit (Ctrl-C stops it)\n",
+			st->argv0);
 }
 
 static int find_shim(char *buf, size_t len)
@@ -159,6 +171,7 @@ int ut_cmd_run(int argc, char **argv)
 	if (find_shim(shim, sizeof(shim)) < 0)
 		return UT_EXIT_FAIL;
 	so.argv = argv + optind;
+	st.argv0 = so.argv[0];
 	so.shim = shim;
 	oo.format = ut_pick_format(text, json, quiet);
 	so.quiet_child = oo.format == UT_OUT_TUI;
@@ -215,7 +228,7 @@ int ut_cmd_run(int argc, char **argv)
 		ut_tracer_finish(&t);
 		return rc;
 	}
-	rc = ut_tracer_consume(&t, run_alive, &st, kernel, &oo, &lost);
+	rc = ut_tracer_consume(&t, run_alive, run_ui_quit, &st, kernel, &oo, &lost);
 	if (!st.sp.gone) {
 		/* Only on an internal error: do not leave the command unwatched. */
 		ut_spawn_abort(&st.sp);

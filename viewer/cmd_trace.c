@@ -85,6 +85,15 @@ static int trace_alive(void *arg)
 }
 #endif
 
+#ifdef UT_HAVE_KTRACE
+/* Quitting the TUI ends the trace. */
+static void trace_ui_quit(void *arg)
+{
+	(void)arg;
+	stop_requested = 1;
+}
+#endif
+
 int ut_cmd_trace(int argc, char **argv)
 {
 	struct ut_ktrace_opts_view {
@@ -211,7 +220,7 @@ int ut_cmd_trace(int argc, char **argv)
 	if (oo.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			pv.npids || comm || path ? " (filtered)" : " system-wide");
-	rc = ut_tracer_consume(&t, trace_alive, &st, 0, &oo, &lost);
+	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &oo, &lost);
 	ut_ktrace_stop(st.kt);
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;

@@ -65,8 +65,8 @@ int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes)
 	return 0;
 }
 
-int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void *arg, int merge,
-		      const struct ut_out_opts *o, uint64_t *lost)
+int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)(void *),
+		      void *arg, int merge, const struct ut_out_opts *o, uint64_t *lost)
 {
 	struct ut_evsrc_live_opts lo = {
 		.ring = t->ring,
@@ -86,9 +86,12 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void *arg, int 
 		return UT_EXIT_FAIL;
 	}
 	rc = ut_consume(src, o);
-	/* The TUI may quit before the command ends: keep saving to the end. */
-	if (o->format == UT_OUT_TUI)
+	/* The TUI may quit before the end: keep saving to the end. */
+	if (o->format == UT_OUT_TUI) {
+		if (ui_quit)
+			ui_quit(arg);
 		ut_consume(src, &none);
+	}
 	*lost = ut_evsrc_lost(src);
 	if (ut_ring_corrupt(t->ring))
 		fprintf(stderr, "unixtrace: %llu damaged records were skipped in the ring\n",

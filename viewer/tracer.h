@@ -26,9 +26,14 @@ struct ut_tracer {
 int ut_tracer_open_output(struct ut_tracer *t, const char *path);
 /* The directory and the ring; 0 or an exit code with the message printed. */
 int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes);
-/* Consumes until the source ends; returns 0 or an exit code. */
-int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void *arg, int merge,
-		      const struct ut_out_opts *o, uint64_t *lost);
+/*
+ * Consumes until the source ends; returns 0 or an exit code.  When the TUI
+ * is quit before the end, ui_quit(arg) says what happens to the tracing
+ * (trace stops; run keeps waiting for the command), then consumption goes on
+ * silently to the end so the -o file is complete.
+ */
+int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)(void *),
+		      void *arg, int merge, const struct ut_out_opts *o, uint64_t *lost);
 /* Closes the writer (reporting a failed final write), unmaps and removes the ring and
  * its directory; 0 or UT_EXIT_FAIL. */
 int ut_tracer_finish(struct ut_tracer *t);

@@ -29,7 +29,8 @@ def run_measured(*args):
 def million(tmp_path_factory):
     path = tmp_path_factory.mktemp("speed") / "1m.trace"
     mktrace(path, "many", 1000000)
-    return path
+    yield path
+    path.unlink()  # 140 MB: not worth keeping with pytest's last runs
 
 
 def best_of(n, *args):

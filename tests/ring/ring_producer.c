@@ -11,7 +11,8 @@
  *   UT holding pid=P
  * (pad=P: padding cells before it, retries=N: tries refused as full)
  * and waits for SIGUSR1 (tests SIGKILL it there); on SIGUSR1 it finishes the
- * record, commits and prints  UT commit rc=RC.
+ * record, commits and prints  UT commit rc=RC.  --hold fork-reserve|fork-copy
+ * does that in a forked child (see hold_in_child).
  */
 #include "ring.h"
 #include "ring_testrec.h"
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct worker {
@@ -96,6 +98,37 @@ static int hold(struct ut_ring *ring, const char *mode)
 	return 0;
 }
 
+/*
+ * --hold fork-MODE: the same, from a child forked after this process has
+ * written (so a pid cached before the fork would name the parent).  The
+ * parent prints  UT forked child=PID, reaps the child, then stays alive
+ * until SIGUSR1, so only the child's own pid can tell the reader it died.
+ */
+static int hold_in_child(struct ut_ring *ring, const char *mode)
+{
+	sigset_t set;
+	pid_t child;
+	int sig, status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		sig = hold(ring, mode);
+		fflush(stdout);
+		_exit(sig);
+	}
+	printf("UT forked child=%d\n", (int)child);
+	fflush(stdout);
+	waitpid(child, &status, 0);
+	sigwait(&set, &sig);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL, *hold_mode = NULL;
@@ -160,7 +193,10 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	free(w);
-	rc = hold_mode ? hold(ring, hold_mode) : 0;
+	if (hold_mode && !strncmp(hold_mode, "fork-", 5))
+		rc = hold_in_child(ring, hold_mode + 5);
+	else
+		rc = hold_mode ? hold(ring, hold_mode) : 0;
 	ut_ring_close(ring);
 	return rc;
 }

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import helper, stop_pid
-from ringutil import finish, read_until, start_consumer, summary
+from ringutil import finish, popen, read_until, start_consumer, summary
 
 AFTER = 1990     # records a second producer writes once the holder stopped
 ABANDON_S = 2.0  # UT_RING_ABANDON_NS
@@ -20,8 +20,7 @@ def hold(ring, mode, pad):
     # 510 fixed records of 2 cells put prod 4 cells before the end of the lap,
     # so the held record (10+ cells) starts with padding.
     before = ["--events", "510"] if pad else ["--events", "10", "--vary"]
-    p = subprocess.Popen([helper("ring_producer"), str(ring), *before, "--hold", mode],
-                         stdout=subprocess.PIPE, text=True)
+    p = popen(helper("ring_producer"), ring, *before, "--hold", mode)
     prod = read_until(p, "UT producer")
     h = read_until(p, "UT holding")
     assert (int(h["pad"]) > 0) == pad, h
@@ -103,3 +102,33 @@ def test_stalled_live_writer_times_out_and_late_commit_fails(tmp_path):
         for p in (holder, cons):
             if p is not None and p.poll() is None:
                 stop_pid(p.pid, sig=signal.SIGKILL)
+
+
+def test_killed_forked_writer_is_known_by_its_own_pid(tmp_path):
+    """A child forked after its parent wrote must not sign its cells with the
+    parent's (live) pid, or its death would cost the full timeout."""
+    ring = tmp_path / "ring"
+    cons = start_consumer(ring, "--timeout", 30, "--bytes", RING)
+    parent = child = None
+    try:
+        parent = popen(helper("ring_producer"), ring, "--events", "10", "--vary",
+                       "--hold", "fork-copy")
+        ok = int(read_until(parent, "UT producer")["ok"])
+        child = int(read_until(parent, "UT forked")["child"])
+        h = read_until(parent, "UT holding")
+        assert int(h["pid"]) == child
+        stop_pid(child, sig=signal.SIGKILL)  # the parent reaps it and stays alive
+        t0 = time.monotonic()
+        a_ok, a_full = write_after(ring)
+        s = drain(cons)
+        elapsed = time.monotonic() - t0
+        parent.send_signal(signal.SIGUSR1)
+        assert finish(parent, timeout=10)[0] == 0
+    finally:
+        if child is not None:
+            stop_pid(child, sig=signal.SIGKILL)
+        for p in (parent, cons):
+            if p is not None and p.poll() is None:
+                stop_pid(p.pid, sig=signal.SIGKILL)
+    check(s, ok + a_ok, int(h["retries"]) + a_full)
+    assert elapsed < ABANDON_S * 0.75, f"took {elapsed:.2f}s: child's death not detected"

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import helper, stop_pid
-from ringutil import finish, start_consumer, summary
+from ringutil import finish, popen, start_consumer, summary
 
 PRODUCERS = 4
 THREADS = 4
@@ -20,9 +20,7 @@ def test_consumed_plus_lost_equals_produced(tmp_path, vary):
     procs = []
     try:
         args = ["--threads", THREADS, "--events", EVENTS] + (["--vary"] if vary else [])
-        procs = [subprocess.Popen([helper("ring_producer"), str(ring), *map(str, args)],
-                                  stdout=subprocess.PIPE, text=True)
-                 for _ in range(PRODUCERS)]
+        procs = [popen(helper("ring_producer"), ring, *args) for _ in range(PRODUCERS)]
         threads = []
         for p in procs:
             rc, rows = finish(p, timeout=120)

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+"""fork, exec, threads, fork from a multithreaded parent, and a switch to nobody,
+against what ut_procs did."""
+import os
+
+import pytest
+
+from conftest import helper
+from shimutil import evs, rows, traced
+
+
+def one(lst):
+    assert len(lst) == 1, lst
+    return lst[0]
+
+
+def test_fork_and_exec_followed(tmp_path):
+    truth, events, _ = traced(tmp_path, [helper("ut_procs"), "forkexec"])
+    fork = one(rows(truth, event="fork"))
+    e = one(evs(events, "fork", pid=fork["pid"]))
+    assert e["child_pid"] == int(fork["child_pid"])
+    # the child exec'd after the parent cleared its environment: still traced
+    ex = [x for x in evs(events, "exec", pid=fork["child_pid"])]
+    assert len(ex) == 1 and ex[0]["argv0"].endswith("ut_procs")
+    sent = one(rows(truth, event="fd_send"))
+    e = one(evs(events, "fd_send", pid=sent["pid"], fd=sent["fd"]))
+    assert e["sock"]["ino"] == int(sent["sock_ino"])
+    assert e["fds"][0]["ino"] == int(sent["ino"]) and e["fds"][0]["kind"] == "pipe"
+    got = one(rows(truth, event="fd_recv"))
+    e = one(evs(events, "fd_recv", pid=got["pid"], fd=got["fd"]))
+    assert e["fds"][0]["fd"] == int(got["new_fd"]) and e["fds"][0]["ino"] == int(got["ino"])
+
+
+def test_threads_have_their_own_tid(tmp_path):
+    truth, events, _ = traced(tmp_path, [helper("ut_procs"), "threads", 6])
+    sent = rows(truth, event="fd_send")
+    assert len(sent) == 6 and len({r["tid"] for r in sent}) == 6
+    for r in sent:
+        e = one([e for e in evs(events, "fd_send", pid=r["pid"], fd=r["fd"])
+                 if e["tid"] == int(r["tid"])])
+        assert e["tid"] != e["pid"]
+        assert e["fds"][0]["ino"] == int(r["ino"])
+    for r in rows(truth, event="fd_recv"):
+        e = one([e for e in evs(events, "fd_recv", pid=r["pid"], fd=r["fd"])
+                 if e["tid"] == int(r["tid"])])
+        assert e["fds"][0]["ino"] == int(r["ino"])
+
+
+def test_fork_from_multithreaded_parent(tmp_path):
+    # a deadlocked child would be killed by its alarm(20) and reported; the whole
+    # run has a deadline too
+    truth, events, p = traced(tmp_path, [helper("ut_procs"), "mtfork"], timeout=120)
+    assert not rows(truth, event="child_failed")
+    forks = rows(truth, event="fork")
+    assert len(forks) == 40
+    got = {e["child_pid"] for e in evs(events, "fork", pid=forks[0]["pid"])}
+    assert got == {int(r["child_pid"]) for r in forks}
+    for r in rows(truth, event="fd_send", why="mtfork"):
+        e = one(evs(events, "fd_send", pid=r["pid"], fd=r["fd"]))
+        assert e["tid"] == int(r["pid"])  # the child's own tid, not the parent's thread's
+        assert e["fds"][0]["ino"] == int(r["ino"])
+    # the busy threads were traced all along
+    assert len(evs(events, "fd_lost", pid=forks[0]["pid"])) > 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to nobody")
+def test_logging_continues_after_setuid(tmp_path):
+    truth, events, _ = traced(tmp_path, [helper("ut_procs"), "setuid"])
+    sent = rows(truth, event="fd_send")
+    assert [r["uid"] for r in sent] == ["0", "65534"]
+    got = evs(events, "fd_send", pid=sent[0]["pid"])
+    assert [(e["uid"], e["gid"], e["fds"][0]["ino"]) for e in got] == \
+        [(int(r["uid"]), int(r["gid"]), int(r["ino"])) for r in sent]
+    assert [e["uid"] for e in evs(events, "fd_recv", pid=sent[0]["pid"])] == [0, 65534]

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ut_procs: processes and threads around the shim.
+ *   forkexec  forks; the child execs this program again ("afterexec FD"),
+ *             which clears its environment (the shim read its settings when it
+ *             loaded; later changes must not matter) and passes a pipe over
+ *             the inherited socket to the parent.
+ *   threads   N threads, each passing a pipe over its own socketpair.
+ *   mtfork    four threads busy on Unix sockets while the main thread forks 40
+ *             times; each child passes an fd and exits.  A deadlock in the child
+ *             (a lock held by another thread at fork) is caught by alarm().
+ *   setuid    passes an fd as root, switches to nobody (65534), passes another.
+ * Lines: UT event=fork|exec|fd_send|fd_recv|child pid= tid= fd= ino= uid= ...
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <grp.h>
+#include <sys/wait.h>
+
+#include "ut_help.h"
+
+static int tid(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+/* Passes a fresh pipe's read end over sock; reports it. */
+static void pass_pipe(int sock, const char *why)
+{
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(ut_send_fds(sock, p, 1, "p", 1) == 1);
+	ut_say("event=fd_send pid=%d tid=%d fd=%d sock_ino=%llu ino=%llu uid=%d gid=%d why=%s",
+	       (int)getpid(), tid(), sock, ut_ino(sock), ut_ino(p[0]), (int)geteuid(),
+	       (int)getegid(), why);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void recv_one(int sock, const char *why)
+{
+	int fds[4], n, fl;
+	char c;
+
+	CHECK(ut_recv_fds(sock, 4, fds, &n, &fl, &c, 1) == 1 && n == 1);
+	ut_say("event=fd_recv pid=%d tid=%d fd=%d new_fd=%d ino=%llu why=%s", (int)getpid(), tid(),
+	       sock, fds[0], ut_ino(fds[0]), why);
+	close(fds[0]);
+}
+
+static int forkexec(const char *self)
+{
+	int sv[2], status;
+	pid_t pid;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		char arg[16];
+
+		close(sv[0]);
+		snprintf(arg, sizeof(arg), "%d", sv[1]);
+		ut_say("event=exec pid=%d argv0=%s", (int)getpid(), self);
+		execl(self, self, "afterexec", arg, (char *)NULL);
+		_exit(127);
+	}
+	ut_say("event=fork pid=%d child_pid=%d", (int)getpid(), (int)pid);
+	close(sv[1]);
+	recv_one(sv[0], "exec");
+	CHECK(waitpid(pid, &status, 0) == pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void *thread_pass(void *arg)
+{
+	int sv[2];
+
+	(void)arg;
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	pass_pipe(sv[0], "thread");
+	recv_one(sv[1], "thread");
+	close(sv[0]);
+	close(sv[1]);
+	return NULL;
+}
+
+static int threads(int n)
+{
+	pthread_t t[32];
+	int i;
+
+	for (i = 0; i < n && i < 32; i++)
+		CHECK(pthread_create(&t[i], NULL, thread_pass, NULL) == 0);
+	for (i = 0; i < n && i < 32; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+static volatile int stop;
+
+static void *busy(void *arg)
+{
+	char buf[64];
+
+	(void)arg;
+	while (!stop) {
+		int sv[2], p[2];
+
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 || pipe(p) < 0)
+			continue;
+		ut_send_fds(sv[0], p, 2, "b", 1);
+		recv(sv[1], buf, sizeof(buf), 0); /* the fds are dropped: fd_lost */
+		send(sv[0], buf, 48, 0);
+		recv(sv[1], buf, 8, 0);           /* trunc */
+		close(p[0]);
+		close(p[1]);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	return NULL;
+}
+
+static int mtfork(void)
+{
+	pthread_t t[4];
+	int i, failed = 0;
+
+	for (i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, busy, NULL) == 0);
+	for (i = 0; i < 40; i++) {
+		int sv[2], status;
+		pid_t pid;
+
+		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+		pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			alarm(20); /* a deadlocked child dies instead of hanging the test */
+			pass_pipe(sv[1], "mtfork");
+			_exit(0);
+		}
+		ut_say("event=fork pid=%d child_pid=%d", (int)getpid(), (int)pid);
+		recv_one(sv[0], "mtfork");
+		CHECK(waitpid(pid, &status, 0) == pid);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ut_say("event=child_failed child_pid=%d status=%d", (int)pid, status);
+			failed = 1;
+		}
+		close(sv[0]);
+		close(sv[1]);
+	}
+	stop = 1;
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	return failed;
+}
+
+static int do_setuid(void)
+{
+	int sv[2];
+
+	if (geteuid() != 0) {
+		ut_say("skip=setuid reason=not-root");
+		return 0;
+	}
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	pass_pipe(sv[0], "root");
+	recv_one(sv[1], "root");
+	CHECK(setgroups(0, NULL) == 0);
+	CHECK(setgid(65534) == 0);
+	CHECK(setuid(65534) == 0);
+	pass_pipe(sv[0], "nobody");
+	recv_one(sv[1], "nobody");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "afterexec") && argc > 2) {
+		clearenv(); /* the shim read UNIXTRACE_* when it loaded; this must not matter */
+		pass_pipe(atoi(argv[2]), "exec");
+		return 0;
+	}
+	if (!strcmp(mode, "forkexec"))
+		return forkexec(argv[0]);
+	if (!strcmp(mode, "threads"))
+		return threads(argc > 2 ? atoi(argv[2]) : 4);
+	if (!strcmp(mode, "mtfork"))
+		return mtfork();
+	if (!strcmp(mode, "setuid"))
+		return do_setuid();
+	fprintf(stderr, "usage: ut_procs forkexec|threads [N]|mtfork|setuid\n");
+	return 2;
+}

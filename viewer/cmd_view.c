@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "names.h"
 #include "reports_weak.h"
 #include "summary.h"
 
@@ -20,9 +21,30 @@ static const struct option view_opts[] = {
 	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "event", required_argument, NULL, 'e' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
+
+/* "fd_send,fd_recv" -> a bit per kind; repeated -e add up. */
+static int parse_kinds(const char *arg, uint64_t *kinds)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int k = ut_kind_from_name(tok);
+
+		if (k <= 0)
+			return -1;
+		*kinds |= 1ull << k;
+	}
+	return *kinds ? 0 : -1;
+}
 
 static int missing(const char *what)
 {
@@ -36,11 +58,13 @@ int ut_cmd_view(int argc, char **argv)
 	const char *graph = NULL, *perfetto = NULL;
 	uint64_t iterations = 0;
 	struct ut_evsrc *src;
+	struct ut_evfilter filter = { .npids = 0 };
 	int reports;
+	uint64_t v;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hn:", view_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hn:p:c:e:", view_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TEXT: text = 1; break;
 		case OPT_JSON: json = 1; break;
@@ -53,6 +77,23 @@ int ut_cmd_view(int argc, char **argv)
 		case 'n':
 			if (ut_parse_u64(optarg, &iterations) < 0 || iterations > 1000000000)
 				return ut_usage_error("view", "bad --iterations '%s'", optarg);
+			break;
+		case 'p':
+			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > 0x7fffffff)
+				return ut_usage_error("view", "bad pid '%s'", optarg);
+			if (filter.npids == UT_FILTER_MAX_PIDS)
+				return ut_usage_error("view", "at most %d -p options", UT_FILTER_MAX_PIDS);
+			filter.pids[filter.npids++] = (uint32_t)v;
+			break;
+		case 'c':
+			if (!*optarg || strlen(optarg) >= UT_COMM_LEN)
+				return ut_usage_error("view", "bad -c '%s' (1 to 15 characters)", optarg);
+			strcpy(filter.comm, optarg);
+			break;
+		case 'e':
+			if (parse_kinds(optarg, &filter.kinds) < 0)
+				return ut_usage_error("view", "bad -e '%s' (event names, comma-separated: "
+						      "fd_send,fd_recv,...)", optarg);
 			break;
 		case 'h':
 			ut_usage(stdout, "view");
@@ -87,6 +128,7 @@ int ut_cmd_view(int argc, char **argv)
 
 	if (ut_evsrc_open_file(argv[optind], &src) < 0)
 		return UT_EXIT_FAIL;
+	ut_evsrc_set_filter(src, &filter);
 	if (summary) {
 		rc = ut_summary_run(src, stdout, json);
 	} else if (fds) {

@@ -48,6 +48,8 @@ struct ut_evsrc {
 	unsigned since_alive;
 	int64_t rt_off;
 	uint64_t count, lost;
+	int filtered;
+	struct ut_evfilter filter;
 };
 
 static uint64_t mono_ns(void)
@@ -338,9 +340,38 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 	}
 }
 
+void ut_evsrc_set_filter(struct ut_evsrc *s, const struct ut_evfilter *f)
+{
+	s->filter = *f;
+	s->filtered = f->npids || f->comm[0] || f->kinds;
+}
+
+static int wanted(const struct ut_evfilter *f, const struct ut_event *ev)
+{
+	int i;
+
+	if (ev->kind == UT_EV_LOST)
+		return 1;
+	if (f->kinds && (ev->kind >= 64 || !(f->kinds & (1ull << ev->kind))))
+		return 0;
+	if (f->comm[0] && strncmp(f->comm, ev->comm, UT_COMM_LEN) != 0)
+		return 0;
+	if (!f->npids)
+		return 1;
+	for (i = 0; i < f->npids; i++)
+		if (f->pids[i] == ev->pid)
+			return 1;
+	return 0;
+}
+
 int ut_evsrc_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
 {
+	int rc;
+
 	if (cap < UT_EVENT_MAX)
 		return -2;
-	return s->live ? live_next(s, buf, cap, timeout_ms) : file_next(s, buf, cap);
+	do
+		rc = s->live ? live_next(s, buf, cap, timeout_ms) : file_next(s, buf, cap);
+	while (rc == 1 && s->filtered && !wanted(&s->filter, buf));
+	return rc;
 }

@@ -65,4 +65,18 @@ uint64_t ut_evsrc_lost(const struct ut_evsrc *s);
 /* Nonzero after a write to the -o file failed (message already printed). */
 int ut_evsrc_save_failed(const struct ut_evsrc *s);
 
+/*
+ * Which events a source hands out (view -p/-c/-e).  `lost` events always
+ * pass: a filter must never hide that the trace is incomplete.
+ */
+#define UT_FILTER_MAX_PIDS 64
+struct ut_evfilter {
+	uint32_t pids[UT_FILTER_MAX_PIDS];
+	int npids;              /* 0: any process */
+	char comm[UT_COMM_LEN]; /* "": any command */
+	uint64_t kinds;         /* bit per enum ut_kind; 0: any */
+};
+/* Applies to every later ut_evsrc_next (copied). */
+void ut_evsrc_set_filter(struct ut_evsrc *s, const struct ut_evfilter *f);
+
 #endif /* UT_EVSRC_H */

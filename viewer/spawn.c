@@ -64,6 +64,37 @@ static int ours(const char *e)
 	return 0;
 }
 
+/*
+ * The user's LD_PRELOAD, minus any libunixtrace.so (a unixtrace run inside a
+ * traced program must not load a second shim writing to the same ring), as
+ * ":a:b" to append after ours, or "".  ld.so separates entries by ':' or ' '.
+ */
+static const char *keep_preload(const char *old)
+{
+	static char out[8192];
+	size_t o = 0;
+	const char *p = old;
+
+	out[0] = 0;
+	while (p && *p) {
+		size_t n = strcspn(p, ": ");
+		const char *base = memrchr(p, '/', n);
+
+		base = base ? base + 1 : p;
+		if (n && !(n - (size_t)(base - p) == strlen("libunixtrace.so") &&
+			   !strncmp(base, "libunixtrace.so", strlen("libunixtrace.so"))) &&
+		    o + n + 2 < sizeof(out)) {
+			out[o++] = ':';
+			memcpy(out + o, p, n);
+			o += n;
+			out[o] = 0;
+		}
+		p += n;
+		p += strspn(p, ": ");
+	}
+	return out;
+}
+
 /* The inherited environment without our keys, then ours (allocated from *first on). */
 static char **build_env(const struct ut_spawn_opts *o, size_t *first)
 {
@@ -81,12 +112,8 @@ static char **build_env(const struct ut_spawn_opts *o, size_t *first)
 			env[k++] = environ[i];
 	*first = k;
 	/* Ours first, so the shim wraps libc before any other preload does. */
-	if (old && *old) {
-		if (asprintf(&env[k++], "LD_PRELOAD=%s:%s", o->shim, old) < 0)
-			return NULL;
-	} else if (asprintf(&env[k++], "LD_PRELOAD=%s", o->shim) < 0) {
+	if (asprintf(&env[k++], "LD_PRELOAD=%s%s", o->shim, keep_preload(old)) < 0)
 		return NULL;
-	}
 #ifdef UNIXTRACE_SANITIZE
 	/* In the sanitizer build the traced helpers carry ASan too, and ASan
 	 * refuses to start when a preloaded library (our shim, UBSan only)

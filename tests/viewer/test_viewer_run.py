@@ -152,6 +152,10 @@ def test_shim_environment(tmp_path):
     assert (row["m"], row["p"], row["b"]) == ("1", "16", "250")
     # Ours first, the user's own preload kept after it.
     assert row["pre"] == f"{SHIM.resolve()}:{old}"
+    # A shim already preloaded (unixtrace run inside a traced program) is not loaded twice.
+    p = run_unixtrace("run", "--", "sh", "-c", 'echo "UT pre=$LD_PRELOAD"',
+                      env={"LD_PRELOAD": f"{SHIM.resolve()} {old}"})
+    assert helper_lines(p.stdout)[0]["pre"] == f"{SHIM.resolve()}:{old}"
     p = run_unixtrace("run", "--block-threshold", "3", "--", "sh", "-c",
                       'echo "UT b=$UNIXTRACE_BLOCK_US m=${UNIXTRACE_MESSAGES:-unset}"')
     assert helper_lines(p.stdout)[0] == {"b": "3000", "m": "unset"}

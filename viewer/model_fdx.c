@@ -19,6 +19,19 @@ struct fdx_msg {
 	struct fdx_slot slots[UT_MAX_FDS_PER_EVENT];
 };
 
+/*
+ * A receive that came before its send.  Events reach the ring in the order
+ * their producers commit them, not in time order: a receiver can return from
+ * recvmsg and log it before the sender's shim logs the send.  The send, when
+ * it comes, completes the hop instead of opening a new one.
+ */
+struct fdx_orphan {
+	uint32_t obj, hop;
+	uint64_t sock, peer; /* the receiving socket and its peer (the sender's socket) */
+	uint8_t used;
+};
+#define FDX_ORPHANS 256
+
 struct fdx_created {
 	uint64_t ino;
 	struct ut_fdx_end end;
@@ -34,6 +47,8 @@ struct ut_fdx {
 	struct ut_hmap holder;      /* (pid, fd) -> object << 8 | end (0 first, k hop k-1) */
 	struct fdx_msg *msgs;       /* ring of UT_FDX_INFLIGHT */
 	uint64_t msg_head, msg_tail;
+	struct fdx_orphan orphans[FDX_ORPHANS];
+	uint32_t next_orphan;
 	struct fdx_created *created; /* ring of UT_FDX_CREATED */
 	uint64_t created_n;
 	struct ut_hmap created_by_ino;
@@ -235,6 +250,52 @@ static struct ut_fdx_hop *hop_add(struct ut_fdx_obj *o, uint32_t *hi)
 	return &o->hops[o->nhops++];
 }
 
+/* Completes a hop whose receive was logged first; 1 if there was one. */
+static int adopt_orphan(struct ut_fdx *x, const struct ut_event *ev, const struct ut_fd *f, uint32_t oi)
+{
+	uint32_t i;
+
+	for (i = 0; i < FDX_ORPHANS; i++) {
+		struct fdx_orphan *r = &x->orphans[i];
+		struct ut_fdx_obj *o = &x->objs[oi];
+		struct ut_fdx_hop *h;
+
+		if (!r->used || r->obj != oi || (r->hop != ~0u && r->hop >= o->nhops))
+			continue;
+		if (!((r->peer && r->peer == ev->ino) || (ev->peer_ino && r->sock == ev->peer_ino)))
+			continue;
+		r->used = 0;
+		if (r->hop == ~0u) {
+			uint32_t hi;
+
+			/* First seen arriving: the send makes the sender its first holder. */
+			uint32_t *held;
+
+			if (o->nhops || o->how != UT_FDX_SEEN_RECV || !(h = hop_add(o, &hi)))
+				return 0;
+			held = ut_hmap_get(&x->holder, holder_key(o->first.pid, o->first.fd));
+			if (held && *held == (oi << 8))
+				ut_hmap_del(&x->holder, holder_key(o->first.pid, o->first.fd));
+			h->to = o->first;
+			h->via_peer = o->first.pid ? r->sock : 0;
+			h->state = UT_FDX_DELIVERED;
+			h->flow_id = ++x->next_flow;
+			end_from_event(&o->first, ev, f->fd);
+			o->how = UT_FDX_SEEN_SENT;
+			set_holder(x, h->to.pid, h->to.fd, oi, hi + 1, h->to.ts);
+			set_holder(x, ev->pid, f->fd, oi, 0, ev->ts);
+		} else {
+			h = &o->hops[r->hop];
+		}
+		end_from_event(&h->from, ev, f->fd);
+		h->via = ev->ino;
+		if (x->fn)
+			x->fn(x->ctx, o, h);
+		return 1;
+	}
+	return 0;
+}
+
 static void on_fd_send(struct ut_fdx *x, const struct ut_event *ev)
 {
 	struct fdx_msg *m;
@@ -255,6 +316,8 @@ static void on_fd_send(struct ut_fdx *x, const struct ut_event *ev)
 		struct ut_fdx_hop *h;
 
 		if (!o || m->nslots >= UT_MAX_FDS_PER_EVENT)
+			continue;
+		if (adopt_orphan(x, ev, f, oi))
 			continue;
 		h = hop_add(o, &hi);
 		if (h) {
@@ -349,8 +412,13 @@ static void on_fd_recv(struct ut_fdx *x, const struct ut_event *ev)
 		struct fdx_slot *sl;
 
 		if (!pi) {
-			/* Arrived from an untraced sender: first seen here, held here. */
-			obj_get(x, f, desc, ev, UT_FDX_SEEN_RECV, &oi);
+			/*
+			 * First seen arriving: from an untraced sender, or from a
+			 * send not logged yet (see struct fdx_orphan).
+			 */
+			if (obj_get(x, f, desc, ev, UT_FDX_SEEN_RECV, &oi))
+				x->orphans[x->next_orphan++ % FDX_ORPHANS] = (struct fdx_orphan){
+					.obj = oi, .hop = ~0u, .sock = ev->ino, .peer = ev->peer_ino, .used = 1 };
 			continue;
 		}
 		oi = *pi;
@@ -367,8 +435,12 @@ static void on_fd_recv(struct ut_fdx *x, const struct ut_event *ev)
 			struct ut_fdx_hop *h = hop_add(&x->objs[oi], &tmp.hop);
 
 			if (h) {
+				struct fdx_orphan *r = &x->orphans[x->next_orphan++ % FDX_ORPHANS];
+
 				h->from.fd = -1;
 				h->flow_id = ++x->next_flow;
+				*r = (struct fdx_orphan){ .obj = oi, .hop = tmp.hop, .sock = ev->ino,
+							  .peer = ev->peer_ino, .used = 1 };
 			}
 			finish_hop(x, oi, &tmp, ev, f->fd, UT_FDX_DELIVERED);
 			continue;

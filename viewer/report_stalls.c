@@ -28,6 +28,7 @@
 struct stall {
 	uint64_t ts, start, blocked_ns, len;
 	uint64_t ino, peer_ino;
+	uint64_t reader_ino;     /* the socket the reader reads from, 0 unknown */
 	uint64_t last_read;      /* reader's latest read before the send blocked; 0 unknown */
 	uint32_t reads_during;   /* reads by the reader while the sender slept */
 	uint32_t pid, tid, reader_pid, waker_pid;
@@ -39,9 +40,19 @@ struct stall {
 	char path[UT_MC_PATH];
 };
 
+/*
+ * Stalls wait here a little before joining the heap: events reach the ring
+ * in commit order, so the reader's reads around a stall can be logged after
+ * the blocked send is.  Reads that arrive while a stall waits still count.
+ */
+#define STALLS_PENDING 32
+#define STALLS_SETTLE_NS 200000000ULL /* event time a stall waits for late reads */
+
 struct stalls {
 	struct stall *heap; /* min-heap on blocked_ns */
 	size_t n;
+	struct stall pending[STALLS_PENDING];
+	unsigned npending;
 	uint64_t total_count, total_ns, dropped;
 };
 
@@ -157,6 +168,8 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 	}
 	if (!s.path[0] && rd)
 		ut_rfmt_copy(s.path, sizeof(s.path), rd->path);
+	if (rd)
+		s.reader_ino = rd->ino;
 	if (rd && rd->nreads) {
 		s.reads_known = 1;
 		int all;
@@ -167,7 +180,49 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 	}
 	st->total_count++;
 	st->total_ns += s.blocked_ns;
-	heap_push(st, &s);
+	if (st->npending == STALLS_PENDING) {
+		heap_push(st, &st->pending[0]);
+		memmove(st->pending, st->pending + 1, sizeof(st->pending[0]) * (STALLS_PENDING - 1));
+		st->npending--;
+	}
+	st->pending[st->npending++] = s;
+}
+
+static int is_read(uint16_t kind)
+{
+	return kind == UT_EV_RECV || kind == UT_EV_FD_RECV || kind == UT_EV_CRED_RECV || kind == UT_EV_TRUNC;
+}
+
+/* A read logged after a stall that is still waiting: count it where it belongs. */
+static void late_read(struct stalls *st, const struct ut_event *ev)
+{
+	unsigned i;
+
+	for (i = 0; i < st->npending; i++) {
+		struct stall *s = &st->pending[i];
+
+		if (!s->reader_ino || s->reader_ino != ev->ino)
+			continue;
+		if (ev->ts <= s->start && ev->ts > s->last_read)
+			s->last_read = ev->ts;
+		else if (ev->ts > s->start && ev->ts <= s->ts)
+			s->reads_during++;
+		s->reads_known = 1;
+	}
+}
+
+/* Moves stalls that have waited long enough (in event time) to the heap; all when flush. */
+static void settle(struct stalls *st, uint64_t now, int flush)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < st->npending; i++) {
+		if (flush || now > st->pending[i].ts + STALLS_SETTLE_NS)
+			heap_push(st, &st->pending[i]);
+		else
+			st->pending[k++] = st->pending[i];
+	}
+	st->npending = k;
 }
 
 static int stall_cmp_desc(const void *a, const void *b)
@@ -330,7 +385,12 @@ int ut_report_stalls(struct ut_evsrc *src, FILE *out, int json)
 		ut_mconn_ingest(&m, ev);
 		if (ev->kind == UT_EV_BLOCKED)
 			record(&st, &m, ev);
+		else if (st.npending && is_read(ev->kind))
+			late_read(&st, ev);
+		if (st.npending)
+			settle(&st, ev->ts, 0);
 	}
+	settle(&st, 0, 1);
 	if (r == -2)
 		rc = 1;
 	qsort(st.heap, st.n, sizeof(*st.heap), stall_cmp_desc);

@@ -32,7 +32,7 @@ static int key_typing(struct ut_ui_view *v, int ch)
 		v->msg[0] = '\0';
 		v->sel = 0;
 		v->sel_ino = 0;
-		return UT_UI_REDRAW;
+		return UT_UI_REDRAW | UT_UI_MATCH;
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
@@ -70,7 +70,7 @@ static int focus_selected(struct ut_ui_view *v)
 
 	if (v->focus) {
 		v->focus = 0;
-		return UT_UI_REDRAW;
+		return UT_UI_REDRAW | UT_UI_MATCH;
 	}
 	if (!v->nrows || v->sel >= (int)v->nrows)
 		return 0;
@@ -78,7 +78,7 @@ static int focus_selected(struct ut_ui_view *v)
 	v->focus = 1;
 	v->focus_a = r->a->ino;
 	v->focus_b = r->b ? r->b->ino : r->a->peer_ino;
-	return UT_UI_REDRAW;
+	return UT_UI_REDRAW | UT_UI_MATCH;
 }
 
 int ut_ui_key(struct ut_ui_view *v, const struct ut_ui_model *m, int ch)
@@ -104,7 +104,7 @@ int ut_ui_key(struct ut_ui_view *v, const struct ut_ui_model *m, int ch)
 		return UT_UI_REDRAW;
 	case 'c':
 		memset(&v->filter, 0, sizeof(v->filter));
-		return UT_UI_REDRAW;
+		return UT_UI_REDRAW | UT_UI_MATCH;
 	case 's':
 		v->sort = (v->sort + 1) % UT_SORT_COUNT;
 		return UT_UI_REDRAW;
@@ -139,7 +139,9 @@ int ut_ui_key(struct ut_ui_view *v, const struct ut_ui_model *m, int ch)
 	case KEY_ESC:
 		v->focus = 0;
 		v->help = 0;
-		return UT_UI_REDRAW;
+		return UT_UI_REDRAW | UT_UI_MATCH;
+	case 12: /* Ctrl-L: repaint (after the traced program wrote over the screen) */
+		return UT_UI_REDRAW | UT_UI_CLEAR;
 	case 'h':
 	case '?':
 		v->help = !v->help;

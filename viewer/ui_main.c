@@ -220,6 +220,7 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 	set_escdelay(25);
 	ut_ui_colors(&v, !o->no_color && !(nc && nc[0]));
 	v.live = ut_evsrc_is_live(src);
+	ut_ui_view_apply(&v, &m);
 	quit_signal = 0;
 	install_signals(&sigs);
 
@@ -266,6 +267,8 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 		}
 		if (work & UT_UI_QUIT)
 			break;
+		if (work & UT_UI_MATCH)
+			ut_ui_view_apply(&v, &m);
 		if (work & UT_UI_CLEAR)
 			clearok(curscr, TRUE);
 		if (work & UT_UI_REDRAW)

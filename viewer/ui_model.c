@@ -6,14 +6,22 @@
 #include "report_fmt.h"
 #include "ui_model.h"
 
+static int log_init(struct ut_ui_log *l, uint32_t cap)
+{
+	l->cap = cap;
+	l->head = 0;
+	l->rec = malloc((size_t)cap * UT_UI_LOG_REC);
+	return l->rec ? 0 : -ENOMEM;
+}
+
 int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns)
 {
 	memset(m, 0, sizeof(*m));
 	m->stall_alert_ns = stall_alert_ns;
-	m->log = malloc((size_t)UT_UI_LOG_CAP * UT_UI_LOG_REC);
-	if (!m->log || ut_hmap_init(&m->alert_idx, UT_UI_ALERTS) ||
-	    ut_mconn_init(&m->conn, UT_UI_SOCKS, UT_UI_PROCS)) {
-		free(m->log);
+	if (log_init(&m->log, UT_UI_LOG_CAP) || log_init(&m->sel, UT_UI_SEL_CAP) ||
+	    ut_hmap_init(&m->alert_idx, UT_UI_ALERTS) || ut_mconn_init(&m->conn, UT_UI_SOCKS, UT_UI_PROCS)) {
+		free(m->log.rec);
+		free(m->sel.rec);
 		ut_hmap_free(&m->alert_idx);
 		memset(m, 0, sizeof(*m));
 		return -ENOMEM;
@@ -23,39 +31,59 @@ int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns)
 
 void ut_ui_model_free(struct ut_ui_model *m)
 {
-	free(m->log);
+	free(m->log.rec);
+	free(m->sel.rec);
 	ut_hmap_free(&m->alert_idx);
 	ut_mconn_free(&m->conn);
 	memset(m, 0, sizeof(*m));
 }
 
 /*
- * Copies ev into the log ring, keeping the fixed part and as many whole items
+ * Copies ev into a log ring, keeping the fixed part and as many whole items
  * as fit in a record (a long fd list or payload is cut, never split).
  */
-static void log_append(struct ut_ui_model *m, const struct ut_event *ev)
+static void log_append(struct ut_ui_log *l, const struct ut_event *ev)
 {
-	struct ut_event *dst = (struct ut_event *)(m->log + (m->log_head % UT_UI_LOG_CAP) * UT_UI_LOG_REC);
+	struct ut_event *dst = (struct ut_event *)(l->rec + (l->head % l->cap) * UT_UI_LOG_REC);
 	size_t keep = sizeof(*ev), off = 0;
 	const void *d;
 
+	if (ev->size < sizeof(*ev))
+		return;
 	while (ut_item_next(ev, &off, &d) && off <= UT_UI_LOG_REC)
 		keep = off;
 	memcpy(dst, ev, keep);
 	dst->size = (uint32_t)keep;
-	m->log_head++;
+	l->head++;
 }
 
-const struct ut_event *ut_ui_log_get(const struct ut_ui_model *m, uint64_t seq)
+const struct ut_event *ut_ui_log_get(const struct ut_ui_log *l, uint64_t seq)
 {
-	if (seq >= m->log_head || seq < ut_ui_log_tail(m))
+	if (seq >= l->head || seq < ut_ui_log_tail(l))
 		return NULL;
-	return (const struct ut_event *)(m->log + (seq % UT_UI_LOG_CAP) * UT_UI_LOG_REC);
+	return (const struct ut_event *)(l->rec + (seq % l->cap) * UT_UI_LOG_REC);
 }
 
-uint64_t ut_ui_log_tail(const struct ut_ui_model *m)
+uint64_t ut_ui_log_tail(const struct ut_ui_log *l)
 {
-	return m->log_head > UT_UI_LOG_CAP ? m->log_head - UT_UI_LOG_CAP : 0;
+	return l->head > l->cap ? l->head - l->cap : 0;
+}
+
+void ut_ui_model_set_match(struct ut_ui_model *m, ut_ui_match_fn fn, void *ctx)
+{
+	uint64_t seq;
+
+	m->match = fn;
+	m->match_ctx = ctx;
+	m->sel.head = 0;
+	if (!fn)
+		return;
+	for (seq = ut_ui_log_tail(&m->log); seq < m->log.head; seq++) {
+		const struct ut_event *ev = ut_ui_log_get(&m->log, seq);
+
+		if (ev && fn(ctx, ev))
+			log_append(&m->sel, ev);
+	}
 }
 
 /* One alert per (kind, socket, process): repeats add up instead of flooding the pane. */
@@ -128,6 +156,9 @@ void ut_ui_model_ingest(struct ut_ui_model *m, const struct ut_event *ev, int lo
 	default:
 		break;
 	}
-	if (log_it)
-		log_append(m, ev);
+	if (!log_it)
+		return;
+	log_append(&m->log, ev);
+	if (m->match && m->match(m->match_ctx, ev))
+		log_append(&m->sel, ev);
 }

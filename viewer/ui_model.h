@@ -14,7 +14,8 @@
 #include "model_conn.h"
 #include "model_hash.h"
 
-#define UT_UI_LOG_CAP 4096   /* events kept for the log (a power of two) */
+#define UT_UI_LOG_CAP 4096   /* events kept for the log */
+#define UT_UI_SEL_CAP 1024   /* events kept that match the view's filter or selection */
 #define UT_UI_LOG_REC 512    /* bytes kept per event: the fixed part and the first items */
 #define UT_UI_ALERTS 128
 #define UT_UI_SOCKS 16384
@@ -40,10 +41,26 @@ struct ut_ui_alert {
 	char comm[UT_COMM_LEN + 1];
 };
 
+/* A ring of recent events, each cut to UT_UI_LOG_REC bytes. */
+struct ut_ui_log {
+	unsigned char *rec;
+	uint32_t cap;
+	uint64_t head;                /* records ever appended */
+};
+
+/* Does the view want this event kept for its filtered or selected log? */
+typedef int (*ut_ui_match_fn)(void *ctx, const struct ut_event *ev);
+
 struct ut_ui_model {
 	struct ut_mconn conn;
-	unsigned char *log;           /* UT_UI_LOG_CAP records of UT_UI_LOG_REC bytes */
-	uint64_t log_head;            /* records ever appended */
+	struct ut_ui_log log;         /* every event */
+	/*
+	 * The events the view's filter or selection matches, kept apart so that
+	 * a quiet connection's events are not pushed out of view by a busy one.
+	 */
+	struct ut_ui_log sel;
+	ut_ui_match_fn match;
+	void *match_ctx;
 	struct ut_ui_alert alerts[UT_UI_ALERTS];
 	struct ut_hmap alert_idx;
 	uint64_t alert_total;
@@ -54,9 +71,14 @@ int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns);
 void ut_ui_model_free(struct ut_ui_model *m);
 /* Counts ev into the tables and alerts; appends it to the log when log_it. */
 void ut_ui_model_ingest(struct ut_ui_model *m, const struct ut_event *ev, int log_it);
-/* The log record with sequence number seq, or NULL once overwritten. */
-const struct ut_event *ut_ui_log_get(const struct ut_ui_model *m, uint64_t seq);
+/*
+ * Sets (or clears, with NULL) the view's predicate and refills the selected
+ * log from the events still in the main log.
+ */
+void ut_ui_model_set_match(struct ut_ui_model *m, ut_ui_match_fn fn, void *ctx);
+/* The record with sequence number seq, or NULL once overwritten. */
+const struct ut_event *ut_ui_log_get(const struct ut_ui_log *l, uint64_t seq);
 /* Oldest sequence number still in the log. */
-uint64_t ut_ui_log_tail(const struct ut_ui_model *m);
+uint64_t ut_ui_log_tail(const struct ut_ui_log *l);
 
 #endif /* UT_UI_MODEL_H */

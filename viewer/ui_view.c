@@ -302,15 +302,33 @@ static void draw_alerts(const struct ut_ui_view *v, const struct ut_ui_model *m,
 	}
 }
 
-static int log_match(const struct ut_ui_view *v, const struct ut_ui_model *m, const struct ut_event *ev)
+static int log_match(const struct ut_ui_view *v, const struct ut_mconn *conn, const struct ut_event *ev)
 {
 	if (v->focus && !(ev->ino && (ev->ino == v->focus_a || ev->ino == v->focus_b)))
 		return 0;
-	return !v->filter.n || ut_ui_filter_event(&v->filter, ev, &m->conn);
+	return !v->filter.n || ut_ui_filter_event(&v->filter, ev, conn);
+}
+
+static int view_match(void *ctx, const struct ut_event *ev)
+{
+	const struct ut_ui_view *v = ctx;
+
+	return log_match(v, v->conn, ev);
+}
+
+void ut_ui_view_apply(struct ut_ui_view *v, struct ut_ui_model *m)
+{
+	v->conn = &m->conn;
+	if (v->focus || v->filter.n)
+		ut_ui_model_set_match(m, view_match, v);
+	else
+		ut_ui_model_set_match(m, NULL, NULL);
 }
 
 static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, int y, int h)
 {
+	/* With a filter or a selection, the events kept for it (see ut_ui_view_apply). */
+	const struct ut_ui_log *l = m->match ? &m->sel : &m->log;
 	uint64_t seqs[512], seq;
 	char b[1024];
 	int n = 0, i;
@@ -326,10 +344,10 @@ static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, in
 	if (h > (int)(sizeof(seqs) / sizeof(seqs[0])))
 		h = (int)(sizeof(seqs) / sizeof(seqs[0]));
 	/* Newest at the bottom, like tail: collect backwards, print forwards. */
-	for (seq = m->log_head; seq > ut_ui_log_tail(m) && n < h; seq--) {
-		const struct ut_event *ev = ut_ui_log_get(m, seq - 1);
+	for (seq = l->head; seq > ut_ui_log_tail(l) && n < h; seq--) {
+		const struct ut_event *ev = ut_ui_log_get(l, seq - 1);
 
-		if (ev && log_match(v, m, ev))
+		if (ev && log_match(v, &m->conn, ev))
 			seqs[n++] = seq - 1;
 	}
 	for (i = 0; i < h; i++) {
@@ -340,7 +358,7 @@ static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, in
 			clrtoeol();
 			continue;
 		}
-		ev = ut_ui_log_get(m, seqs[i]);
+		ev = ut_ui_log_get(l, seqs[i]);
 		/* The line carries its own time stamp (wall clock when the trace knows it). */
 		ut_format_event_line(ev, b, sizeof(b));
 		put_line(y + h - 1 - i, b, A_NORMAL);
@@ -371,9 +389,11 @@ static void draw_help(const struct ut_ui_view *v)
 		"c            clear the filter",
 		"s / r        next sort key / reverse the order",
 		"Up Down PgUp PgDn Home End   select a connection",
-		"Enter        show only the selected connection's events",
+		"Enter        show only the selected connection's events (kept apart from",
+		"             then on, so a busy connection does not push them out)",
 		"Esc          back to all events",
 		"p or Space   pause (the event log stops; counting goes on)",
+		"Ctrl-L       repaint the screen",
 		"h or ?       this help",
 	};
 	int n = (int)(sizeof(lines) / sizeof(lines[0])), w = 76, i;

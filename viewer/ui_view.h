@@ -19,6 +19,7 @@
 #define UT_UI_REDRAW 0x1
 #define UT_UI_QUIT   0x2
 #define UT_UI_CLEAR  0x4  /* repaint everything (after a resize) */
+#define UT_UI_MATCH  0x8  /* the filter or the selection changed: re-select the events kept */
 
 enum ut_ui_sort {
 	UT_SORT_ACTIVE = 0, /* most recently active first */
@@ -46,6 +47,7 @@ struct ut_ui_view {
 	struct ut_mrow *rows;    /* scratch: rows of the last frame, sorted and filtered */
 	size_t nrows, rows_cap;
 	int table_h;             /* rows of the table on screen (paging) */
+	const struct ut_mconn *conn; /* for matching events by path (set by ut_ui_view_apply) */
 };
 
 int ut_ui_view_init(struct ut_ui_view *v);
@@ -54,6 +56,8 @@ void ut_ui_view_free(struct ut_ui_view *v);
 void ut_ui_view_rows(struct ut_ui_view *v, const struct ut_ui_model *m);
 /* Draws a whole frame into the curses screen (the caller refreshes). */
 void ut_ui_draw(struct ut_ui_view *v, const struct ut_ui_model *m);
+/* Tells the model which events the view's filter and selection keep (after UT_UI_MATCH). */
+void ut_ui_view_apply(struct ut_ui_view *v, struct ut_ui_model *m);
 /* Handles one key; returns UT_UI_* bits. */
 int ut_ui_key(struct ut_ui_view *v, const struct ut_ui_model *m, int ch);
 const char *ut_ui_sort_name(int sort);

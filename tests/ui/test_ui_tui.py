@@ -84,6 +84,24 @@ def test_filter_select_and_back(term, conns):
     assert t.exited() == (0, "sane")
 
 
+def test_pause_and_help(term, conns):
+    path, _ = conns
+    t = term(f"{UT} view {path}")
+    t.wait_text("eta-server")
+    t.keys("p")
+    t.wait(lambda s: "[PAUSED]" in s.splitlines()[0], what="paused title")
+    t.keys("p")
+    t.wait(lambda s: "[PAUSED]" not in s.splitlines()[0], what="resumed title")
+    t.keys("h")
+    t.wait_text("unixtrace keys")
+    t.keys("Escape")
+    t.wait(lambda s: "unixtrace keys" not in s, what="help closed")
+    t.keys("s")
+    t.wait_text("sort: bytes")
+    t.keys("q")
+    assert t.exited() == (0, "sane")
+
+
 def test_survives_resizes(term, conns):
     path, _ = conns
     t = term(f"{UT} view {path}", cols=160, rows=40)

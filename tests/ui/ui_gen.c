@@ -7,6 +7,7 @@
  *
  *   ui_gen lineage FILE   a TCP listener handed through three processes, fds
  *                         lost to MSG_CTRUNC, a socketpair end passed on
+ *   ui_gen reorder FILE   fd receives logged before their sends
  *   ui_gen stalls FILE    blocked sends on a slow datagram reader, and on a
  *                         stream whose reader never reads
  *   ui_gen conns FILE     a handful of connections for the TUI, with every
@@ -153,6 +154,33 @@ static void gen_lineage(void)
 	e = ev_new(UT_EV_CLOSE, T0 + 13 * MS, 100, "srv-old", 7, 800, 801, UT_SOCK_SEQPACKET);
 	put();
 	printf("UT obj=800 kind=unix hops=1 end=closed first=created first_pid=100 first_fd=7\n");
+}
+
+/*
+ * Receives logged before their sends, as happens when a receiver returns and
+ * logs before the sender's shim does: the chains must come out the same.
+ */
+static void gen_reorder(void)
+{
+	struct ut_event *e;
+	const char *lis = "tcp listen 127.0.0.1:9090";
+
+	/* Object 6001, first seen arriving: ui-b's receive comes before ui-a's send. */
+	e = ev_new(UT_EV_FD_RECV, T0 + 2 * MS, 401, "ui-b", 5, 731, 730, UT_SOCK_STREAM);
+	fd_item(e, 7, UT_FK_TCP, 6001, 8, UT_FDF_LISTENING, lis);
+	put();
+	e = ev_new(UT_EV_FD_SEND, T0 + 1 * MS, 400, "ui-a", 4, 730, 731, UT_SOCK_STREAM);
+	fd_item(e, 3, UT_FK_TCP, 6001, 8, UT_FDF_LISTENING, lis);
+	put();
+	/* Second hop, also received first. */
+	e = ev_new(UT_EV_FD_RECV, T0 + 4 * MS, 402, "ui-c", 6, 741, 740, UT_SOCK_STREAM);
+	fd_item(e, 9, UT_FK_TCP, 6001, 8, UT_FDF_LISTENING, lis);
+	put();
+	e = ev_new(UT_EV_FD_SEND, T0 + 3 * MS, 401, "ui-b", 8, 740, 741, UT_SOCK_STREAM);
+	fd_item(e, 7, UT_FK_TCP, 6001, 8, UT_FDF_LISTENING, lis);
+	put();
+	printf("UT obj=6001 kind=tcp hops=2 end=open holder_pid=402 holder_fd=9 "
+	       "hop1=400:3>401:7 hop2=401:7>402:9\n");
 }
 
 static void gen_stalls(void)
@@ -333,7 +361,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3 || (!strcmp(argv[1], "big") && argc < 4)) {
-		fprintf(stderr, "usage: ui_gen lineage|stalls|conns FILE | ui_gen big N FILE\n");
+		fprintf(stderr, "usage: ui_gen lineage|reorder|stalls|conns FILE | ui_gen big N FILE\n");
 		return 2;
 	}
 	rc = ut_trace_create(path, &w, err, sizeof(err));
@@ -345,6 +373,8 @@ int main(int argc, char **argv)
 		gen_lineage();
 	else if (!strcmp(argv[1], "stalls"))
 		gen_stalls();
+	else if (!strcmp(argv[1], "reorder"))
+		gen_reorder();
 	else if (!strcmp(argv[1], "conns"))
 		gen_conns();
 	else if (!strcmp(argv[1], "big"))

@@ -5,11 +5,14 @@
  * is two context switches on that CPU and nothing else: the number moves with
  * what a tracer adds to send/recv, not with cross-CPU wake-up luck.
  *
- * USAGE: pingpong [-t dgram|stream|seqpacket] [-n ROUND_TRIPS] [-c CPU] [-w WARMUP]
+ * USAGE: pingpong [-t dgram|stream|seqpacket] [-n ROUND_TRIPS] [-c CPU] [-w WARMUP] [-r PRIO]
+ * -r PRIO runs both ends SCHED_FIFO at PRIO (root): other work on a shared
+ * machine can then no longer preempt them, which steadies the wall time.
  * EXAMPLES:
  *   pingpong -t dgram -n 100000
  *   unixtrace run -q -o /dev/null -- pingpong -t stream
- * Prints one line: "pingpong type=dgram n=100000 cpu=1 us_per_rt=16.031 cpu_us_per_rt=15.9".
+ * Prints one line:
+ *   "pingpong type=dgram n=100000 cpu=1 rt=0 us_per_rt=16.031 cpu_us_per_rt=15.9".
  *
  * us_per_rt is wall time.  cpu_us_per_rt is the CPU time both ends consumed
  * (CLOCK_PROCESS_CPUTIME_ID, the echo end reports its own at the end): on a
@@ -36,6 +39,7 @@ struct pp_env {
 	long n;
 	long warmup;
 	int cpu;
+	int rt_prio; /* 0: normal scheduling */
 };
 
 static const char quit_byte = 'q';
@@ -133,7 +137,8 @@ static long pp_parse_long(const char *s, const char *what)
 
 static void pp_usage(FILE *f)
 {
-	fprintf(f, "USAGE: pingpong [-t dgram|stream|seqpacket] [-n ROUND_TRIPS] [-c CPU] [-w WARMUP]\n"
+	fprintf(f, "USAGE: pingpong [-t dgram|stream|seqpacket] [-n ROUND_TRIPS] [-c CPU] [-w WARMUP]"
+		   " [-r PRIO]\n"
 		   "EXAMPLES:\n"
 		   "  pingpong -t dgram -n 100000\n"
 		   "  unixtrace run -q -o /dev/null -- pingpong -t stream\n");
@@ -148,7 +153,7 @@ int main(int argc, char **argv)
 	char c = mark_byte;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "t:n:c:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:n:c:w:r:h")) != -1) {
 		switch (opt) {
 		case 't':
 			env.type_name = optarg;
@@ -172,6 +177,9 @@ int main(int argc, char **argv)
 		case 'w':
 			env.warmup = pp_parse_long(optarg, "warm-up");
 			break;
+		case 'r':
+			env.rt_prio = (int)pp_parse_long(optarg, "priority");
+			break;
 		case 'h':
 			pp_usage(stdout);
 			return 0;
@@ -190,6 +198,15 @@ int main(int argc, char **argv)
 	if (err < 0) {
 		fprintf(stderr, "pingpong: sched_setaffinity cpu %d: %s\n", env.cpu, strerror(-err));
 		return 1;
+	}
+	if (env.rt_prio > 0) {
+		struct sched_param sp = { .sched_priority = env.rt_prio };
+
+		/* Inherited by the echo end across fork. */
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+			fprintf(stderr, "pingpong: SCHED_FIFO %d: %s\n", env.rt_prio, strerror(errno));
+			return 1;
+		}
 	}
 	if (socketpair(AF_UNIX, env.type | SOCK_CLOEXEC, 0, sv) < 0) {
 		perror("pingpong: socketpair");
@@ -230,8 +247,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pingpong: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("pingpong type=%s n=%ld cpu=%d us_per_rt=%.3f cpu_us_per_rt=%.3f\n", env.type_name,
-	       env.n, env.cpu, env.n ? (double)(t1 - t0) / 1e3 / (double)env.n : 0.0,
+	printf("pingpong type=%s n=%ld cpu=%d rt=%d us_per_rt=%.3f cpu_us_per_rt=%.3f\n",
+	       env.type_name, env.n, env.cpu, env.rt_prio, env.n ? (double)(t1 - t0) / 1e3 / (double)env.n : 0.0,
 	       env.n ? (double)(p1 - p0 + echo_cpu) / 1e3 / (double)env.n : 0.0);
 	return 0;
 }

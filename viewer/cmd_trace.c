@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "cli.h"
@@ -96,10 +97,9 @@ static void trace_ui_quit(void *arg)
 
 int ut_cmd_trace(int argc, char **argv)
 {
-	struct ut_ktrace_opts_view {
-		long pids[64];
-		int npids;
-	} pv = { .npids = 0 };
+	/* Parsed here even without the eBPF side, so usage errors stay usage errors. */
+	pid_t pids[64];
+	int npids = 0;
 	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
 	const char *output = NULL, *comm = NULL, *path = NULL;
 	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, c;
@@ -113,9 +113,9 @@ int ut_cmd_trace(int argc, char **argv)
 		case 'p':
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > 0x7fffffff)
 				return ut_usage_error("trace", "bad pid '%s'", optarg);
-			if (pv.npids == 64)
+			if (npids == 64)
 				return ut_usage_error("trace", "at most 64 -p options");
-			pv.pids[pv.npids++] = (long)v;
+			pids[npids++] = (pid_t)v;
 			break;
 		case 'c':
 			if (!*optarg || strlen(optarg) >= 16)
@@ -171,12 +171,12 @@ int ut_cmd_trace(int argc, char **argv)
 		return ut_usage_error("trace", "--quiet without -o would show and save nothing");
 #ifndef UT_HAVE_KTRACE
 	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
-	(void)payload; (void)block_ns; (void)oo;
+	(void)payload; (void)block_ns; (void)oo; (void)pids;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
 	struct ut_ktrace_opts ko = {
-		.npids = pv.npids,
+		.npids = npids,
 		.comm = comm,
 		.path_prefix = path,
 		.messages = messages,
@@ -191,8 +191,8 @@ int ut_cmd_trace(int argc, char **argv)
 	uint64_t lost = 0;
 	int rc;
 
-	for (int i = 0; i < pv.npids; i++)
-		ko.pids[i] = (pid_t)pv.pids[i];
+	for (int i = 0; i < npids; i++)
+		ko.pids[i] = pids[i];
 	oo.format = ut_pick_format(text, json, quiet);
 	rc = ut_tracer_open_output(&t, output);
 	if (rc)
@@ -219,7 +219,7 @@ int ut_cmd_trace(int argc, char **argv)
 		st.deadline_ns = mono_ns() + duration;
 	if (oo.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
-			pv.npids || comm || path ? " (filtered)" : " system-wide");
+			npids || comm || path ? " (filtered)" : " system-wide");
 	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &oo, &lost);
 	ut_ktrace_stop(st.kt);
 	if (ut_tracer_finish(&t))

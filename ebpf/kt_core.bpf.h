@@ -57,19 +57,29 @@ static __always_inline struct file *kt_fd_file(struct task_struct *t, int fd)
 	return f ? KT_CAST(struct file, f) : NULL;
 }
 
-/* The AF_UNIX sock behind a file, or NULL for anything else. */
-static __always_inline struct sock *kt_file_unix_sock(struct file *f)
+/*
+ * The AF_UNIX socket behind a file, or NULL for anything else.  A socket's
+ * inode sits right after its struct socket (struct socket_alloc), and the
+ * family comes from the proto ops every unix socket shares: nothing else is
+ * touched that the syscall itself will not touch.
+ */
+static __always_inline struct socket *kt_file_unix_socket(struct file *f)
 {
 	struct socket *so;
-	struct sock *sk;
 
 	if (!f || (f->f_inode->i_mode & KT_S_IFMT) != KT_S_IFSOCK)
 		return NULL;
 	so = KT_CAST(struct socket, f->private_data);
-	sk = so->sk;
-	if (!sk || sk->__sk_common.skc_family != KT_AF_UNIX)
+	if (so->ops->family != KT_AF_UNIX)
 		return NULL;
-	return sk;
+	return so;
+}
+
+static __always_inline struct sock *kt_file_unix_sock(struct file *f)
+{
+	struct socket *so = kt_file_unix_socket(f);
+
+	return so ? so->sk : NULL;
 }
 
 /* SOCK_INODE(sk->sk_socket)->i_ino; 0 for an embryo (no struct socket yet). */

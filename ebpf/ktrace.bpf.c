@@ -137,7 +137,7 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.fd = (__s32)c->args[0];
 	r->ev.ret = ret;
 	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
-	r->ev.ino = c->ino;
+	r->ev.ino = c->ino ? c->ino : kt_sock_ino(sk);
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
 	r->ev.dur_ns = c->t_enter ? r->ev.ts - c->t_enter : 0;
@@ -610,7 +610,9 @@ __noinline int kt_exit(__s64 ret)
 		 * a thread reading the same socket again skips the map */
 		if (c->owner_sk != c->sk) {
 			__u64 key = c->sk;
-			struct kt_owner no = { .ino = c->ino, .tgid = bpf_get_current_pid_tgid() >> 32 };
+			struct kt_owner no = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+			no.ino = kt_sock_ino((struct sock *)c->sk);
 
 			bpf_get_current_comm(no.comm, sizeof(no.comm));
 			bpf_map_update_elem(&sk_owner, &key, &no, BPF_ANY);
@@ -638,13 +640,20 @@ static __always_inline int kt_comm_match(void)
 	return 1;
 }
 
+static __always_inline int kt_rare_call(long id)
+{
+	return id != KT_NR_read && id != KT_NR_write && id != KT_NR_readv && id != KT_NR_writev &&
+	       id != KT_NR_sendto && id != KT_NR_recvfrom && id != KT_NR_sendmsg &&
+	       id != KT_NR_recvmsg && id != KT_NR_sendmmsg && id != KT_NR_recvmmsg;
+}
+
 static __always_inline int kt_enter(struct pt_regs *regs, long id)
 {
 	__u64 pt = bpf_get_current_pid_tgid();
 	__u32 tgid = pt >> 32;
 	struct task_struct *t;
+	struct socket *so = NULL;
 	struct sock *sk = NULL;
-	struct file *f = NULL;
 	struct kt_call *c;
 	__u64 a0 = regs->di;
 
@@ -659,10 +668,10 @@ static __always_inline int kt_enter(struct pt_regs *regs, long id)
 		if (a0 != KT_AF_UNIX)
 			return 0;
 	} else {
-		f = kt_fd_file(t, a0);
-		sk = kt_file_unix_sock(f);
-		if (!sk)
+		so = kt_file_unix_socket(kt_fd_file(t, a0));
+		if (!so)
 			return 0;
+		sk = so->sk;
 	}
 	c = KT_CALL_CREATE(t);
 	if (!c)
@@ -675,20 +684,18 @@ static __always_inline int kt_enter(struct pt_regs *regs, long id)
 	c->args[3] = regs->r10;
 	c->args[4] = regs->r8;
 	c->args[5] = regs->r9;
-	c->t_enter = bpf_ktime_get_ns();
+	/* a clock read per data call is measurable: durations only for --messages
+	 * and for the calls that are rare (lifecycle, options) */
+	c->t_enter = messages || kt_rare_call(id) ? bpf_ktime_get_ns() : 0;
 	c->skb_seen = 0;
 	c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
 	c->nsleep = 0;
 	c->off_ts = c->blocked_ns = 0;
 	c->waker.pid = 0;
 	c->ctl_in = 0;
-	if (sk && f) {
-		c->ino = f->f_inode->i_ino;
-		c->sktype = sk->sk_type;
-	} else {
-		c->ino = 0;
-		c->sktype = regs->si & 0xf; /* socket type without SOCK_NONBLOCK/CLOEXEC */
-	}
+	/* the inode is read when an event needs it: the syscall never touches it */
+	c->ino = 0;
+	c->sktype = so ? so->type : regs->si & 0xf; /* socket(): type without SOCK_NONBLOCK/CLOEXEC */
 	c->is_send = id == KT_NR_sendmsg || id == KT_NR_sendmmsg || id == KT_NR_sendto ||
 		     id == KT_NR_write || id == KT_NR_writev;
 	if (c->is_send) {

@@ -279,10 +279,12 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 	if (err)
 		goto fail;
 
-	KT_OPTIONAL(k, skb, ktrace_skb_bpf, "tp_btf/skb_copy_datagram_iovec",
-		    "truncation by read()/recv() and exact counts of dropped fds are not reported");
-	KT_OPTIONAL(k, sched, ktrace_sched_bpf, "tp_btf/sched_switch+sched_waking",
-		    "blocked sends are not reported");
+	if (!(o->skip_hooks & UT_KTRACE_SKIP_SKB))
+		KT_OPTIONAL(k, skb, ktrace_skb_bpf, "tp_btf/skb_copy_datagram_iovec",
+			    "truncation by read()/recv() and exact counts of dropped fds are not reported");
+	if (!(o->skip_hooks & UT_KTRACE_SKIP_SCHED))
+		KT_OPTIONAL(k, sched, ktrace_sched_bpf, "tp_btf/sched_switch+sched_waking",
+			    "blocked sends are not reported");
 	if (o->npids > 0 && o->follow_children)
 		KT_OPTIONAL(k, fork, ktrace_fork_bpf, "tp_btf/sched_process_fork",
 			    "children forked later are not followed");

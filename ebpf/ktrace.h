@@ -26,7 +26,11 @@ struct ut_ktrace_opts {
 	uint32_t payload;      /* bytes of payload to keep (0 = none) */
 	uint64_t block_threshold_ns; /* report sends slower than this as blocked */
 	int verbose;           /* print the active hooks to stderr */
+	unsigned skip_hooks;   /* UT_KTRACE_SKIP_*: leave optional hooks out (cost studies) */
 };
+
+#define UT_KTRACE_SKIP_SKB 0x1   /* no skb_copy_datagram_iovec: no read() truncation, no exact fd counts */
+#define UT_KTRACE_SKIP_SCHED 0x2 /* no sched_switch/sched_waking: no blocked sends */
 
 struct ut_ktrace;
 

@@ -6,7 +6,7 @@
  * Used by tests/kernel and for debugging the collector.
  *
  * USAGE: ut-ktrace-dump [-p PID]... [-f] [-c COMM] [-P PREFIX] [-m] [-s BYTES]
- *                       [-b USEC] [-d SEC] [-v]
+ *                       [-b USEC] [-d SEC] [-v] [-S] [-N]
  * EXAMPLES:
  *   ut-ktrace-dump -c nginx            every unix-socket event of processes named nginx
  *   ut-ktrace-dump -p 1234 -f -d 10    pid 1234 and its children, for 10 s
@@ -151,7 +151,8 @@ static void kd_print(const struct ut_event *ev)
 static void kd_usage(const char *argv0)
 {
 	fprintf(stderr,
-		"USAGE: %s [-p PID]... [-f] [-c COMM] [-P PREFIX] [-m] [-s BYTES] [-b USEC] [-d SEC] [-v]\n"
+		"USAGE: %s [-p PID]... [-f] [-c COMM] [-P PREFIX] [-m] [-s BYTES] [-b USEC] [-d SEC] [-v] [-S] [-N]\n"
+		"  -S / -N: leave out the skb / scheduler hooks (to measure what they cost)\n"
 		"EXAMPLES:\n"
 		"  %s -c nginx           every unix-socket event of processes named nginx\n"
 		"  %s -p 1234 -f -d 10   pid 1234 and its children, for 10 s\n",
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
 	struct timespec t0, now;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "p:fc:P:ms:b:d:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:fc:P:ms:b:d:vSNh")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (kd_num(optarg, &v) || o.npids >= UT_KTRACE_MAX_PIDS)
@@ -205,6 +206,8 @@ int main(int argc, char **argv)
 				goto usage;
 			break;
 		case 'v': o.verbose = 1; break;
+		case 'S': o.skip_hooks |= UT_KTRACE_SKIP_SKB; break;
+		case 'N': o.skip_hooks |= UT_KTRACE_SKIP_SCHED; break;
 		default:
 			goto usage;
 		}

@@ -14,6 +14,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Everything goes out through this ring buffer (see sockets_record.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} snap SEC(".maps");
+
+__u64 snap_dropped = 0; /* records the ring buffer had no room for */
+
 /* A socket record is too big for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -59,20 +67,26 @@ __noinline int sk_scan_skb(__u64 skbp, struct sk_rec_sock *r)
 		cnt = 0;
 	r->total_inflight += cnt;
 	for (int j = 0; j < SK_MAX_INFLIGHT; j++) {
+		struct sk_rec_inflight *x;
 		struct file *f = NULL;
-		__u32 n = r->ninflight;
 
-		if (j >= cnt || n >= SK_MAX_INFLIGHT)
+		if (j >= cnt || r->ninflight >= SK_MAX_INFLIGHT)
 			break;
 		bpf_probe_read_kernel(&f, sizeof(f),
 				      (void *)fp + bpf_core_field_offset(struct scm_fp_list, fp) +
 				      j * sizeof(f));
-		/* clang hoists &r->inflight[n] above the bounds check: mask after a barrier */
-		barrier_var(n);
-		n &= SK_MAX_INFLIGHT - 1;
-		kt_describe_file((__u64)f, &r->inflight[n]);
-		r->inflight[n].fd = -1;
-		r->ninflight = n + 1;
+		x = bpf_ringbuf_reserve(&snap, sizeof(*x), 0);
+		if (!x) {
+			__sync_fetch_and_add(&snap_dropped, 1);
+			break;
+		}
+		x->rec = SK_REC_INFLIGHT;
+		x->pad = 0;
+		x->seq = r->seq;
+		kt_describe_file((__u64)f, &x->fd);
+		x->fd.fd = -1;
+		bpf_ringbuf_submit(x, 0);
+		r->ninflight++;
 	}
 	return 0;
 }
@@ -91,9 +105,10 @@ int sk_dump_unix(struct bpf_iter__unix *ctx)
 	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 0;
-	__builtin_memset(r, 0, sizeof(struct sk_rec_sock) - sizeof(r->inflight));
+	__builtin_memset(r, 0, sizeof(*r));
 	sk = (struct sock *)u;
 	r->rec = SK_REC_SOCK;
+	r->seq = ctx->meta->seq_num;
 	r->uid = ctx->uid;
 	r->type = BPF_CORE_READ(sk, sk_type);
 	r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -121,7 +136,8 @@ int sk_dump_unix(struct bpf_iter__unix *ctx)
 		sk_scan_skb((__u64)skb, r);
 		skb = BPF_CORE_READ(skb, next);
 	}
-	bpf_seq_write(ctx->meta->seq, r, sizeof(*r));
+	if (bpf_ringbuf_output(&snap, r, sizeof(*r), 0))
+		__sync_fetch_and_add(&snap_dropped, 1);
 	return 0;
 }
 
@@ -145,6 +161,7 @@ int sk_dump_owners(struct bpf_iter__task_file *ctx)
 	o.fd = ctx->fd;
 	o.ino = BPF_CORE_READ(f, f_inode, i_ino);
 	BPF_CORE_READ_STR_INTO(&o.comm, t, comm);
-	bpf_seq_write(ctx->meta->seq, &o, sizeof(o));
+	if (bpf_ringbuf_output(&snap, &o, sizeof(o), 0))
+		__sync_fetch_and_add(&snap_dropped, 1);
 	return 0;
 }

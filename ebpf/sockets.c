@@ -22,9 +22,12 @@
 
 struct sk_snapshot {
 	struct sk_rec_sock *socks;
-	size_t nsocks;
+	size_t nsocks, capsocks;
 	struct sk_rec_owner *owners;
-	size_t nowners;
+	size_t nowners, capowners;
+	struct sk_rec_inflight *fl;
+	size_t nfl, capfl;
+	int nomem;
 };
 
 static void sk_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -38,17 +41,52 @@ static void sk_err(char *errbuf, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Runs one iterator to the end; *out is malloc'ed. */
-static int sk_read_iter(struct bpf_program *prog, char **out, size_t *len)
+/* Appends one record of `size` bytes to a growing array. */
+static int sk_push(void **arr, size_t *n, size_t *cap, const void *rec, size_t size)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		void *na = realloc(*arr, ncap * size);
+
+		if (!na)
+			return -ENOMEM;
+		*arr = na;
+		*cap = ncap;
+	}
+	memcpy((char *)*arr + *n * size, rec, size);
+	(*n)++;
+	return 0;
+}
+
+static int sk_on_record(void *ctx, void *data, size_t len)
+{
+	struct sk_snapshot *s = ctx;
+	uint32_t rec;
+	int err = 0;
+
+	if (len < sizeof(rec))
+		return 0;
+	memcpy(&rec, data, sizeof(rec));
+	if (rec == SK_REC_SOCK && len >= sizeof(struct sk_rec_sock))
+		err = sk_push((void **)&s->socks, &s->nsocks, &s->capsocks, data, sizeof(struct sk_rec_sock));
+	else if (rec == SK_REC_OWNER && len >= sizeof(struct sk_rec_owner))
+		err = sk_push((void **)&s->owners, &s->nowners, &s->capowners, data,
+			      sizeof(struct sk_rec_owner));
+	else if (rec == SK_REC_INFLIGHT && len >= sizeof(struct sk_rec_inflight))
+		err = sk_push((void **)&s->fl, &s->nfl, &s->capfl, data, sizeof(struct sk_rec_inflight));
+	if (err)
+		s->nomem = 1;
+	return 0;
+}
+
+/* Runs one iterator to the end: its records arrive through the ring buffer. */
+static int sk_run_iter(struct bpf_program *prog, struct ring_buffer *rb)
 {
 	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
-	size_t cap = 1 << 20, n = 0;
-	char *buf = NULL;
+	char buf[4096];
 	ssize_t r;
 	int fd, err = 0;
 
-	*out = NULL;
-	*len = 0;
 	if (!link)
 		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(link));
@@ -56,37 +94,20 @@ static int sk_read_iter(struct bpf_program *prog, char **out, size_t *len)
 		err = -errno;
 		goto out;
 	}
-	buf = malloc(cap);
-	while (buf) {
-		if (cap - n < (64u << 10)) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n);
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r < 0) {
 			err = -errno;
-		if (r <= 0)
 			break;
-		n += (size_t)r;
+		}
 	}
-	if (!buf)
-		err = -ENOMEM;
 	close(fd);
+	if (!err && ring_buffer__consume(rb) < 0)
+		err = -EIO;
 out:
 	bpf_link__destroy(link);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
+	return err;
 }
 
 static const char *sk_netid(uint32_t type)
@@ -227,14 +248,18 @@ static void sk_print_json(FILE *out, const struct sk_snapshot *s, const struct s
 		first = 0;
 	}
 	fprintf(out, "],\"inflight_count\":%u,\"inflight\":[", r->total_inflight);
-	for (uint32_t i = 0; i < r->ninflight && i < SK_MAX_INFLIGHT; i++) {
+	first = 1;
+	for (size_t i = 0; i < s->nfl; i++) {
 		struct ut_fd fd;
 
-		kt_fd_describe(&r->inflight[i], &fd, name, sizeof(name));
-		fprintf(out, "%s{\"kind\":\"%s\",\"ino\":%llu,\"desc\":", i ? "," : "",
+		if (s->fl[i].seq != r->seq)
+			continue;
+		kt_fd_describe(&s->fl[i].fd, &fd, name, sizeof(name));
+		fprintf(out, "%s{\"kind\":\"%s\",\"ino\":%llu,\"desc\":", first ? "" : ",",
 			kt_fd_kind_name(fd.kind), (unsigned long long)fd.ino);
 		sk_json_str(out, name);
 		fputc('}', out);
+		first = 0;
 	}
 	fputs("]}\n", out);
 }
@@ -277,12 +302,16 @@ static void sk_print_text(FILE *out, const struct sk_snapshot *s, const struct s
 	if (r->total_inflight) {
 		fprintf(out, "      in flight: %u fd%s", r->total_inflight,
 			r->total_inflight == 1 ? "" : "s");
-		for (uint32_t i = 0; i < r->ninflight && i < SK_MAX_INFLIGHT; i++) {
+		first = 1;
+		for (size_t i = 0; i < s->nfl; i++) {
 			struct ut_fd fd;
 
-			kt_fd_describe(&r->inflight[i], &fd, local, sizeof(local));
-			fprintf(out, "%s[%s ino %llu]", i ? " " : ": ", local,
+			if (s->fl[i].seq != r->seq)
+				continue;
+			kt_fd_describe(&s->fl[i].fd, &fd, local, sizeof(local));
+			fprintf(out, "%s[%s ino %llu]", first ? ": " : " ", local,
 				(unsigned long long)fd.ino);
+			first = 0;
 		}
 		if (r->total_inflight > r->ninflight)
 			fprintf(out, " ...");
@@ -301,8 +330,7 @@ static void sk_print(FILE *out, int json, const struct sk_snapshot *s, const str
 static int sk_collect(struct sk_snapshot *s, char *errbuf, size_t errlen)
 {
 	struct sockets_bpf *skel;
-	char *buf;
-	size_t len;
+	struct ring_buffer *rb = NULL;
 	int err;
 
 	skel = sockets_bpf__open_and_load();
@@ -318,21 +346,32 @@ static int sk_collect(struct sk_snapshot *s, char *errbuf, size_t errlen)
 			       strerror(-err));
 		return err;
 	}
-	err = sk_read_iter(skel->progs.sk_dump_owners, &buf, &len);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.snap), sk_on_record, s, NULL);
+	if (!rb) {
+		err = -errno;
+		sk_err(errbuf, errlen, "cannot map the snapshot ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	err = sk_run_iter(skel->progs.sk_dump_owners, rb);
 	if (err) {
 		sk_err(errbuf, errlen, "iter/task_file failed: %s", strerror(-err));
 		goto out;
 	}
-	s->owners = (struct sk_rec_owner *)buf;
-	s->nowners = len / sizeof(struct sk_rec_owner);
-	err = sk_read_iter(skel->progs.sk_dump_unix, &buf, &len);
+	err = sk_run_iter(skel->progs.sk_dump_unix, rb);
 	if (err) {
 		sk_err(errbuf, errlen, "iter/unix failed: %s", strerror(-err));
 		goto out;
 	}
-	s->socks = (struct sk_rec_sock *)buf;
-	s->nsocks = len / sizeof(struct sk_rec_sock);
+	if (s->nomem) {
+		err = -ENOMEM;
+		sk_err(errbuf, errlen, "out of memory while collecting the snapshot");
+	} else if (skel->bss->snap_dropped) {
+		err = -ENOBUFS;
+		sk_err(errbuf, errlen, "snapshot incomplete: %llu records did not fit the ring buffer",
+		       (unsigned long long)skel->bss->snap_dropped);
+	}
 out:
+	ring_buffer__free(rb);
 	sockets_bpf__destroy(skel);
 	return err;
 }
@@ -378,5 +417,6 @@ int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen)
 out:
 	free(s.socks);
 	free(s.owners);
+	free(s.fl);
 	return err;
 }

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Records the snapshot iterators (sockets.bpf.c) write for sockets.c: one per
- * unix socket (iter/unix) and one per fd holding a unix socket (iter/task_file).
+ * Records the snapshot iterators (sockets.bpf.c) hand to sockets.c through a
+ * BPF ring buffer: one per unix socket (iter/unix), one per fd in flight in
+ * its receive queue, one per fd holding a unix socket (iter/task_file).
+ *
+ * Not through the iterator's seq_file: when a read() fills its buffer
+ * mid-bucket, the unix iterator resumes at the next hash bucket and the rest
+ * of the bucket is never shown (6.18).  Nothing written there, nothing lost.
  */
 #ifndef UT_SOCKETS_RECORD_H
 #define UT_SOCKETS_RECORD_H
@@ -12,11 +17,12 @@
 #define SK_MAX_SKBS 64     /* queued skbs walked per socket */
 #define SK_MAX_EMBRYOS 16  /* pending connections listed per listening socket */
 
-enum { SK_REC_SOCK = 1, SK_REC_OWNER = 2 };
+enum { SK_REC_SOCK = 1, SK_REC_OWNER = 2, SK_REC_INFLIGHT = 3 };
 
 struct sk_rec_sock {
 	uint32_t rec;           /* SK_REC_SOCK */
 	uint32_t type, state, uid;
+	uint64_t seq;           /* iterator's sequence number: links SK_REC_INFLIGHT records */
 	uint64_t ino, peer_ino;
 	uint64_t listener_ino;  /* embryo: the listening socket it waits in */
 	uint32_t rq_len, rq_max;   /* skbs queued to read; listen backlog / max_dgram_qlen */
@@ -32,7 +38,14 @@ struct sk_rec_sock {
 	uint64_t embryo_peer[SK_MAX_EMBRYOS]; /* the connecting socket of each */
 	char path[KT_ADDR_LEN];
 	uint32_t pad2;
-	struct kt_fd inflight[SK_MAX_INFLIGHT];
+};
+
+/* One fd in flight in a socket's receive queue (UNIXCB(skb).fp). */
+struct sk_rec_inflight {
+	uint32_t rec;           /* SK_REC_INFLIGHT */
+	uint32_t pad;
+	uint64_t seq;           /* the socket record's seq */
+	struct kt_fd fd;
 };
 
 struct sk_rec_owner {

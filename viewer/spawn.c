@@ -366,6 +366,8 @@ int ut_spawn_exit_code(const struct ut_spawn *sp)
 
 void ut_spawn_abort(struct ut_spawn *sp)
 {
+	pid_t kids[256];
+	size_t n;
 	int st;
 
 	if (sp->go_fd >= 0) {
@@ -379,8 +381,25 @@ void ut_spawn_abort(struct ut_spawn *sp)
 	}
 	if (sp->pid > 0 && !sp->reaped)
 		kill(sp->pid, SIGKILL);
-	while (waitpid(-1, &st, 0) > 0 || errno == EINTR)
-		;
+	/* Everything still ours goes too (daemons re-parented to us), until
+	 * waitpid says nothing is left: never block on a survivor. */
+	for (;;) {
+		pid_t pid = waitpid(-1, &st, WNOHANG);
+
+		if (pid > 0) {
+			if (pid == sp->pid) {
+				sp->status = st;
+				sp->reaped = 1;
+			}
+			continue;
+		}
+		if (pid < 0 && errno != EINTR)
+			break;
+		n = list_children(kids, sizeof(kids) / sizeof(kids[0]));
+		for (size_t i = 0; i < n; i++)
+			kill(kids[i], SIGKILL);
+		usleep(1000);
+	}
 	sp->reaped = 1;
 	sp->gone = 1;
 }

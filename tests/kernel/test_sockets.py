@@ -82,7 +82,8 @@ def test_text_table(require_bpf, holder):
     out = run_unixtrace("sockets").stdout
     assert out.splitlines()[0].split()[:4] == ["Netid", "State", "Recv-Q", "Send-Q"]
     lines = out.splitlines()
-    i = next(i for i, l in enumerate(lines) if f" {by['inflight']['ino']} " in l)
-    assert 'users:(("kt_inflight",pid=%s,fd=%s))' % (by["inflight"]["pid"], by["inflight"]["fd"]) in lines[i]
+    holder = 'users:(("kt_inflight",pid=%s,fd=%s))' % (by["inflight"]["pid"], by["inflight"]["fd"])
+    i = next(i for i, line in enumerate(lines) if line.endswith(holder))
+    assert lines[i].split()[7] == by["inflight"]["ino"]
     assert lines[i + 1].strip().startswith("in flight: 2 fds:")
     assert "pipe:[" in lines[i + 1] and by["listener"]["path"].replace(".sock", ".file") in lines[i + 1]

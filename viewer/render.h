@@ -18,13 +18,11 @@ const char *ut_kind_name(unsigned kind);
 const char *ut_sock_type_name(unsigned type);
 const char *ut_fd_kind_name(unsigned kind);
 
-#endif /* UT_RENDER_H */
-
 /*
  * Added by the viewer: text lines show wall-clock time; events carry
  * CLOCK_MONOTONIC.  Set the offset (CLOCK_REALTIME - CLOCK_MONOTONIC, ns) once
  * per source (ut_evsrc_realtime_offset); 0 shows monotonic seconds instead.
  */
 void ut_render_set_time_base(int64_t realtime_minus_mono_ns);
-/* Appends a socket address for text: "path", "@abstract" (escaped), or "" when unnamed. */
-size_t ut_format_addr(const void *item_data, size_t item_len, char *buf, size_t len);
+
+#endif /* UT_RENDER_H */

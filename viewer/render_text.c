@@ -88,31 +88,6 @@ static void tb_addr(struct tbuf *b, const struct ut_addr_view *a)
 	}
 }
 
-size_t ut_format_addr(const void *item_data, size_t item_len, char *buf, size_t len)
-{
-	struct tbuf b = { buf, 0, len };
-	struct ut_addr_view a = { 0 };
-	const char *p = item_data;
-
-	if (!len)
-		return 0;
-	buf[0] = 0;
-	if (item_len > UT_PATH_MAX)
-		item_len = UT_PATH_MAX;
-	a.present = 1;
-	if (item_len && p[0] == 0) {
-		a.abstract = 1;
-		a.name = p + 1;
-		a.len = item_len - 1;
-	} else {
-		a.name = p;
-		a.len = strnlen(p, item_len);
-	}
-	if (a.abstract || a.len)
-		tb_addr(&b, &a);
-	return b.len;
-}
-
 static void tb_time(struct tbuf *b, uint64_t ts)
 {
 	/* localtime_r per event is costly; the seconds part changes rarely. */

@@ -25,19 +25,10 @@
 
 #include "shim.h"
 
-enum { UT_FDS_UNKNOWN = 0, UT_FDS_OTHER = 1, UT_FDS_UNIX = 2 };
-
-struct ut_fdent {
-	uint32_t word; /* state | type << 8 | flags << 16 */
-	uint32_t pad;
-	uint64_t ino;
-	uint64_t peer_ino;
-};
-
 #define UT_FDC_MAX (1u << 20) /* 24 MiB of address space, only touched pages cost memory */
 
-static struct ut_fdent *ut_fdc;
-static unsigned ut_fdc_n;
+struct ut_fdent *ut_fdc;
+unsigned ut_fdc_n;
 static int ut_fdc_hi = -1;
 
 void ut_fdc_init(void)
@@ -124,12 +115,14 @@ int ut_fdc_peek(int fd, struct ut_sock *s)
 	return 1;
 }
 
-int ut_fdc_unix(int fd, struct ut_sock *s)
+int ut_fdc_classify_slow(int fd, struct ut_sock *s)
 {
 	struct ut_fdent *e = ut_fdc_ent(fd);
 	int saved, r;
 
-	if (__builtin_expect(e != NULL, 1)) {
+	if (fd < 0)
+		return 0;
+	if (e) {
 		uint32_t w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
 
 		if ((w & 0xff) == UT_FDS_OTHER)
@@ -137,17 +130,13 @@ int ut_fdc_unix(int fd, struct ut_sock *s)
 		if ((w & 0xff) == UT_FDS_UNIX)
 			return ut_fdc_peek(fd, s);
 	}
-	if (fd < 0)
-		return 0;
 	saved = errno;
 	r = ut_fdc_classify(fd, s);
 	errno = saved;
 	if (e && r == 0)
 		ut_fdc_store(e, UT_FDS_OTHER, NULL);
-	if (r == 1) {
-		if (e)
-			ut_fdc_store(e, UT_FDS_UNIX, s);
-	}
+	if (r == 1 && e)
+		ut_fdc_store(e, UT_FDS_UNIX, s);
 	return r == 1;
 }
 

@@ -64,7 +64,7 @@ static void ut_emit_error(int fd, struct ut_sock *s, unsigned call, ssize_t ret,
  */
 void ut_after_send(const struct ut_tx *tx, ssize_t ret, int err)
 {
-	uint64_t dur = ut_now() - tx->t0;
+	uint64_t dur = (tx->t1 ? tx->t1 : ut_now()) - tx->t0;
 
 	if (ret < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
 		union ut_evbuf b;

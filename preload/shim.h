@@ -73,12 +73,45 @@ struct ut_sock {
 #define UT_SF_PEER_TRIED 0x2 /* peer_ino looked up (0 then means "no peer") */
 
 void ut_fdc_init(void);
+
+/* One entry per fd number (fdcache.c); exposed for the inline fast path below. */
+enum { UT_FDS_UNKNOWN = 0, UT_FDS_OTHER = 1, UT_FDS_UNIX = 2 };
+struct ut_fdent {
+	uint32_t word; /* state | type << 8 | flags << 16 */
+	uint32_t pad;
+	uint64_t ino;
+	uint64_t peer_ino;
+};
+extern struct ut_fdent *ut_fdc;
+extern unsigned ut_fdc_n;
+
+/* Slow path of ut_fdc_unix: an fd not seen before (or beyond the cache). */
+int ut_fdc_classify_slow(int fd, struct ut_sock *s);
+
 /*
  * 1 when fd is an AF_UNIX socket (s filled), else 0.  An fd never seen
  * before is classified once (getsockopt SO_DOMAIN/SO_TYPE, fstat) and
- * remembered.  Preserves errno.
+ * remembered.  Preserves errno.  Inline: this is what every wrapped call on
+ * an uninteresting fd costs.
  */
-int ut_fdc_unix(int fd, struct ut_sock *s);
+static inline int ut_fdc_unix(int fd, struct ut_sock *s)
+{
+	if (__builtin_expect(fd >= 0 && (unsigned)fd < __atomic_load_n(&ut_fdc_n, __ATOMIC_ACQUIRE), 1)) {
+		const struct ut_fdent *e = &ut_fdc[fd];
+		uint32_t w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+
+		if ((w & 0xff) == UT_FDS_OTHER)
+			return 0;
+		if ((w & 0xff) == UT_FDS_UNIX) {
+			s->type = (uint16_t)((w >> 8) & 0xff);
+			s->flags = (uint16_t)(w >> 16);
+			s->ino = __atomic_load_n(&e->ino, __ATOMIC_RELAXED);
+			s->peer_ino = __atomic_load_n(&e->peer_ino, __ATOMIC_RELAXED);
+			return 1;
+		}
+	}
+	return ut_fdc_classify_slow(fd, s);
+}
 void ut_fdc_forget(int fd);       /* fd closed or replaced behind a call we saw */
 void ut_fdc_forget_range(unsigned first, unsigned last);
 void ut_fdc_set_other(int fd);    /* fd known not to be a Unix socket */
@@ -144,6 +177,7 @@ struct ut_tx {
 	socklen_t tolen;
 	unsigned nfds;             /* fds attached (SCM_RIGHTS) */
 	uint64_t t0;               /* ut_now() just before the call */
+	uint64_t t1;               /* ut_now() just after it (0: read it now) */
 	int no_msg_event;          /* sendmmsg: message events are emitted per message */
 };
 /* Everything after a send on a Unix socket: blocked, eagain, error, send events. */

@@ -33,92 +33,93 @@ static int ut_is_dgramish(const struct ut_sock *s)
 
 /* ---- sends ---- */
 
-static ssize_t ut_send_iov(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
-			   size_t iovcnt, int flags, const struct sockaddr *to, socklen_t tolen,
-			   ssize_t (*op)(int, const void *, size_t, int, const struct sockaddr *,
-					 socklen_t, const struct iovec *, int))
+/*
+ * After a send on a Unix socket.  The common case (it worked, quickly, and no
+ * per-message events are wanted) costs a clock read and three compares; the
+ * rest is out of line.  errno: a successful call left the caller's value in
+ * place and a failed one set it; the slow path puts back whichever it was.
+ */
+static __attribute__((noinline)) void ut_send_slow(int fd, struct ut_sock *s, unsigned call,
+						   ssize_t r, uint64_t t0, uint64_t t1, int flags,
+						   const void *buf, size_t len,
+						   const struct iovec *iov, size_t iovcnt,
+						   const struct sockaddr *to, socklen_t tolen)
 {
-	int saved = errno, err;
-	struct ut_tx tx = { .fd = fd, .s = s, .call = call, .flags = flags, .iov = iov,
-			    .iovcnt = iovcnt, .len = ut_iov_len(iov, iovcnt), .to = to,
-			    .tolen = tolen };
-	ssize_t r;
+	int err = errno;
+	struct iovec one = { (void *)buf, len };
+	struct ut_tx tx = { .fd = fd, .s = s, .call = call, .flags = flags,
+			    .iov = iov ? iov : &one, .iovcnt = iov ? iovcnt : 1,
+			    .len = iov ? ut_iov_len(iov, iovcnt) : len, .to = to, .tolen = tolen,
+			    .t0 = t0, .t1 = t1 };
 
-	tx.t0 = ut_now();
-	r = op(fd, iov[0].iov_base, iov[0].iov_len, flags, to, tolen, iov, (int)iovcnt);
-	err = errno;
 	ut_after_send(&tx, r, err);
-	errno = r < 0 ? err : saved;
-	return r;
+	errno = err;
 }
 
-static ssize_t ut_op_send(int fd, const void *buf, size_t len, int flags,
-			  const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
-{
-	(void)to, (void)tolen, (void)iov, (void)n;
-	return UT_REAL(send, fd, buf, len, flags);
-}
-
-static ssize_t ut_op_sendto(int fd, const void *buf, size_t len, int flags,
-			    const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
-{
-	(void)iov, (void)n;
-	return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
-}
-
-static ssize_t ut_op_write(int fd, const void *buf, size_t len, int flags,
-			   const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
-{
-	(void)flags, (void)to, (void)tolen, (void)iov, (void)n;
-	return UT_REAL(write, fd, buf, len);
-}
-
-static ssize_t ut_op_writev(int fd, const void *buf, size_t len, int flags,
-			    const struct sockaddr *to, socklen_t tolen, const struct iovec *iov, int n)
-{
-	(void)buf, (void)len, (void)flags, (void)to, (void)tolen;
-	return UT_REAL(writev, fd, iov, n);
-}
+#define UT_SEND_DONE(fd, s, call, r, t0, flags, buf, len, iov, iovcnt, to, tolen)             \
+	do {                                                                                  \
+		uint64_t t1_ = ut_now();                                                      \
+		if (__builtin_expect((r) < 0 || t1_ - (t0) >= ut_shim.block_ns ||             \
+				     ut_shim.messages, 0))                                    \
+			ut_send_slow(fd, s, call, r, t0, t1_, flags, buf, len, iov, iovcnt, to, \
+				     tolen);                                                  \
+	} while (0)
 
 UT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	struct ut_sock s;
-	struct iovec iov = { (void *)buf, len };
+	uint64_t t0;
+	ssize_t r;
 
 	if (!UT_WANTS(fd, &s))
 		return UT_REAL(send, fd, buf, len, flags);
-	return ut_send_iov(fd, &s, UT_CALL_SEND, &iov, 1, flags, NULL, 0, ut_op_send);
+	t0 = ut_now();
+	r = UT_REAL(send, fd, buf, len, flags);
+	UT_SEND_DONE(fd, &s, UT_CALL_SEND, r, t0, flags, buf, len, NULL, 0, NULL, 0);
+	return r;
 }
 
 UT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *to, socklen_t tolen)
 {
 	struct ut_sock s;
-	struct iovec iov = { (void *)buf, len };
+	uint64_t t0;
+	ssize_t r;
 
 	if (!UT_WANTS(fd, &s))
 		return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
-	return ut_send_iov(fd, &s, UT_CALL_SENDTO, &iov, 1, flags, to, tolen, ut_op_sendto);
+	t0 = ut_now();
+	r = UT_REAL(sendto, fd, buf, len, flags, to, tolen);
+	UT_SEND_DONE(fd, &s, UT_CALL_SENDTO, r, t0, flags, buf, len, NULL, 0, to, tolen);
+	return r;
 }
 
 UT_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	struct ut_sock s;
-	struct iovec iov = { (void *)buf, len };
+	uint64_t t0;
+	ssize_t r;
 
 	if (!UT_WANTS(fd, &s))
 		return UT_REAL(write, fd, buf, len);
-	return ut_send_iov(fd, &s, UT_CALL_WRITE, &iov, 1, 0, NULL, 0, ut_op_write);
+	t0 = ut_now();
+	r = UT_REAL(write, fd, buf, len);
+	UT_SEND_DONE(fd, &s, UT_CALL_WRITE, r, t0, 0, buf, len, NULL, 0, NULL, 0);
+	return r;
 }
 
 UT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	struct ut_sock s;
+	uint64_t t0;
+	ssize_t r;
 
 	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !UT_WANTS(fd, &s))
 		return UT_REAL(writev, fd, iov, iovcnt);
-	return ut_send_iov(fd, &s, UT_CALL_WRITEV, iov, (size_t)iovcnt, 0, NULL, 0,
-			   ut_op_writev);
+	t0 = ut_now();
+	r = UT_REAL(writev, fd, iov, iovcnt);
+	UT_SEND_DONE(fd, &s, UT_CALL_WRITEV, r, t0, 0, NULL, 0, iov, (size_t)iovcnt, NULL, 0);
+	return r;
 }
 
 /* sendmsg carrying control data: described before the call, emitted after it. */
@@ -148,24 +149,17 @@ static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *
 UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct ut_sock s;
-	int saved, err;
+	uint64_t t0;
 	ssize_t r;
-	struct ut_tx tx;
 
 	if (!msg || !UT_WANTS(fd, &s))
 		return UT_REAL(sendmsg, fd, msg, flags);
 	if (msg->msg_control && msg->msg_controllen)
 		return ut_sendmsg_ctl(fd, &s, msg, flags);
-	saved = errno;
-	tx = (struct ut_tx){ .fd = fd, .s = &s, .call = UT_CALL_SENDMSG, .flags = flags,
-			     .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
-			     .len = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
-			     .to = msg->msg_name, .tolen = msg->msg_namelen };
-	tx.t0 = ut_now();
+	t0 = ut_now();
 	r = UT_REAL(sendmsg, fd, msg, flags);
-	err = errno;
-	ut_after_send(&tx, r, err);
-	errno = r < 0 ? err : saved;
+	UT_SEND_DONE(fd, &s, UT_CALL_SENDMSG, r, t0, flags, NULL, 0, msg->msg_iov,
+		     msg->msg_iovlen, msg->msg_name, msg->msg_namelen);
 	return r;
 }
 
@@ -226,36 +220,53 @@ UT_EXPORT int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int
  * file).  Returns 1 and sets *ret when done, 0 when the caller must make the
  * real call itself (stale cache: not a socket).
  */
+static __attribute__((noinline)) int ut_recv_slow(int fd, struct ut_sock *s, unsigned call,
+						 struct msghdr *m, int flags, int added,
+						 socklen_t *fromlen, ssize_t r, int saved, ssize_t *ret)
+{
+	struct ut_rx rx = { .fd = fd, .s = s, .call = call, .flags = flags, .msg = m,
+			    .cap = ut_iov_len(m->msg_iov, m->msg_iovlen),
+			    .name_cap = fromlen ? *fromlen : 0, .full = -1 };
+	int err = errno;
+
+	if (r < 0 && err == ENOTSOCK) {
+		ut_fdc_forget(fd); /* stale cache: nothing was consumed, the caller redoes it */
+		errno = saved;
+		return 0;
+	}
+	if (r >= 0 && added) {
+		rx.full = r;
+		if ((size_t)r > rx.cap)
+			r = (ssize_t)rx.cap;
+	}
+	if (r >= 0 && fromlen)
+		*fromlen = m->msg_namelen;
+	ut_after_recv(&rx, r, err);
+	errno = err;
+	*ret = r;
+	return 1;
+}
+
 static int ut_recv_as_msg(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
 			  size_t iovcnt, int flags, struct sockaddr *from, socklen_t *fromlen,
 			  ssize_t *ret)
 {
 	struct msghdr m = { .msg_name = from, .msg_namelen = from ? *fromlen : 0,
 			    .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt };
-	struct ut_rx rx = { .fd = fd, .s = s, .call = call, .flags = flags, .msg = &m,
-			    .cap = ut_iov_len(iov, iovcnt), .name_cap = m.msg_namelen, .full = -1 };
 	int add = ut_is_dgramish(s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
-	int saved = errno, err;
+	int saved = errno;
 	ssize_t r;
 
 	r = UT_REAL(recvmsg, fd, &m, flags | add);
-	err = errno;
-	if (r < 0 && err == ENOTSOCK) {
-		ut_fdc_forget(fd);
-		errno = saved;
-		return 0;
+	/* Nothing cut, nothing dropped, no message events: the caller's result as is. */
+	if (__builtin_expect(r >= 0 && !(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
+			     !ut_shim.messages, 1)) {
+		if (from)
+			*fromlen = m.msg_namelen;
+		*ret = r;
+		return 1;
 	}
-	if (r >= 0 && add) {
-		rx.full = r;
-		if ((size_t)r > rx.cap)
-			r = (ssize_t)rx.cap;
-	}
-	if (r >= 0 && from)
-		*fromlen = m.msg_namelen;
-	ut_after_recv(&rx, r, err);
-	errno = r < 0 ? err : saved;
-	*ret = r;
-	return 1;
+	return ut_recv_slow(fd, s, call, &m, flags, add, from ? fromlen : NULL, r, saved, ret);
 }
 
 UT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -335,32 +346,44 @@ UT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, i
 	return recvfrom(fd, buf, len, flags, from, fromlen);
 }
 
-UT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+static __attribute__((noinline)) ssize_t ut_recvmsg_slow(int fd, struct ut_sock *s,
+							  struct msghdr *msg, int flags, int added,
+							  size_t ctl_cap, socklen_t name_cap,
+							  ssize_t r)
 {
-	struct ut_sock s;
-	struct ut_rx rx;
-	int saved, err, add;
-	ssize_t r;
+	struct ut_rx rx = { .fd = fd, .s = s, .call = UT_CALL_RECVMSG, .flags = flags, .msg = msg,
+			    .cap = ut_iov_len(msg->msg_iov, msg->msg_iovlen), .ctl_cap = ctl_cap,
+			    .name_cap = name_cap, .full = -1, .user_ctl = 1 };
+	int err = errno;
 
-	if (!msg || !UT_WANTS(fd, &s))
-		return UT_REAL(recvmsg, fd, msg, flags);
-	saved = errno;
-	rx = (struct ut_rx){ .fd = fd, .s = &s, .call = UT_CALL_RECVMSG, .flags = flags, .msg = msg,
-			     .cap = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
-			     .ctl_cap = msg->msg_control ? msg->msg_controllen : 0,
-			     .name_cap = msg->msg_name ? msg->msg_namelen : 0, .full = -1,
-			     .user_ctl = 1 };
-	add = ut_is_dgramish(&s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
-	r = UT_REAL(recvmsg, fd, msg, flags | add);
-	err = errno;
-	if (r >= 0 && add) {
+	if (r >= 0 && added) {
 		rx.full = r;
 		if ((size_t)r > rx.cap)
 			r = (ssize_t)rx.cap;
 	}
 	ut_after_recv(&rx, r, err);
-	errno = r < 0 ? err : saved;
+	errno = err;
 	return r;
+}
+
+UT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct ut_sock s;
+	size_t ctl_cap;
+	socklen_t name_cap;
+	int add;
+	ssize_t r;
+
+	if (!msg || !UT_WANTS(fd, &s))
+		return UT_REAL(recvmsg, fd, msg, flags);
+	ctl_cap = msg->msg_control ? msg->msg_controllen : 0;
+	name_cap = msg->msg_name ? msg->msg_namelen : 0;
+	add = ut_is_dgramish(&s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	r = UT_REAL(recvmsg, fd, msg, flags | add);
+	if (__builtin_expect(r >= 0 && !(msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
+			     !(msg->msg_control && msg->msg_controllen) && !ut_shim.messages, 1))
+		return r;
+	return ut_recvmsg_slow(fd, &s, msg, flags, add, ctl_cap, name_cap, r);
 }
 
 static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct ut_sock *s,

@@ -213,9 +213,9 @@ static unsigned count_fd_items(const struct ut_event *ev)
 	return n;
 }
 
-static void note_read(struct ut_msock *s, uint64_t ts)
+static void note_read(struct ut_msock *s, const struct ut_event *ev)
 {
-	s->reads[s->nreads % UT_MC_READS] = ts;
+	s->reads[s->nreads % UT_MC_READS] = ev->ts;
 	s->nreads++;
 }
 
@@ -230,17 +230,20 @@ uint64_t ut_msock_read_before(const struct ut_msock *s, uint64_t ts)
 	return best;
 }
 
-unsigned ut_msock_reads_between(const struct ut_msock *s, uint64_t from, uint64_t to, int *all)
+uint64_t ut_msock_read_after(const struct ut_msock *s, uint64_t ts, int *unsure)
 {
-	unsigned i, c = 0, later = 0, n = s->nreads < UT_MC_READS ? s->nreads : UT_MC_READS;
+	uint64_t best = 0;
+	unsigned i, later = 0, n = s->nreads < UT_MC_READS ? s->nreads : UT_MC_READS;
 
 	for (i = 0; i < n; i++) {
-		c += s->reads[i] > from && s->reads[i] <= to;
-		later += s->reads[i] > from;
+		if (s->reads[i] <= ts)
+			continue;
+		later++;
+		if (!best || s->reads[i] < best)
+			best = s->reads[i];
 	}
-	/* History full and nothing older than `from` left in it: the count is a floor. */
-	*all = s->nreads > UT_MC_READS && later == n;
-	return c;
+	*unsure = s->nreads > UT_MC_READS && later == n;
+	return best;
 }
 
 static void set_path(struct ut_mconn *m, struct ut_msock *s, const char *path)
@@ -336,7 +339,7 @@ int ut_mconn_ingest(struct ut_mconn *m, const struct ut_event *ev)
 	case UT_EV_RECV:
 		s->msgs_in++;
 		s->bytes_in += ev->ret > 0 ? (uint64_t)ev->ret : 0;
-		note_read(s, ev->ts);
+		note_read(s, ev);
 		break;
 	case UT_EV_FD_SEND: {
 		unsigned n = count_fd_items(ev);
@@ -346,10 +349,10 @@ int ut_mconn_ingest(struct ut_mconn *m, const struct ut_event *ev)
 	}
 	case UT_EV_FD_RECV:
 		s->fds_in += count_fd_items(ev);
-		note_read(s, ev->ts);
+		note_read(s, ev);
 		break;
 	case UT_EV_CRED_RECV:
-		note_read(s, ev->ts);
+		note_read(s, ev);
 		s->creds++;
 		break;
 	case UT_EV_CRED_SEND:
@@ -358,7 +361,7 @@ int ut_mconn_ingest(struct ut_mconn *m, const struct ut_event *ev)
 		break;
 	case UT_EV_TRUNC:
 		s->truncs++;
-		note_read(s, ev->ts);
+		note_read(s, ev);
 		break;
 	case UT_EV_FD_LOST:
 		s->fds_lost += (ev->flags & UT_F_LOST_KNOWN) && ev->u.fdlost.lost ? ev->u.fdlost.lost : 1;

@@ -87,10 +87,11 @@ const struct ut_mproc *ut_mconn_proc(const struct ut_mconn *m, uint32_t pid);
 /* Latest read on s at or before ts, 0 when none is known. */
 uint64_t ut_msock_read_before(const struct ut_msock *s, uint64_t ts);
 /*
- * Number of reads on s within (from, to] among those remembered; *all is set
- * when every remembered read is in that window (there may have been more).
+ * Earliest remembered read on s after ts, 0 when none; *unsure is set when
+ * every remembered read is after ts and older ones were forgotten (so the
+ * latest read before ts is unknown).
  */
-unsigned ut_msock_reads_between(const struct ut_msock *s, uint64_t from, uint64_t to, int *all);
+uint64_t ut_msock_read_after(const struct ut_msock *s, uint64_t ts, int *unsure);
 /* Fills up to cap rows (unsorted); returns how many. */
 size_t ut_mconn_rows(const struct ut_mconn *m, struct ut_mrow *rows, size_t cap);
 /* Calls fn for every process known. */

@@ -29,12 +29,12 @@ struct stall {
 	uint64_t ts, start, blocked_ns, len;
 	uint64_t ino, peer_ino;
 	uint64_t reader_ino;     /* the socket the reader reads from, 0 unknown */
-	uint64_t last_read;      /* reader's latest read before the send blocked; 0 unknown */
-	uint32_t reads_during;   /* reads by the reader while the sender slept */
+	uint64_t last_read;      /* reader's latest read before the send blocked; 0 none or unknown */
+	uint64_t next_read;      /* its first read after the send blocked (the one that freed room); 0 none */
 	uint32_t pid, tid, reader_pid, waker_pid;
 	int32_t fd;
 	uint16_t type;
-	uint8_t have_queue, reads_known, reads_floor; /* reads_floor: history too short to see further back */
+	uint8_t have_queue, reads_known, reads_unsure; /* reads_unsure: history too short to see back to the start */
 	struct ut_queue q;
 	char comm[UT_COMM_LEN + 1], reader_comm[UT_COMM_LEN + 1], waker_comm[UT_COMM_LEN + 1];
 	char path[UT_MC_PATH];
@@ -172,11 +172,11 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 		s.reader_ino = rd->ino;
 	if (rd && rd->nreads) {
 		s.reads_known = 1;
-		int all;
+		int unsure;
 
 		s.last_read = ut_msock_read_before(rd, s.start);
-		s.reads_during = ut_msock_reads_between(rd, s.start, s.ts, &all);
-		s.reads_floor = (uint8_t)all;
+		s.next_read = ut_msock_read_after(rd, s.start, &unsure);
+		s.reads_unsure = (uint8_t)unsure;
 	}
 	st->total_count++;
 	st->total_ns += s.blocked_ns;
@@ -205,8 +205,8 @@ static void late_read(struct stalls *st, const struct ut_event *ev)
 			continue;
 		if (ev->ts <= s->start && ev->ts > s->last_read)
 			s->last_read = ev->ts;
-		else if (ev->ts > s->start && ev->ts <= s->ts)
-			s->reads_during++;
+		else if (ev->ts > s->start && (!s->next_read || ev->ts < s->next_read))
+			s->next_read = ev->ts;
 		s->reads_known = 1;
 	}
 }
@@ -282,9 +282,12 @@ static void print_json(FILE *out, const struct stall *s)
 		fprintf(out, "%" PRIu64 ",\"reader_idle_ns\":%" PRIu64, s->last_read, s->start - s->last_read);
 	else
 		fputs("null,\"reader_idle_ns\":null", out);
-	fputs(",\"reads_during\":", out);
-	if (s->reads_known)
-		fprintf(out, "%u,\"reads_during_at_least\":%s", s->reads_during, s->reads_floor ? "true" : "false");
+	/* reader_read_before: false = it had not read at all; null = unknown. */
+	fputs(",\"reader_read_before\":", out);
+	fputs(!s->reads_known || s->reads_unsure ? "null" : s->last_read ? "true" : "false", out);
+	fputs(",\"reader_next_read\":", out);
+	if (s->reads_known && s->next_read)
+		fprintf(out, "%" PRIu64, s->next_read);
 	else
 		fputs("null", out);
 	fputs(",\"queue\":", out);
@@ -328,19 +331,24 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		fprintf(out, "    reader:    pid %u (%s)\n", s->reader_pid, s->reader_comm);
 	else
 		fputs("    reader:    unknown (peer end not traced)\n", out);
-	if (!s->reads_known)
+	if (!s->reads_known) {
 		fputs("    last read: unknown (no receive events: trace with --messages or --kernel)\n", out);
-	else if (s->last_read)
-		fprintf(out, "    last read: %s, %s before the send blocked; %u read%s while it slept\n",
-			ut_rfmt_rel(s->last_read, base, t2, sizeof(t2)),
-			ut_rfmt_dur(s->start - s->last_read, d, sizeof(d)), s->reads_during,
-			s->reads_during == 1 ? "" : "s");
-	else if (s->reads_floor)
-		fprintf(out, "    last read: unknown (it read at least %u times while the send slept, and only "
-			"the latest %d reads are kept)\n", s->reads_during, UT_MC_READS);
-	else
-		fprintf(out, "    last read: never before the send blocked; %u read%s while it slept\n",
-			s->reads_during, s->reads_during == 1 ? "" : "s");
+	} else {
+		if (s->last_read)
+			fprintf(out, "    last read: %s, %s before the send blocked\n",
+				ut_rfmt_rel(s->last_read, base, t2, sizeof(t2)),
+				ut_rfmt_dur(s->start - s->last_read, d, sizeof(d)));
+		else if (s->reads_unsure)
+			fprintf(out, "    last read: unknown (only its latest %d reads are kept)\n", UT_MC_READS);
+		else
+			fputs("    last read: never, before the send blocked\n", out);
+		if (s->next_read)
+			fprintf(out, "    next read: %s, %s after the send blocked\n",
+				ut_rfmt_rel(s->next_read, base, t2, sizeof(t2)),
+				ut_rfmt_dur(s->next_read - s->start, d, sizeof(d)));
+		else
+			fputs("    next read: none seen\n", out);
+	}
 	if (s->have_queue) {
 		char n1[16], n2[16];
 

@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import SANITIZED, UNIXTRACE, helper, helper_lines, run_unixtrace, trace_run
-from uiutil import gen
+from conftest import SANITIZED, UNIXTRACE, helper, run_unixtrace
+from uiutil import gen, traced
 
 
 @pytest.fixture
@@ -120,8 +120,8 @@ def test_perfetto_blocked_sends_are_slices(tmp_path):
 
 
 def test_perfetto_of_a_live_hand_over(tmp_path):
-    p, _ = trace_run(tmp_path, [helper("ui_pass_listener")])
-    truth = {r["role"]: r for r in helper_lines(p.stdout)}
+    rows, _ = traced(tmp_path, [helper("ui_pass_listener")])
+    truth = {r["role"]: r for r in rows}
     events = perfetto(tmp_path, tmp_path / "t.trace")
     starts, ends = check_flows(events)
     pairs = sorted((starts[i]["pid"], ends[i]["pid"]) for i in starts)

@@ -4,8 +4,8 @@ send, longest first), on synthetic traces with known contents and on live helper
 one listener passed through three processes, and a writer stalled by a slow reader."""
 import json
 
-from conftest import helper, helper_lines, run_unixtrace, trace_run
-from uiutil import gen
+from conftest import helper, run_unixtrace
+from uiutil import gen, traced
 
 
 def jsonl(text):
@@ -74,8 +74,8 @@ def test_lineage_when_receives_are_logged_before_sends(tmp_path):
 
 
 def test_listener_passed_through_three_processes(tmp_path):
-    p, _ = trace_run(tmp_path, [helper("ui_pass_listener")])
-    truth = {r["role"]: r for r in helper_lines(p.stdout)}
+    rows, trace = traced(tmp_path, [helper("ui_pass_listener")])
+    truth = {r["role"]: r for r in rows}
     old, mid, new = truth["old"], truth["mid"], truth["new"]
     assert old["ino"] == new["ino"]
     objs = fds_json(tmp_path / "t.trace")
@@ -109,9 +109,9 @@ def test_stalls_of_a_synthetic_trace(tmp_path):
     for s, t in zip(got, want):
         assert s["pid"] == int(t["pid"])
         if t["read_ts"] == "unknown":
-            assert s["reader_last_read"] is None and s["reads_during"] is None
+            assert s["reader_last_read"] is None and s["reader_read_before"] is None
         else:
-            assert s["reader_last_read"] == int(t["read_ts"])
+            assert s["reader_last_read"] == int(t["read_ts"]) and s["reader_read_before"] is True
             assert s["reader"] == {"pid": 201, "comm": "reader"}
             assert s["sock"]["path"] == "/tmp/ui-sink"
             assert s["queue"]["peer_qlen"] == int(t["qlen"]) and s["queue"]["cause"] == "peer_qlen"
@@ -125,8 +125,7 @@ def test_stalls_of_a_synthetic_trace(tmp_path):
 def slow_reader(tmp_path, *opts):
     sink = tmp_path / "sink"
     sink.mkdir()
-    p, _ = trace_run(tmp_path, [helper("ui_slow_reader"), str(sink)], *opts)
-    rows = helper_lines(p.stdout)
+    rows, _ = traced(tmp_path, [helper("ui_slow_reader"), sink], *opts)
     truth = {r["role"]: r for r in rows if "role" in r}
     longest_us = int(next(r for r in rows if "longest_us" in r)["longest_us"])
     return sink, truth, longest_us
@@ -144,14 +143,16 @@ def test_stalls_of_a_slow_reader(tmp_path):
     assert top["pid"] == int(truth["writer"]["pid"]) and top["fd"] == int(truth["writer"]["fd"])
     assert top["sock"]["type"] == "dgram" and top["sock"]["path"] == f"{sink}/sink.sock"
     assert top["reader"]["pid"] == int(truth["reader"]["pid"])
-    # With --messages the reader's reads are known: it read nothing before the stall began.
-    assert top["reads_during"] is not None and top["reads_during"] >= 1
-    assert top["reader_last_read"] is None
+    # With --messages the reader's reads are known: it read nothing before the stall began,
+    # and its first read is what let the writer go.
+    assert top["reader_read_before"] is False and top["reader_last_read"] is None
+    assert abs(top["reader_next_read"] - top["ts"]) < 5000000
 
 
 def test_stalls_without_receive_events_say_unknown(tmp_path):
     _, truth, _ = slow_reader(tmp_path)
     got = stalls_json(tmp_path / "t.trace")
     assert got and got[0]["reader"]["pid"] == int(truth["reader"]["pid"])
-    assert got[0]["reader_last_read"] is None and got[0]["reads_during"] is None
+    assert got[0]["reader_last_read"] is None and got[0]["reader_read_before"] is None
+    assert got[0]["reader_next_read"] is None
     assert "last read: unknown" in run_unixtrace("view", "--stalls", tmp_path / "t.trace").stdout

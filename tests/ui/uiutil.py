@@ -8,7 +8,9 @@ import uuid
 
 import pytest
 
-from conftest import BIN, helper, helper_lines, stop_pid, wait_for
+import shlex
+
+from conftest import BIN, helper, helper_lines, run_unixtrace, stop_pid, wait_for
 
 
 def gen(kind, path, *args):
@@ -17,6 +19,17 @@ def gen(kind, path, *args):
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     return helper_lines(p.stdout)
+
+
+def traced(tmp_path, argv, *opts):
+    """Runs argv under `unixtrace run -q -o`; returns (ground-truth rows, trace path).
+
+    The helper's lines go to a file: sharing stdout with unixtrace, they could
+    be interleaved with its output."""
+    out, trace = tmp_path / "truth.txt", tmp_path / "t.trace"
+    cmd = " ".join(shlex.quote(str(a)) for a in argv)
+    run_unixtrace("run", "-q", "-o", trace, *opts, "--", "sh", "-c", f"exec {cmd} > {shlex.quote(str(out))}")
+    return helper_lines(out.read_text()), trace
 
 
 class Tmux:

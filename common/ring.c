@@ -97,6 +97,7 @@ struct ut_ring {
 	/* Consumer state. */
 	uint64_t rcons;
 	uint64_t pub_cons; /* last value stored in hdr->cons */
+	uint64_t prod_seen; /* a prod read earlier: a lower bound, prod only grows */
 	uint64_t stuck_pos;
 	uint64_t stuck_since;
 	uint64_t last_check;
@@ -170,6 +171,7 @@ static struct ut_ring *ut_ring_handle(unsigned char *base, size_t map_size, uint
 	}
 	r->rcons = __atomic_load_n(&r->hdr->cons, __ATOMIC_ACQUIRE);
 	r->pub_cons = r->rcons;
+	r->prod_seen = r->rcons;
 	r->cons_cache = r->rcons;
 	return r;
 }
@@ -431,6 +433,7 @@ int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, v
 {
 	uint64_t n = r->ncells, p, c, idx, pad, total, j;
 	uint32_t len8, k, pid;
+	unsigned stale = 0;
 
 	if (len == 0 || len > UT_EVENT_MAX) {
 		ut_ring_count(r, UT_LOST_TOO_BIG);
@@ -447,7 +450,14 @@ int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, v
 		if (p + total - c > n || c > p) {
 			c = __atomic_load_n(&r->hdr->cons, __ATOMIC_ACQUIRE);
 			__atomic_store_n(&r->cons_cache, c, __ATOMIC_RELEASE);
-			if (c > p) { /* our prod was older than cons: reload */
+			if (c > p) {
+				/* Our prod was older than cons: reload.  Only a
+				 * scribbled header keeps cons ahead of prod; never
+				 * spin in the traced program over it. */
+				if (++stale > 64) {
+					ut_ring_count(r, UT_LOST_FULL);
+					return -ENOSPC;
+				}
 				p = __atomic_load_n(&r->hdr->prod, __ATOMIC_RELAXED);
 				continue;
 			}
@@ -489,29 +499,43 @@ static int ut_ring_mark(struct ut_ring *r, uint64_t pos, unsigned st)
 					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
+/*
+ * After a failed commit: whatever cells of the reservation are still ours
+ * (FREE for their position) become padding, so the reader never waits for a
+ * writer that has given up.  Cells the reader already took are FREE for the
+ * next lap, a different value, so these CASes leave them alone.
+ */
+static void ut_ring_pad_rest(struct ut_ring *r, const struct ut_ring_resv *res)
+{
+	uint64_t end = res->pos + res->pad + res->k, j;
+
+	for (j = res->pos; j < end; j++)
+		ut_ring_mark(r, j, ST_PAD);
+}
+
 int ut_ring_commit(struct ut_ring *r, const struct ut_ring_resv *res)
 {
 	uint64_t head = res->pos + res->pad, j;
 
 	for (j = res->pos; j < head; j++)
 		if (!ut_ring_mark(r, j, ST_PAD))
-			return -ETIMEDOUT;
+			goto failed;
 	for (j = head + 1; j < head + res->k; j++)
 		if (!ut_ring_mark(r, j, ST_CONT))
-			return -ETIMEDOUT;
+			goto failed;
 	/* HEAD last: once the reader sees it, all the record's cells are in. */
 	if (!ut_ring_mark(r, head, ST_HEAD))
-		return -ETIMEDOUT;
+		goto failed;
 	return 0;
+failed:
+	/* The reader gave us up, or someone scribbled on our cells. */
+	ut_ring_pad_rest(r, res);
+	return -ETIMEDOUT;
 }
 
 void ut_ring_discard(struct ut_ring *r, const struct ut_ring_resv *res)
 {
-	uint64_t end = res->pos + res->pad + res->k, j;
-
-	for (j = res->pos; j < end; j++)
-		if (!ut_ring_mark(r, j, ST_PAD))
-			return;
+	ut_ring_pad_rest(r, res);
 }
 
 int ut_ring_write(struct ut_ring *r, const void *rec, uint32_t len)
@@ -592,6 +616,7 @@ static void ut_ring_publish(struct ut_ring *r)
 {
 	if (r->pub_cons != r->rcons) {
 		r->pub_cons = r->rcons;
+	r->prod_seen = r->rcons;
 		__atomic_store_n(&r->hdr->cons, r->rcons, __ATOMIC_RELEASE);
 	}
 }
@@ -693,6 +718,22 @@ static int ut_ring_corrupt_skip(struct ut_ring *r, uint64_t pos)
 	return -EBADMSG;
 }
 
+/*
+ * Have producers reserved every position before `end`?  The reader never
+ * moves past prod, whatever states it finds in cells it has not been given:
+ * a forged HEAD, PAD or garbage ahead of prod is left for later, when it
+ * will be checked again against a real reservation.
+ */
+static int ut_ring_reserved(struct ut_ring *r, uint64_t end)
+{
+	uint64_t need = end - r->rcons;
+
+	if (need <= r->prod_seen - r->rcons)
+		return 1;
+	r->prod_seen = __atomic_load_n(&r->hdr->prod, __ATOMIC_ACQUIRE);
+	return need <= r->prod_seen - r->rcons && r->prod_seen - r->rcons <= r->ncells;
+}
+
 int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len)
 {
 	uint64_t pos, s, owner, prod, j;
@@ -705,6 +746,10 @@ int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len)
 		s = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
 		if (s == SEQ(pos, ST_HEAD))
 			break;
+		if (s != SEQ(pos, ST_FREE) && !ut_ring_reserved(r, pos + 1)) {
+			ut_ring_publish(r);
+			return 0;
+		}
 		if (s == SEQ(pos, ST_CONT) || s == SEQ(pos, ST_PAD)) {
 			/* Padding, or the tail of a record given up on. */
 			ut_ring_free_cell(r, pos);
@@ -713,13 +758,18 @@ int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len)
 		}
 		if (s == SEQ(pos, ST_FREE)) {
 			prod = __atomic_load_n(&r->hdr->prod, __ATOMIC_ACQUIRE);
+			r->prod_seen = prod;
 			if (prod == pos) {
 				r->orphan_skip = 0;
 				ut_ring_publish(r);
 				return 0;
 			}
-			if (prod - pos > r->ncells) /* prod scribbled over */
-				return ut_ring_corrupt_skip(r, pos);
+			if (prod - pos > r->ncells) {
+				/* prod scribbled over: no producer can reserve
+				 * any more, and nothing here can be trusted. */
+				ut_ring_publish(r);
+				return 0;
+			}
 			if (!ut_ring_stuck(r, prod)) {
 				ut_ring_publish(r);
 				return 0;
@@ -734,7 +784,11 @@ int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len)
 	owner = __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
 	rlen = OWN_LEN(owner);
 	k = (rlen + UT_RING_CELL - 1) / UT_RING_CELL;
-	if (!OWN_TAG_OK(owner, pos) || rlen == 0 || rlen > UT_EVENT_MAX || OWN_CELLS(owner) != k ||
+	if (!ut_ring_reserved(r, pos + 1)) {
+		ut_ring_publish(r);
+		return 0; /* a HEAD forged ahead of prod */
+	}
+	if (!ut_ring_reserved(r, pos + (k ? k : 1)) || !OWN_TAG_OK(owner, pos) || rlen == 0 || rlen > UT_EVENT_MAX || OWN_CELLS(owner) != k ||
 	    (pos & r->mask) + k > r->ncells)
 		return ut_ring_corrupt_skip(r, pos);
 	for (j = 1; j < k; j++)

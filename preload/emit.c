@@ -67,13 +67,21 @@ void ut_ev_fill_peer(struct ut_event *ev, int fd, struct ut_sock *s)
 {
 	struct ut_unix_diag d;
 	uint64_t peer;
+	int tried = 1;
 
 	if (!s || s->peer_ino || (s->flags & UT_SF_PEER_TRIED) || !s->ino)
 		return;
 	peer = ut_unix_diag_lookup(s->ino, &d) == 0 ? d.peer_ino : 0;
+	/*
+	 * A connected stream socket whose peer is still an embryo (not yet
+	 * accepted) has a peer without an inode: ask again at the next event.
+	 */
+	if (!peer && d.state == 1 /* TCP_ESTABLISHED */)
+		tried = 0;
 	s->peer_ino = peer;
-	s->flags |= UT_SF_PEER_TRIED;
-	ut_fdc_update(fd, UT_SF_PEER_TRIED, 0, &peer);
+	if (tried)
+		s->flags |= UT_SF_PEER_TRIED;
+	ut_fdc_update(fd, tried ? UT_SF_PEER_TRIED : 0, 0, &peer);
 	ev->peer_ino = peer;
 }
 

@@ -253,6 +253,7 @@ UT_EXPORT int close(int fd)
 	if (was) {
 		/* The address can only be read while the socket is still ours. */
 		ut_ev_begin(&pre.ev, UT_EV_CLOSE, UT_CALL_CLOSE, fd, &s);
+		ut_ev_fill_peer(&pre.ev, fd, &s);
 		ut_ev_own_addr(&pre.ev, sizeof(pre), fd);
 	}
 	errno = saved;

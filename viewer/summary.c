@@ -143,6 +143,12 @@ struct summary {
 	uint64_t lost_total;
 	uint64_t first_ts, last_ts;
 	uint64_t sources[5];
+	/* For the alerts: what needs a person's attention first. */
+	uint64_t fds_dropped;        /* sum of known fd_lost counts */
+	uint64_t blocked_total_ns, worst_blocked_ns;
+	uint32_t worst_pid;
+	uint64_t worst_ino;
+	char worst_comm[UT_COMM_LEN];
 };
 
 static int add(struct summary *s, const struct ut_event *ev)
@@ -166,6 +172,17 @@ static int add(struct summary *s, const struct ut_event *ev)
 		s->lost[ev->u.lost.cause < UT_LOST_CAUSES ? ev->u.lost.cause : UT_LOST_CAUSES] +=
 			ev->u.lost.count;
 		return 0; /* the tracer's own bookkeeping, not a process's event */
+	}
+	if (ev->kind == UT_EV_FD_LOST && (ev->flags & UT_F_LOST_KNOWN))
+		s->fds_dropped += ev->u.fdlost.lost;
+	if (ev->kind == UT_EV_BLOCKED) {
+		s->blocked_total_ns += ev->u.blocked.blocked_ns;
+		if (ev->u.blocked.blocked_ns >= s->worst_blocked_ns) {
+			s->worst_blocked_ns = ev->u.blocked.blocked_ns;
+			s->worst_pid = ev->pid;
+			s->worst_ino = ev->ino;
+			memcpy(s->worst_comm, ev->comm, UT_COMM_LEN);
+		}
 	}
 	p = table_get(&s->procs, (uint64_t)ev->pid + 1);
 	if (!p)
@@ -234,6 +251,39 @@ static void sock_name(const struct sock *so, char *buf, size_t len)
 	buf[o] = 0;
 }
 
+/* The events that mean something went wrong, each with what it means. */
+static void print_alerts(const struct summary *s, FILE *out)
+{
+	const uint64_t *k = s->kinds;
+
+	if (!k[UT_EV_FD_LOST] && !k[UT_EV_TRUNC] && !k[UT_EV_BLOCKED] && !k[UT_EV_EAGAIN] &&
+	    !k[UT_EV_ERROR])
+		return;
+	fprintf(out, "alerts:\n");
+	if (k[UT_EV_FD_LOST]) {
+		fprintf(out, "  %-8s %8llu  receives lost passed fds (MSG_CTRUNC: control buffer too small)",
+			"fd_lost", (unsigned long long)k[UT_EV_FD_LOST]);
+		if (s->fds_dropped)
+			fprintf(out, ", %llu fds known dropped", (unsigned long long)s->fds_dropped);
+		fputc('\n', out);
+	}
+	if (k[UT_EV_TRUNC])
+		fprintf(out, "  %-8s %8llu  datagrams cut short (read buffer too small)\n", "trunc",
+			(unsigned long long)k[UT_EV_TRUNC]);
+	if (k[UT_EV_BLOCKED])
+		fprintf(out, "  %-8s %8llu  sends slept, %.3f ms in all; worst %.3f ms: %.*s[%u] on socket %llu\n",
+			"blocked", (unsigned long long)k[UT_EV_BLOCKED], (double)s->blocked_total_ns / 1e6,
+			(double)s->worst_blocked_ns / 1e6, (int)strnlen(s->worst_comm, UT_COMM_LEN),
+			s->worst_comm, s->worst_pid, (unsigned long long)s->worst_ino);
+	if (k[UT_EV_EAGAIN])
+		fprintf(out, "  %-8s %8llu  non-blocking sends refused (peer full)\n", "eagain",
+			(unsigned long long)k[UT_EV_EAGAIN]);
+	if (k[UT_EV_ERROR])
+		fprintf(out, "  %-8s %8llu  failed calls on Unix sockets\n", "error",
+			(unsigned long long)k[UT_EV_ERROR]);
+	fputc('\n', out);
+}
+
 static void print_text(struct summary *s, FILE *out, struct proc *pl, struct sock *sl)
 {
 	char name[4 * UT_PATH_MAX + 2];
@@ -252,6 +302,7 @@ static void print_text(struct summary *s, FILE *out, struct proc *pl, struct soc
 	} else {
 		fprintf(out, "lost events: 0\n");
 	}
+	print_alerts(s, out);
 	fprintf(out, "events: %llu, processes: %zu, sockets: %zu",
 		(unsigned long long)s->events, s->procs.used, s->socks.used);
 	if (s->events)
@@ -322,6 +373,26 @@ static void print_json(struct summary *s, FILE *out, struct proc *pl, struct soc
 	for (unsigned c = 0; c <= UT_LOST_CAUSES; c++)
 		if (s->lost[c])
 			ut_jw_kv_u64(&w, c < UT_LOST_CAUSES ? ut_lost_cause_name(c) : "other", s->lost[c]);
+	ut_jw_obj_end(&w);
+	ut_jw_key(&w, "alerts");
+	ut_jw_obj_begin(&w);
+	ut_jw_kv_u64(&w, "fd_lost", s->kinds[UT_EV_FD_LOST]);
+	ut_jw_kv_u64(&w, "fds_dropped", s->fds_dropped);
+	ut_jw_kv_u64(&w, "trunc", s->kinds[UT_EV_TRUNC]);
+	ut_jw_kv_u64(&w, "blocked", s->kinds[UT_EV_BLOCKED]);
+	ut_jw_kv_u64(&w, "blocked_ns", s->blocked_total_ns);
+	if (s->kinds[UT_EV_BLOCKED]) {
+		ut_jw_key(&w, "worst_blocked");
+		ut_jw_obj_begin(&w);
+		ut_jw_kv_u64(&w, "blocked_ns", s->worst_blocked_ns);
+		ut_jw_kv_u64(&w, "pid", s->worst_pid);
+		ut_jw_key(&w, "comm");
+		ut_jw_strn(&w, s->worst_comm, strnlen(s->worst_comm, UT_COMM_LEN), 0);
+		ut_jw_kv_u64(&w, "ino", s->worst_ino);
+		ut_jw_obj_end(&w);
+	}
+	ut_jw_kv_u64(&w, "eagain", s->kinds[UT_EV_EAGAIN]);
+	ut_jw_kv_u64(&w, "error", s->kinds[UT_EV_ERROR]);
 	ut_jw_obj_end(&w);
 	ut_jw_kv_u64(&w, "events", s->events);
 	if (s->events) {

@@ -61,3 +61,36 @@ def test_no_loss_says_so(tmp_path):
     path = tmp_path / "m.trace"
     mktrace(path, "many", 10)
     assert run_unixtrace("view", "--summary", path).stdout.startswith("lost events: 0\n")
+
+
+def test_alerts_on_top(tmp_path):
+    from conftest import view_json
+    path = tmp_path / "c.trace"
+    mktrace(path, "contract")
+    events = view_json(path)
+    s = summary_json(path)
+    a = s["alerts"]
+    by = lambda k: [e for e in events if e["event"] == k]  # noqa: E731
+    assert a["fd_lost"] == len(by("fd_lost"))
+    assert a["fds_dropped"] == sum(e.get("lost", 0) for e in by("fd_lost"))
+    assert a["trunc"] == len(by("trunc"))
+    assert a["eagain"] == len(by("eagain")) and a["error"] == len(by("error"))
+    blocked = by("blocked")
+    assert a["blocked"] == len(blocked)
+    assert a["blocked_ns"] == sum(e["blocked_ns"] for e in blocked)
+    worst = max(blocked, key=lambda e: e["blocked_ns"])
+    assert a["worst_blocked"] == {"blocked_ns": worst["blocked_ns"], "pid": worst["pid"],
+                                  "comm": worst["comm"], "ino": worst["sock"]["ino"]}
+    text = run_unixtrace("view", "--summary", path).stdout
+    head = text.split("events:")[0]  # alerts come before the counts
+    assert "alerts:" in head and "fd_lost" in head and f"{a['fds_dropped']} fds known dropped" in head
+    assert f"{worst['comm']}[{worst['pid']}]" in head
+
+
+def test_no_alerts_when_nothing_went_wrong(tmp_path):
+    path = tmp_path / "m.trace"
+    mktrace(path, "many", 6)  # fd_send, fd_recv, send, recv, trunc, cred_send
+    assert "alerts:" in run_unixtrace("view", "--summary", path).stdout  # a trunc is in there
+    path2 = tmp_path / "m2.trace"
+    mktrace(path2, "many", 4)  # fd_send, fd_recv, send, recv
+    assert "alerts:" not in run_unixtrace("view", "--summary", path2).stdout

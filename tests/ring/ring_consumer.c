@@ -8,6 +8,7 @@
  * up).  Then prints, per producer thread and in total:
  *   UT stream pid=P tid=T count=N last=SEQ
  *   UT consumed=N bad=N order=N corrupt=N lost_full=N lost_too_big=N lost_abandoned=N pending=N
+ *      stuck_ms=MS  (longest wait at a reserved, uncommitted record)
  * Exit status 0, or 3 when --timeout expired first.
  */
 #include "ring.h"
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
 	const char *path = NULL, *why;
 	size_t bytes = UT_RING_MIN_BYTES;
 	uint64_t expect = 0, consumed = 0, bad = 0, order = 0, ringerr = 0;
-	double timeout = 60, start, stop_at = 0;
+	double timeout = 60, start, stop_at = 0, stuck_since = 0, stuck_max = 0, t;
 	struct timespec nap = { 0, 100000 };
 	struct ut_ring *ring;
 	struct stream *st;
@@ -105,6 +106,14 @@ int main(int argc, char **argv)
 	start = now_s();
 	for (;;) {
 		rc = ut_ring_read(ring, buf, sizeof(buf), &len);
+		if (rc == 0 && ut_ring_pending(ring)) {
+			if (!stuck_since)
+				stuck_since = now_s();
+		} else if (stuck_since) {
+			t = now_s() - stuck_since;
+			stuck_max = t > stuck_max ? t : stuck_max;
+			stuck_since = 0;
+		}
 		if (rc < 0) {
 			ringerr++;
 			continue;
@@ -149,13 +158,13 @@ int main(int argc, char **argv)
 			       (unsigned)(streams[i].key >> 32), (unsigned)streams[i].key,
 			       (unsigned long long)streams[i].count, (long long)streams[i].last);
 	printf("UT consumed=%llu bad=%llu order=%llu corrupt=%llu readerr=%llu lost_full=%llu "
-	       "lost_too_big=%llu lost_abandoned=%llu pending=%llu timeout=%d\n",
+	       "lost_too_big=%llu lost_abandoned=%llu pending=%llu timeout=%d stuck_ms=%.0f\n",
 	       (unsigned long long)consumed, (unsigned long long)bad, (unsigned long long)order,
 	       (unsigned long long)ut_ring_corrupt(ring), (unsigned long long)ringerr,
 	       (unsigned long long)ut_ring_lost(ring, UT_LOST_FULL),
 	       (unsigned long long)ut_ring_lost(ring, UT_LOST_TOO_BIG),
 	       (unsigned long long)ut_ring_lost(ring, UT_LOST_ABANDONED),
-	       (unsigned long long)ut_ring_pending(ring), timed_out);
+	       (unsigned long long)ut_ring_pending(ring), timed_out, stuck_max * 1000);
 	ut_ring_close(ring);
 	return timed_out ? 3 : 0;
 }

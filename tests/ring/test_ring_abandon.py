@@ -76,8 +76,10 @@ def test_killed_writer_is_skipped_fast(tmp_path, mode, pad, reap):
         if holder is not None:
             holder.wait(timeout=10)
     check(s, ok + a_ok, full + a_full)
-    # A dead writer (even an unreaped zombie) is seen at once, not after the timeout.
-    assert elapsed < ABANDON_S * 0.75, f"took {elapsed:.2f}s: dead writer not detected"
+    # A dead writer (even an unreaped zombie) is seen at once, not after the
+    # timeout: the reader's own longest wait, and the whole run, say so.
+    assert s["stuck_ms"] < ABANDON_S * 1000 / 2, s
+    assert elapsed < ABANDON_S + 8, elapsed
 
 
 def test_stalled_live_writer_times_out_and_late_commit_fails(tmp_path):
@@ -92,7 +94,8 @@ def test_stalled_live_writer_times_out_and_late_commit_fails(tmp_path):
         elapsed = time.monotonic() - t0
         # The holder is alive: the reader waited for it, then gave up.
         check(s, ok + a_ok, full + a_full)
-        assert ABANDON_S * 0.95 <= elapsed < ABANDON_S + 8, elapsed
+        assert ABANDON_S * 1000 * 0.95 <= s["stuck_ms"] < ABANDON_S * 1000 + 8000, s
+        assert elapsed < ABANDON_S + 8, elapsed
         # Its late commit must fail cleanly (-ETIMEDOUT), not resurrect the cells.
         holder.send_signal(signal.SIGUSR1)
         hrc, hrows = finish(holder, timeout=10)
@@ -131,4 +134,5 @@ def test_killed_forked_writer_is_known_by_its_own_pid(tmp_path):
             if p is not None and p.poll() is None:
                 stop_pid(p.pid, sig=signal.SIGKILL)
     check(s, ok + a_ok, int(h["retries"]) + a_full)
-    assert elapsed < ABANDON_S * 0.75, f"took {elapsed:.2f}s: child's death not detected"
+    assert s["stuck_ms"] < ABANDON_S * 1000 / 2, f"child's death not detected: {s}"
+    assert elapsed < ABANDON_S + 8, elapsed

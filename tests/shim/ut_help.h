@@ -32,17 +32,29 @@
 		}                                                                    \
 	} while (0)
 
-/* Prints one ground-truth line and flushes (children share the pipe). */
+/*
+ * Prints one ground-truth line with a single write(): threads and child
+ * processes share stdout, and a line must never be split by another's.
+ */
 static inline void ut_say(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int n;
 
-	fputs("UT ", stdout);
+	memcpy(line, "UT ", 3);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vsnprintf(line + 3, sizeof(line) - 4, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
+	if (n < 0)
+		return;
+	n += 3;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
 	fflush(stdout);
+	if (write(1, line, (size_t)n) != n)
+		exit(1);
 }
 
 static inline unsigned long long ut_ino(int fd)

@@ -74,6 +74,7 @@ static void autobind(void)
 	/* The kernel picks five hex digits in the abstract namespace. */
 	ut_say("event=bind pid=%d fd=%d ino=%llu type=dgram path=@%.*s", (int)getpid(), fd,
 	       ut_ino(fd), (int)(l - offsetof(struct sockaddr_un, sun_path) - 1), sun.sun_path + 1);
+	ut_say("event=close pid=%d fd=%d ino=%llu type=dgram", (int)getpid(), fd, ut_ino(fd));
 	close(fd);
 }
 

@@ -36,8 +36,8 @@ class Tracer:
 class UnixTrace(Tracer):
     """`unixtrace trace -q -o FILE OPTS...`; events() renders the saved trace as JSON."""
 
-    def __init__(self, tmp_path, *opts, name="ktrace"):
-        self.trace = tmp_path / f"{name}.trace"
+    def __init__(self, tmp_path, *opts, name="ktrace", output=None):
+        self.trace = output or tmp_path / f"{name}.trace"
         super().__init__(tmp_path, [str(UNIXTRACE), "trace", "-q", "-o", str(self.trace),
                                     *map(str, opts)], "tracing", name)
 

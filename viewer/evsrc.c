@@ -48,6 +48,7 @@ struct ut_evsrc {
 	unsigned since_alive;
 	int64_t rt_off;
 	uint64_t count, lost;
+	uint64_t invalid; /* records the ring delivered that failed validation */
 	int filtered;
 	struct ut_evfilter filter;
 };
@@ -147,6 +148,11 @@ uint64_t ut_evsrc_count(const struct ut_evsrc *s)
 uint64_t ut_evsrc_lost(const struct ut_evsrc *s)
 {
 	return s->lost;
+}
+
+uint64_t ut_evsrc_invalid(const struct ut_evsrc *s)
+{
+	return s->invalid;
 }
 
 int ut_evsrc_save_failed(const struct ut_evsrc *s)
@@ -285,8 +291,10 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 
 			s->backoff_us = UT_POLL_MIN_US;
 			/* The ring checked the framing; check the record itself. */
-			if (ut_event_validate(ev, len, &why) < 0)
+			if (ut_event_validate(ev, len, &why) < 0) {
+				s->invalid++;
 				continue;
+			}
 			if (!s->merge)
 				return deliver(s, buf);
 			if (ut_merge_push(s->merge, ev, now) < 0) {

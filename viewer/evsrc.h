@@ -62,6 +62,8 @@ int64_t ut_evsrc_realtime_offset(const struct ut_evsrc *s);
 /* Events delivered and events lost (all causes) so far. */
 uint64_t ut_evsrc_count(const struct ut_evsrc *s);
 uint64_t ut_evsrc_lost(const struct ut_evsrc *s);
+/* Live: records dropped because they failed validation (a buggy or hostile producer). */
+uint64_t ut_evsrc_invalid(const struct ut_evsrc *s);
 /* Nonzero after a write to the -o file failed (message already printed). */
 int ut_evsrc_save_failed(const struct ut_evsrc *s);
 

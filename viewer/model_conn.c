@@ -217,6 +217,8 @@ static void note_read(struct ut_msock *s, const struct ut_event *ev)
 {
 	s->reads[s->nreads % UT_MC_READS] = ev->ts;
 	s->nreads++;
+	s->read_pid = ev->pid;
+	ut_rfmt_comm(s->read_comm, ev->comm);
 }
 
 uint64_t ut_msock_read_before(const struct ut_msock *s, uint64_t ts)

@@ -35,10 +35,12 @@ struct ut_msock {
 	uint32_t kinds;              /* bit (1 << kind) for every kind seen */
 	uint32_t pid;                /* the process that last used it */
 	uint32_t peer_pid;           /* holder of the peer end, from the kernel (UT_ITEM_PEER) */
+	uint32_t read_pid;           /* the process that last read from it */
 	uint16_t type;
 	uint8_t listening, closed, used;
 	char comm[UT_COMM_LEN + 1];
 	char peer_comm[UT_COMM_LEN + 1];
+	char read_comm[UT_COMM_LEN + 1];
 	char path[UT_MC_PATH];       /* own address */
 	char peer_path[UT_MC_PATH];  /* peer's address (connect / sendto target) */
 };

@@ -156,7 +156,15 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 	if (!rd && s.peer_ino)
 		rd = ut_mconn_sock(m, s.peer_ino);
 	peer = ut_rfmt_item(ev, UT_ITEM_PEER, &len);
-	if (peer && len >= sizeof(*peer) && peer->pid) {
+	/*
+	 * Who reads: the process seen reading the peer socket, else the kernel's
+	 * holder of the peer end (ambiguous when both ends were inherited across
+	 * fork), else whoever last used the peer socket.
+	 */
+	if (rd && rd->read_pid) {
+		s.reader_pid = rd->read_pid;
+		ut_rfmt_copy(s.reader_comm, sizeof(s.reader_comm), rd->read_comm);
+	} else if (peer && len >= sizeof(*peer) && peer->pid) {
 		s.reader_pid = peer->pid;
 		ut_rfmt_comm(s.reader_comm, peer->comm);
 	} else if (rd && rd->pid) {

@@ -566,12 +566,15 @@ static uint64_t ut_now_ns(void)
 /*
  * Is pid gone?  kill(pid, 0) alone calls a zombie alive, and a producer
  * SIGKILLed by a test or a crash stays a zombie until its parent reaps it.
+ * A leader that called pthread_exit is a zombie too while its other threads
+ * run, so a zombie counts as dead only with no thread left (num_threads,
+ * field 20 of /proc/PID/stat, is 1: the zombie leader itself).
  */
 static int ut_pid_dead(uint32_t pid)
 {
 	char path[32], buf[512], *p;
 	ssize_t n;
-	int fd, saved = errno, dead = 0;
+	int fd, i, saved = errno, dead = 0;
 
 	if (kill((pid_t)pid, 0) != 0) {
 		dead = errno == ESRCH;
@@ -588,8 +591,15 @@ static int ut_pid_dead(uint32_t pid)
 	if (n > 0) {
 		buf[n] = 0;
 		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-			dead = 1;
+		if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X')) {
+			/* p + 2 is field 3 (state); walk to field 20. */
+			for (p += 2, i = 3; p && i < 20; i++) {
+				p = strchr(p, ' ');
+				if (p)
+					p++;
+			}
+			dead = p && strtol(p, NULL, 10) <= 1;
+		}
 	}
 out:
 	errno = saved;
@@ -616,7 +626,6 @@ static void ut_ring_publish(struct ut_ring *r)
 {
 	if (r->pub_cons != r->rcons) {
 		r->pub_cons = r->rcons;
-	r->prod_seen = r->rcons;
 		__atomic_store_n(&r->hdr->cons, r->rcons, __ATOMIC_RELEASE);
 	}
 }

@@ -12,7 +12,8 @@
  * (pad=P: padding cells before it, retries=N: tries refused as full)
  * and waits for SIGUSR1 (tests SIGKILL it there); on SIGUSR1 it finishes the
  * record, commits and prints  UT commit rc=RC.  --hold fork-reserve|fork-copy
- * does that in a forked child (see hold_in_child).
+ * does that in a forked child (see hold_in_child), thread-reserve|thread-copy
+ * in a thread outliving the main thread (see hold_in_thread).
  */
 #include "ring.h"
 #include "ring_testrec.h"
@@ -129,6 +130,41 @@ static int hold_in_child(struct ut_ring *ring, const char *mode)
 	return 0;
 }
 
+/*
+ * --hold thread-MODE: the holding is done by a second thread while the main
+ * thread calls pthread_exit.  The process then looks like a zombie in
+ * /proc/PID/stat although it is alive, and must be waited for, not dropped.
+ */
+struct hold_arg {
+	struct ut_ring *ring;
+	const char *mode;
+};
+
+static void *hold_thread(void *p)
+{
+	struct hold_arg *a = p;
+	int rc = hold(a->ring, a->mode);
+
+	fflush(stdout);
+	exit(rc);
+}
+
+static int hold_in_thread(struct ut_ring *ring, const char *mode)
+{
+	static struct hold_arg a;
+	pthread_t th;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	a.ring = ring;
+	a.mode = mode;
+	if (pthread_create(&th, NULL, hold_thread, &a) != 0)
+		return 1;
+	pthread_exit(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL, *hold_mode = NULL;
@@ -195,6 +231,8 @@ int main(int argc, char **argv)
 	free(w);
 	if (hold_mode && !strncmp(hold_mode, "fork-", 5))
 		rc = hold_in_child(ring, hold_mode + 5);
+	else if (hold_mode && !strncmp(hold_mode, "thread-", 7))
+		rc = hold_in_thread(ring, hold_mode + 7);
 	else
 		rc = hold_mode ? hold(ring, hold_mode) : 0;
 	ut_ring_close(ring);

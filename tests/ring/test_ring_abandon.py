@@ -82,12 +82,17 @@ def test_killed_writer_is_skipped_fast(tmp_path, mode, pad, reap):
     assert elapsed < ABANDON_S + 8, elapsed
 
 
-def test_stalled_live_writer_times_out_and_late_commit_fails(tmp_path):
+@pytest.mark.parametrize("mode", ["copy", "thread-copy"],
+                         ids=["stalled", "main-thread-exited"])
+def test_stalled_live_writer_times_out_and_late_commit_fails(tmp_path, mode):
+    """A live writer is waited for UT_RING_ABANDON_NS, then given up.  That
+    includes a process whose main thread exited: its /proc state is Z while
+    the thread holding the record runs on."""
     ring = tmp_path / "ring"
     cons = start_consumer(ring, "--timeout", 30, "--bytes", RING)
     holder = None
     try:
-        holder, ok, full = hold(ring, "copy", False)
+        holder, ok, full = hold(ring, mode, False)
         t0 = time.monotonic()
         a_ok, a_full = write_after(ring)
         s = drain(cons)

@@ -279,8 +279,13 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 	endwin();
 	delscreen(scr);
 	restore_len = 0;
-	if (state == SRC_ERROR && !rc)
-		rc = 1; /* the source printed what went wrong */
+	if (state == SRC_ERROR) {
+		/* The source's own message went to the curses screen, which is gone now. */
+		fprintf(stderr, "unixtrace: the trace could not be read to the end; "
+			"`unixtrace view --text FILE` shows where\n");
+		if (!rc)
+			rc = 1;
+	}
 out_model:
 	if (in && in != stdin)
 		fclose(in);

@@ -191,6 +191,8 @@ class Background:
 
     def __init__(self, argv, tmp_path, name, env=None):
         self.argv = [str(a) for a in argv]
+        if not shutil.which(self.argv[0]):
+            pytest.fail(f"{self.argv[0]} not found (not built or not installed)")
         self.out = tmp_path / f"{name}.out"
         self.err = tmp_path / f"{name}.err"
         e = dict(os.environ)

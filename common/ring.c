@@ -191,7 +191,8 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	*out = NULL;
 	if (bytes < UT_RING_MIN_BYTES)
 		bytes = UT_RING_MIN_BYTES;
-	bytes = ut_round_pow2(bytes);
+	if (bytes <= UT_RING_MAX_BYTES)
+		bytes = ut_round_pow2(bytes);
 	if (bytes > UT_RING_MAX_BYTES) {
 		ut_ring_err(errbuf, errlen, "ring size %zu bytes is over the %u-byte limit",
 			    data_bytes, UT_RING_MAX_BYTES);

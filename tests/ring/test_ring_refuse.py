@@ -122,3 +122,19 @@ def test_symlink(tmp_path):
 def test_fifo(tmp_path):
     os.mkfifo(tmp_path / "fifo", 0o600)
     refused(tmp_path / "fifo", "not a regular file")
+
+
+@pytest.mark.parametrize("size,ok", [(1, True), (100000, True), (1 << 30, True),
+                                     ((1 << 30) + 1, False), ((1 << 64) - 1, False)])
+def test_create_sizes(tmp_path, size, ok):
+    """Sizes round up to a power of two within [64 KiB, 1 GiB]; more is refused."""
+    ring = tmp_path / "ring"
+    p = subprocess.run([helper("ring_attach"), "--create", str(ring), str(size)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == (0 if ok else 1), p.stdout
+    if ok:
+        want = max(65536, 1 << (size - 1).bit_length())
+        assert p.stdout.strip() == f"UT ok bytes={want}"
+        assert attach(ring) == (0, f"UT ok bytes={want}")
+    else:
+        assert "over the" in p.stdout and not ring.exists()

@@ -35,9 +35,18 @@ def evs(events, kind, pid=None, fd=None, call=None):
     return sorted(out, key=lambda e: e["ts"])
 
 
+def _asan_ok(e):
+    """In the sanitizer build the helpers carry ASan, which insists on being first in the
+    library list; the shim (UBSan only) is preloaded ahead of it, which is fine."""
+    opts = e.get("ASAN_OPTIONS", "")
+    if "verify_asan_link_order" not in opts:
+        e["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
+    return e
+
+
 def preload_env(ring=None, **extra):
     """Environment with the shim preloaded and UNIXTRACE_RING set (or removed)."""
-    e = {k: v for k, v in os.environ.items() if not k.startswith("UNIXTRACE_")}
+    e = _asan_ok({k: v for k, v in os.environ.items() if not k.startswith("UNIXTRACE_")})
     e["LD_PRELOAD"] = str(SHIM)
     if ring is not None:
         e["UNIXTRACE_RING"] = str(ring)
@@ -47,7 +56,7 @@ def preload_env(ring=None, **extra):
 
 def plain_env():
     """Environment without the shim."""
-    e = {k: v for k, v in os.environ.items() if not k.startswith("UNIXTRACE_")}
+    e = _asan_ok({k: v for k, v in os.environ.items() if not k.startswith("UNIXTRACE_")})
     e.pop("LD_PRELOAD", None)
     return e
 

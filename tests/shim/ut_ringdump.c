@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 		(unsigned long long)ut_ring_lost(r, UT_LOST_FULL),
 		(unsigned long long)ut_ring_lost(r, UT_LOST_TOO_BIG),
 		(unsigned long long)ut_ring_lost(r, UT_LOST_ABANDONED));
+	ut_ring_close(r);
 	unlink(path);
 	rmdir(dir);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

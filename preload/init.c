@@ -124,13 +124,13 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 		errno = saved;
 		return;
 	}
-	ut_fdc_init();
 	r = ut_ring_attach(path, &ring, err, sizeof(err));
 	if (r < 0) {
 		ut_debug("not tracing: cannot use the ring", err[0] ? err : path);
 		errno = saved;
 		return;
 	}
+	ut_fdc_init(); /* before the ring is published: wrappers use both together */
 	__atomic_store_n(&ut_shim.ring, ring, __ATOMIC_RELEASE);
 	ut_emit_exec(argc, argv);
 	errno = saved;

@@ -85,6 +85,9 @@ static const struct {
 	[SCM_PIDFD] = { ut_cmsg_pidfd, sizeof(int) },
 };
 
+/* Room for one described fd: item header, struct ut_fd, description. */
+#define UT_FD_ITEM_MAX UT_ALIGN8(sizeof(struct ut_item) + sizeof(struct ut_fd) + UT_FD_DESC_MAX)
+
 static void ut_cmsg_walk(struct ut_cmsg_ctx *c, const struct msghdr *msg)
 {
 	const unsigned char *base = msg->msg_control;
@@ -113,28 +116,64 @@ static void ut_cmsg_walk(struct ut_cmsg_ctx *c, const struct msghdr *msg)
 	}
 }
 
+/* Counts the fds in SCM_RIGHTS messages (same defensive walk, nothing described). */
+static void ut_cmsg_count(struct ut_cmsg_ctx *c, const unsigned char *data, size_t len)
+{
+	(void)data;
+	c->nfds += (unsigned)(len / sizeof(int));
+}
+
+size_t ut_cmsg_space(const struct msghdr *msg)
+{
+	const unsigned char *base = msg->msg_control;
+	size_t total = msg->msg_controllen, off = 0;
+	struct ut_cmsg_ctx c = { 0 };
+
+	if (base && total > UT_CMSG_WALK_MAX)
+		total = UT_CMSG_WALK_MAX;
+	while (base && off + sizeof(struct cmsghdr) <= total) {
+		struct cmsghdr h;
+		size_t clen;
+
+		memcpy(&h, base + off, sizeof(h));
+		clen = h.cmsg_len;
+		if (clen < CMSG_LEN(0))
+			break;
+		if (clen > total - off)
+			clen = total - off;
+		if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS)
+			ut_cmsg_count(&c, base + off + CMSG_LEN(0), clen - CMSG_LEN(0));
+		off += CMSG_ALIGN(clen);
+	}
+	if (c.nfds > UT_MAX_FDS_PER_EVENT)
+		c.nfds = UT_MAX_FDS_PER_EVENT;
+	/* fixed part, two addresses, the fds */
+	return sizeof(struct ut_event) + 2 * UT_ALIGN8(sizeof(struct ut_item) + UT_PATH_MAX) +
+	       c.nfds * UT_FD_ITEM_MAX;
+}
+
 void ut_cmsg_send_prepare(struct ut_cmsg_pending *p, int fd, struct ut_sock *s, unsigned call,
 			  const struct msghdr *msg)
 {
-	struct ut_cmsg_ctx c = { .fds_ev = &p->fds.ev, .fds_cap = sizeof(p->fds),
+	struct ut_cmsg_ctx c = { .fds_ev = p->fds, .fds_cap = p->fds_cap,
 				 .cred = { .pidfd = -1 } };
 
 	p->have_fds = p->have_cred = 0;
-	ut_ev_begin(&p->fds.ev, UT_EV_FD_SEND, call, fd, s);
+	ut_ev_begin(p->fds, UT_EV_FD_SEND, call, fd, s);
 	ut_cmsg_walk(&c, msg);
+	p->nfds = c.nfds;
 	if (c.nfds) {
-		ut_ev_fill_peer(&p->fds.ev, fd, s);
-		p->fds.ev.u.msg.nfds = c.nfds;
-		p->fds.ev.u.msg.msg_flags = 0;
-		ut_ev_own_addr(&p->fds.ev, sizeof(p->fds), fd);
+		ut_ev_fill_peer(p->fds, fd, s);
+		p->fds->u.msg.nfds = c.nfds;
+		p->fds->u.msg.msg_flags = 0;
+		ut_ev_own_addr(p->fds, p->fds_cap, fd);
 		if (msg->msg_name)
-			ut_ev_peer_addr(&p->fds.ev, sizeof(p->fds), fd, msg->msg_name,
-					msg->msg_namelen);
+			ut_ev_peer_addr(p->fds, p->fds_cap, fd, msg->msg_name, msg->msg_namelen);
 		p->have_fds = 1;
 	}
 	if (c.have_cred) {
 		ut_ev_begin(&p->cred.ev, UT_EV_CRED_SEND, call, fd, s);
-		p->cred.ev.peer_ino = p->fds.ev.peer_ino;
+		p->cred.ev.peer_ino = p->fds->peer_ino;
 		p->cred.ev.u.cred = c.cred;
 		ut_ev_own_addr(&p->cred.ev, sizeof(p->cred), fd);
 		p->have_cred = 1;
@@ -146,9 +185,9 @@ void ut_cmsg_send_commit(struct ut_cmsg_pending *p, ssize_t ret)
 	if (ret < 0)
 		return; /* nothing was sent; the error event says why */
 	if (p->have_fds) {
-		p->fds.ev.ret = ret;
-		p->fds.ev.u.msg.len = (uint64_t)ret;
-		ut_ev_emit(&p->fds.ev);
+		p->fds->ret = ret;
+		p->fds->u.msg.len = (uint64_t)ret;
+		ut_ev_emit(p->fds);
 	}
 	if (p->have_cred) {
 		p->cred.ev.ret = ret;
@@ -158,27 +197,26 @@ void ut_cmsg_send_commit(struct ut_cmsg_pending *p, ssize_t ret)
 
 unsigned ut_cmsg_recv(const struct ut_rx *rx, ssize_t ret)
 {
-	union {
-		struct ut_event ev;
-		unsigned char bytes[UT_EVENT_MAX];
-	} b;
-	struct ut_cmsg_ctx c = { .fds_ev = &b.ev, .fds_cap = sizeof(b), .receiving = 1,
+	size_t cap = ut_cmsg_space(rx->msg);
+	uint64_t buf[(cap + 7) / 8]; /* fitted to the fds that arrived, 8-byte aligned */
+	struct ut_event *ev = (struct ut_event *)buf;
+	struct ut_cmsg_ctx c = { .fds_ev = ev, .fds_cap = sizeof(buf), .receiving = 1,
 				 .cred = { .pidfd = -1 } };
 
-	ut_ev_begin(&b.ev, UT_EV_FD_RECV, rx->call, rx->fd, rx->s);
+	ut_ev_begin(ev, UT_EV_FD_RECV, rx->call, rx->fd, rx->s);
 	ut_cmsg_walk(&c, rx->msg);
 	if (c.nfds) {
-		ut_ev_fill_peer(&b.ev, rx->fd, rx->s);
-		b.ev.ret = ret;
-		b.ev.u.msg.len = (uint64_t)ret;
-		b.ev.u.msg.msg_flags = (uint32_t)rx->msg->msg_flags;
-		b.ev.u.msg.nfds = c.nfds;
+		ut_ev_fill_peer(ev, rx->fd, rx->s);
+		ev->ret = ret;
+		ev->u.msg.len = (uint64_t)ret;
+		ev->u.msg.msg_flags = (uint32_t)rx->msg->msg_flags;
+		ev->u.msg.nfds = c.nfds;
 		if (rx->msg->msg_flags & MSG_CTRUNC)
-			b.ev.flags |= UT_F_CTRUNC;
+			ev->flags |= UT_F_CTRUNC;
 		if (rx->flags & MSG_PEEK)
-			b.ev.flags |= UT_F_PEEK;
-		ut_ev_own_addr(&b.ev, sizeof(b), rx->fd);
-		ut_ev_emit(&b.ev);
+			ev->flags |= UT_F_PEEK;
+		ut_ev_own_addr(ev, sizeof(buf), rx->fd);
+		ut_ev_emit(ev);
 	}
 	if (c.have_cred) {
 		union ut_evbuf cb;

@@ -207,17 +207,23 @@ size_t ut_iov_len(const struct iovec *iov, size_t n);
 /* ---- control messages (cmsg.c) ---- */
 
 /*
- * Sending: describes SCM_RIGHTS and SCM_CREDENTIALS at entry into `buf`
- * (fd_send record) and `cred` (cred_send record); ut_cmsg_send_commit emits
- * them once the send is known to have succeeded.
+ * Record sizes are fitted to the message (a VLA of ut_cmsg_space() bytes):
+ * 64 described fds need 12 KiB, and a thread with a small stack that passes
+ * one fd should not pay for them.
+ */
+size_t ut_cmsg_space(const struct msghdr *msg);
+
+/*
+ * Sending: describes SCM_RIGHTS and SCM_CREDENTIALS at entry into `fds`
+ * (fd_send record, fds_cap bytes) and `cred` (cred_send record);
+ * ut_cmsg_send_commit emits them once the send is known to have succeeded.
  */
 struct ut_cmsg_pending {
-	union {
-		struct ut_event ev;
-		unsigned char bytes[UT_EVENT_MAX];
-	} fds;
+	struct ut_event *fds;
+	size_t fds_cap;
 	union ut_evbuf cred;
 	int have_fds, have_cred;
+	unsigned nfds;
 };
 void ut_cmsg_send_prepare(struct ut_cmsg_pending *p, int fd, struct ut_sock *s, unsigned call,
 			  const struct msghdr *msg);

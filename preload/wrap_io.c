@@ -126,7 +126,9 @@ UT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *s,
 							const struct msghdr *msg, int flags)
 {
-	struct ut_cmsg_pending p;
+	size_t cap = ut_cmsg_space(msg);
+	uint64_t buf[(cap + 7) / 8]; /* fitted to the fds in this message, 8-byte aligned */
+	struct ut_cmsg_pending p = { .fds = (struct ut_event *)buf, .fds_cap = sizeof(buf) };
 	int saved = errno, err;
 	struct ut_tx tx = { .fd = fd, .s = s, .call = UT_CALL_SENDMSG, .flags = flags,
 			    .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
@@ -135,7 +137,7 @@ static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *
 	ssize_t r;
 
 	ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMSG, msg);
-	tx.nfds = p.have_fds ? p.fds.ev.u.msg.nfds : 0;
+	tx.nfds = p.nfds;
 	errno = saved;
 	tx.t0 = ut_now();
 	r = UT_REAL(sendmsg, fd, msg, flags);
@@ -184,10 +186,13 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *
 
 		tx.len += ut_iov_len(m->msg_iov, m->msg_iovlen);
 		if (m->msg_control && m->msg_controllen) {
-			struct ut_cmsg_pending p;
+			size_t cap = ut_cmsg_space(m);
+			uint64_t buf[(cap + 7) / 8];
+			struct ut_cmsg_pending p = { .fds = (struct ut_event *)buf,
+						     .fds_cap = sizeof(buf) };
 
 			ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMMSG, m);
-			one.nfds = p.have_fds ? p.fds.ev.u.msg.nfds : 0;
+			one.nfds = p.nfds;
 			ut_cmsg_send_commit(&p, v[i].msg_len);
 		}
 		if (ut_shim.messages)

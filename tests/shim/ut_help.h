@@ -70,7 +70,7 @@ static inline ssize_t ut_send_fds(int sock, const int *fds, int n, const char *d
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 64)];
+		char buf[CMSG_SPACE(sizeof(int) * 253)]; /* SCM_MAX_FD */
 	} c;
 	struct iovec iov = { (void *)data, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -97,7 +97,7 @@ static inline ssize_t ut_recv_fds(int sock, int room, int *fds, int *nfds, int *
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 64)];
+		char buf[CMSG_SPACE(sizeof(int) * 253)]; /* SCM_MAX_FD */
 	} c;
 	struct iovec iov = { data, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };

@@ -128,6 +128,38 @@ static void mmsg_fds(void)
 	}
 }
 
+/* More fds in one message than an event describes (UT_MAX_FDS_PER_EVENT = 64). */
+static void many_fds(void)
+{
+	int d[2], p[2], fds[100], got[128], n, fl, i;
+	char c;
+
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, d) == 0 && pipe(p) == 0);
+	for (i = 0; i < 100; i++)
+		fds[i] = p[0];
+	CHECK(ut_send_fds(d[0], fds, 100, "m", 1) == 1);
+	ut_say("event=fd_send pid=%d fd=%d call=sendmsg ino=%llu nfds=100 many=1", (int)getpid(),
+	       d[0], ut_ino(d[0]));
+	{
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int) * 128)];
+		} cb;
+		struct iovec iov = { &c, 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb.buf,
+				    .msg_controllen = sizeof(cb.buf) };
+
+		CHECK(recvmsg(d[1], &m, 0) == 1);
+		n = (int)((cb.h.cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(got, CMSG_DATA(&cb.h), sizeof(int) * (size_t)n);
+		fl = m.msg_flags;
+	}
+	ut_say("event=fd_recv pid=%d fd=%d call=recvmsg ino=%llu nfds=%d first=%d flags=%d many=1",
+	       (int)getpid(), d[1], ut_ino(d[1]), n, got[0], fl);
+	for (i = 0; i < n; i++)
+		close(got[i]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/tmp";
@@ -139,5 +171,6 @@ int main(int argc, char **argv)
 	server(abs, strlen(abs), SOCK_SEQPACKET);
 	autobind();
 	mmsg_fds();
+	many_fds();
 	return 0;
 }

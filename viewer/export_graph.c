@@ -71,16 +71,34 @@ static struct edge *edge_get(struct graph *g, uint8_t kind, uint32_t from, uint3
 	return e;
 }
 
-/* A DOT string body: quotes and backslashes escaped, control bytes dropped. */
+/*
+ * The body of a DOT string: quotes and backslashes escaped, control bytes
+ * dropped, bytes that are not UTF-8 shown as '?' (Graphviz refuses them).
+ */
+static void dot_chars(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = ut_rfmt_utf8_len(p);
+
+		if (!n) {
+			fputc('?', out);
+			p++;
+			continue;
+		}
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		if (*p >= 0x20)
+			fwrite(p, 1, (size_t)n, out);
+		p += n;
+	}
+}
+
 static void dot_str(FILE *out, const char *s)
 {
 	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, out);
-	}
+	dot_chars(out, s);
 	fputc('"', out);
 }
 
@@ -166,8 +184,6 @@ struct node_ctx {
 static void put_node(void *ctx, const struct ut_mproc *p)
 {
 	struct node_ctx *c = ctx;
-	char label[64];
-
 	if (!ut_hmap_get(c->used, p->pid))
 		return; /* a process with no edge adds nothing to the picture */
 	if (c->n >= GRAPH_NODES) {
@@ -175,16 +191,11 @@ static void put_node(void *ctx, const struct ut_mproc *p)
 		return;
 	}
 	c->n++;
-	snprintf(label, sizeof(label), "%s\\npid %u", p->comm, p->pid);
 	fprintf(c->out, "  p%u [label=", p->pid);
 	/* label carries a DOT line break: write it raw, only the comm needs quoting care */
+	/* The label carries a DOT line break (\\n), so only the comm goes through dot_chars. */
 	fputc('"', c->out);
-	for (const char *s = p->comm; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', c->out);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, c->out);
-	}
+	dot_chars(c->out, p->comm);
 	fprintf(c->out, "\\npid %u\"%s];\n", p->pid, p->exited ? ", style=\"rounded,dashed\"" : "");
 }
 

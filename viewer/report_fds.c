@@ -44,20 +44,20 @@ static const char *end_state_name(const struct ut_fdx *x, const struct ut_fdx_en
 	}
 }
 
-/* The object's verdict: the last hop decides if it failed, else its holders do. */
+/* The object's verdict: its last hop if that never arrived, else its holders. */
 static const char *obj_end(const struct ut_fdx *x, const struct ut_fdx_obj *o)
 {
 	uint32_t i;
 
 	if (o->nhops && o->hops[o->nhops - 1].state == UT_FDX_LOST)
 		return "lost";
+	if (o->nhops && o->hops[o->nhops - 1].state == UT_FDX_OPEN)
+		return "in_flight";
 	if (!strcmp(end_state_name(x, &o->first), "open"))
 		return "open";
 	for (i = 0; i < o->nhops; i++)
 		if (o->hops[i].state == UT_FDX_DELIVERED && !strcmp(end_state_name(x, &o->hops[i].to), "open"))
 			return "open";
-	if (o->nhops && o->hops[o->nhops - 1].state == UT_FDX_OPEN)
-		return "in_flight";
 	return "closed";
 }
 
@@ -130,7 +130,9 @@ static void text_party(FILE *out, const struct ut_fdx_end *e)
 		fputs("(untraced sender)", out);
 		return;
 	}
-	fprintf(out, "pid %u (%s) fd %d", e->pid, e->comm, e->fd);
+	char c[UT_COMM_LEN * 4 + 1];
+
+	fprintf(out, "pid %u (%s) fd %d", e->pid, ut_rfmt_clean(e->comm, c, sizeof(c)), e->fd);
 }
 
 static void text_holder(FILE *out, const struct ut_fdx *x, const struct ut_fdx_end *e, uint16_t kind,
@@ -160,12 +162,13 @@ static void text_holder(FILE *out, const struct ut_fdx *x, const struct ut_fdx_e
 
 static void print_text(FILE *out, const struct ut_fdx *x, const struct ut_fdx_obj *o, uint64_t base)
 {
-	char t1[32], t2[32];
+	char t1[32], t2[32], dsc[UT_FD_DESC_MAX * 4];
 	uint32_t i;
 	int first = 1;
 
 	fprintf(out, "[%u] %s  (%s, ino %" PRIu64 ", dev %" PRIu64 ")\n", o->seq + 1,
-		o->desc[0] ? o->desc : "?", ut_fd_kind_name(o->kind), o->ino, o->dev);
+		o->desc[0] ? ut_rfmt_clean(o->desc, dsc, sizeof(dsc)) : "?", ut_fd_kind_name(o->kind), o->ino,
+		o->dev);
 	fprintf(out, "    %-11s %s  ", "first seen", ut_rfmt_rel(o->first.ts, base, t1, sizeof(t1)));
 	text_party(out, &o->first);
 	if (o->how == UT_FDX_SEEN_CREATED)
@@ -187,7 +190,8 @@ static void print_text(FILE *out, const struct ut_fdx *x, const struct ut_fdx_ob
 			text_party(out, &h->to);
 			fprintf(out, "  received %s", ut_rfmt_rel(h->to.ts, base, t2, sizeof(t2)));
 		} else if (h->state == UT_FDX_LOST) {
-			fprintf(out, "LOST to MSG_CTRUNC at pid %u (%s) %s", h->to.pid, h->to.comm,
+			fprintf(out, "LOST to MSG_CTRUNC at pid %u (%s) %s", h->to.pid,
+				ut_rfmt_clean(h->to.comm, dsc, sizeof(dsc)),
 				ut_rfmt_rel(h->to.ts, base, t2, sizeof(t2)));
 		} else {
 			fputs("never received (receiver not traced, or still queued at the end)", out);

@@ -116,8 +116,7 @@ const char *ut_rfmt_rel(uint64_t ts, uint64_t base, char *buf, size_t len)
 	return buf;
 }
 
-/* Length of a valid UTF-8 sequence starting at s, or 0. */
-static int utf8_len(const unsigned char *s)
+int ut_rfmt_utf8_len(const unsigned char *s)
 {
 	int n, i;
 	uint32_t cp;
@@ -144,6 +143,32 @@ static int utf8_len(const unsigned char *s)
 	return n;
 }
 
+const char *ut_rfmt_clean(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	while (*p) {
+		int n = *p >= 0x20 && *p != 0x7f ? ut_rfmt_utf8_len(p) : 0;
+
+		if (n) {
+			if (o + (size_t)n >= len)
+				break;
+			memcpy(buf + o, p, (size_t)n);
+			o += (size_t)n;
+			p += n;
+		} else {
+			if (o + 4 >= len)
+				break;
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p++);
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void ut_rfmt_json_str(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -164,7 +189,7 @@ void ut_rfmt_json_str(FILE *out, const char *s)
 			fprintf(out, "\\u%04x", *p++);
 			continue;
 		}
-		n = utf8_len(p);
+		n = ut_rfmt_utf8_len(p);
 		if (!n) {
 			fprintf(out, "\\u%04x", *p++);
 			continue;

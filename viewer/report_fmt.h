@@ -34,6 +34,10 @@ int ut_rfmt_ev_addr(const struct ut_event *ev, uint16_t type, char *out, size_t 
 const char *ut_rfmt_dur(uint64_t ns, char *buf, size_t len);
 /* Seconds since base with microseconds: "+1.234567s" (or "-..." before base). */
 const char *ut_rfmt_rel(uint64_t ts, uint64_t base, char *buf, size_t len);
+/* Length of the valid UTF-8 sequence starting at s (1 for ASCII), 0 if invalid. */
+int ut_rfmt_utf8_len(const unsigned char *s);
+/* s made printable for text output: control and non-UTF-8 bytes as \xNN.  Returns buf. */
+const char *ut_rfmt_clean(const char *s, char *buf, size_t len);
 /* Writes s as a JSON string (quotes included); invalid UTF-8 bytes become \u00XX. */
 void ut_rfmt_json_str(FILE *out, const char *s);
 /* Copies src into dst (size len), cut if needed; always NUL-terminates. */

@@ -322,11 +322,12 @@ static void print_json(FILE *out, const struct stall *s)
 
 static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t base)
 {
-	char d[32], t[32], t2[32];
+	char d[32], t[32], t2[32], c[UT_COMM_LEN * 4 + 1];
 
 	fprintf(out, "#%zu  %s blocked, at %s\n", rank, ut_rfmt_dur(s->blocked_ns, d, sizeof(d)),
 		ut_rfmt_rel(s->start, base, t, sizeof(t)));
-	fprintf(out, "    who:       pid %u (%s) tid %u fd %d", s->pid, s->comm, s->tid, s->fd);
+	fprintf(out, "    who:       pid %u (%s) tid %u fd %d", s->pid, ut_rfmt_clean(s->comm, c, sizeof(c)), s->tid,
+		s->fd);
 	if (s->len)
 		fprintf(out, ", sending %" PRIu64 " bytes", s->len);
 	fprintf(out, "\n    socket:    %s ino %" PRIu64, ut_sock_type_name(s->type), s->ino);
@@ -336,7 +337,7 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		fprintf(out, " (peer ino %" PRIu64 ")", s->peer_ino);
 	fputc('\n', out);
 	if (s->reader_pid)
-		fprintf(out, "    reader:    pid %u (%s)\n", s->reader_pid, s->reader_comm);
+		fprintf(out, "    reader:    pid %u (%s)\n", s->reader_pid, ut_rfmt_clean(s->reader_comm, c, sizeof(c)));
 	else
 		fputs("    reader:    unknown (peer end not traced)\n", out);
 	if (!s->reads_known) {
@@ -373,7 +374,7 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		fputs("    queue:     unknown\n", out);
 	}
 	if (s->waker_pid)
-		fprintf(out, "    woken by:  pid %u (%s)\n", s->waker_pid, s->waker_comm);
+		fprintf(out, "    woken by:  pid %u (%s)\n", s->waker_pid, ut_rfmt_clean(s->waker_comm, c, sizeof(c)));
 }
 
 int ut_report_stalls(struct ut_evsrc *src, FILE *out, int json)

@@ -100,7 +100,7 @@ def test_perfetto_structure(tmp_path, lineage):
     path, _ = lineage
     events = perfetto(tmp_path, path)
     names = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
-    assert names == {100: "srv-old", 101: "srv-mid", 102: "srv-new", 103: "small-buf"}
+    assert names == {100: "srv-old", 101: "srv-mid", 102: "srv-new", 103: "small-buf", 104: 'od\u00ff"d'}
     assert {e["tid"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"} == set(names)
     starts, ends = check_flows(events)
     # Delivered hops: listener x2, memfd a and b, the socketpair end; the lost memfd has no arrow.

@@ -51,11 +51,13 @@ def test_lineage_of_a_synthetic_trace(tmp_path):
     lis = objs[5001]
     assert lis["listening"] and lis["desc"] == "tcp listen 127.0.0.1:8080"
     assert [h["state"] for h in lis["holders"]] == ["closed", "closed", "open"]
+    odd = objs[9100]
+    assert odd["desc"] == "file /tmp/\u00fe\\x" and odd["hops"][0]["from"]["comm"] == 'od\u00ff"d'
     lost = objs[9003]
     assert lost["hops"][0]["state"] == "lost" and lost["hops"][0]["to"]["pid"] == 103
 
     text = run_unixtrace("view", "--fds", path).stdout
-    assert "5 objects passed, 6 hops (1 lost to MSG_CTRUNC" in text
+    assert "6 objects passed, 7 hops (1 lost to MSG_CTRUNC, 1 never received)" in text
     assert "pid 100 (srv-old) fd 3  ->  pid 101 (srv-mid) fd 6" in text
     assert "pid 101 (srv-mid) fd 6  ->  pid 102 (srv-new) fd 4" in text
     assert "LOST to MSG_CTRUNC at pid 103 (small-buf)" in text

@@ -154,6 +154,12 @@ static void gen_lineage(void)
 	e = ev_new(UT_EV_CLOSE, T0 + 13 * MS, 100, "srv-old", 7, 800, 801, UT_SOCK_SEQPACKET);
 	put();
 	printf("UT obj=800 kind=unix hops=1 end=closed first=created first_pid=100 first_fd=7\n");
+
+	/* Bytes that are not UTF-8 in a comm and a description; sent, never received. */
+	e = ev_new(UT_EV_FD_SEND, T0 + 14 * MS, 104, "od\xff\"d", 4, 750, 751, UT_SOCK_DGRAM);
+	fd_item(e, 5, UT_FK_FILE, 9100, 2, 0, "file /tmp/\xfe\\x");
+	put();
+	printf("UT obj=9100 kind=file hops=1 end=in_flight\n");
 }
 
 /*

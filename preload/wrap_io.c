@@ -142,6 +142,7 @@ static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *
 	tx.t0 = ut_now();
 	r = UT_REAL(sendmsg, fd, msg, flags);
 	err = errno;
+	tx.t1 = ut_now();
 	ut_cmsg_send_commit(&p, r);
 	ut_after_send(&tx, r, err);
 	errno = r < 0 ? err : saved;
@@ -178,6 +179,7 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *
 	uint64_t dur = ut_now() - t0;
 	unsigned i;
 
+	tx.t1 = t0 + dur; /* the call's time, not the decoding's below */
 	for (i = 0; r > 0 && i < (unsigned)r && i < vlen; i++) {
 		const struct msghdr *m = &v[i].msg_hdr;
 		struct ut_tx one = { .fd = fd, .s = s, .call = UT_CALL_SENDMMSG, .flags = flags,

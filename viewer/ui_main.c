@@ -30,6 +30,7 @@
 #define LIVE_TICK_MS 20           /* drain a live ring at least this often */
 #define CHECK_CLOCK_EVERY 256     /* events between clock reads while draining */
 #define DEFAULT_STALL_ALERT_NS 10000000ULL
+#define REPAINT_FRAMES 20         /* live: every 2 s, resend the whole screen */
 
 static volatile sig_atomic_t quit_signal;
 
@@ -246,8 +247,15 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 				rate_n = m.conn.events;
 				rate_t = now;
 			}
+			/*
+			 * A traced program may write to this terminal too: now and then
+			 * resend every line (no clear, so no flicker) to wipe what it wrote.
+			 */
+			if (v.live && frames % REPAINT_FRAMES == REPAINT_FRAMES - 1)
+				redrawwin(stdscr);
 			frame(&v, &m);
-			if (o->iterations > 0 && ++frames >= (uint64_t)o->iterations)
+			frames++;
+			if (o->iterations > 0 && frames >= (uint64_t)o->iterations)
 				break;
 			next_frame += FRAME_NS;
 			if (next_frame <= now)

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "tracer.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +34,51 @@ int ut_tracer_open_output(struct ut_tracer *t, const char *path)
 	return 0;
 }
 
+/*
+ * A tracer killed with SIGKILL cannot remove its ring (10 MB, maybe on a
+ * tmpfs): the next one does.  Directories are named unixtrace.<pid>.XXXXXX;
+ * only ours (owner, 0700), of a dead pid, holding nothing but the ring go.
+ */
+static void remove_stale(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[512], ring[800], *end;
+		struct stat st;
+		long pid;
+
+		if (strncmp(de->d_name, "unixtrace.", 10) != 0)
+			continue;
+		pid = strtol(de->d_name + 10, &end, 10);
+		if (pid <= 0 || *end != '.' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    (st.st_mode & 07777) != 0700)
+			continue;
+		/* The ring, or the temporary it is built in ("ring.<pid>.tmp")
+		 * when the tracer died while creating it. */
+		DIR *sub = opendir(path);
+		struct dirent *se;
+
+		if (!sub)
+			continue;
+		while ((se = readdir(sub)) != NULL) {
+			if (strcmp(se->d_name, "ring") && strncmp(se->d_name, "ring.", 5))
+				continue;
+			snprintf(ring, sizeof(ring), "%s/%s", path, se->d_name);
+			unlink(ring);
+		}
+		closedir(sub);
+		rmdir(path); /* fails, harmlessly, if anything else is in there */
+	}
+	closedir(d);
+}
+
 int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -40,7 +88,8 @@ int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes)
 
 	if (!tmp || !*tmp || strlen(tmp) > 200)
 		tmp = "/tmp";
-	snprintf(t->dir, sizeof(t->dir), "%s/unixtrace.XXXXXX", tmp);
+	remove_stale(tmp);
+	snprintf(t->dir, sizeof(t->dir), "%s/unixtrace.%d.XXXXXX", tmp, (int)getpid());
 	/* mkdtemp makes it 0700: only we (and root) can reach the ring. */
 	if (!mkdtemp(t->dir)) {
 		fprintf(stderr, "unixtrace: cannot create a private directory in %s: %s\n", tmp,

@@ -186,3 +186,40 @@ def test_demo(tmp_path):
     assert " fd_send " in p.stdout and " fd_recv " in p.stdout
     s = json.loads(run_unixtrace("view", "--summary", "--json", tmp_path / "demo.trace").stdout)
     assert s["kinds"].get("fd_send", 0) >= 1
+
+
+def test_stale_ring_of_a_killed_tracer_is_removed(tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    stale = tmp / f"unixtrace.{dead.pid}.AbCdEf"
+    # Killed while building the ring: only the temporary file is there.
+    stale_tmp = tmp / f"unixtrace.{dead.pid}.StUvWx"
+    alive = tmp / f"unixtrace.{os.getpid()}.GhIjKl"  # a tracer still running: kept
+    foreign = tmp / f"unixtrace.{dead.pid}.MnOpQr"   # not 0700: not ours to touch
+    for d, mode, ring in ((stale, 0o700, "ring"), (stale_tmp, 0o700, f"ring.{dead.pid}.tmp"),
+                          (alive, 0o700, "ring"), (foreign, 0o755, "ring")):
+        d.mkdir()
+        d.chmod(mode)
+        (d / ring).write_bytes(b"\0" * 4096)
+    # A SIGKILLed tracer leaves its directory; the next one cleans it up.
+    p = subprocess.Popen([str(UNIXTRACE), "run", "-q", "-o", str(tmp_path / "t.trace"), "--",
+                          "sleep", "60"], env=dict(os.environ, TMPDIR=str(tmp)))
+    sleeper = None
+    try:
+        mine = wait_for(lambda: [d for d in tmp.iterdir() if d.name.startswith(
+            f"unixtrace.{p.pid}.")], what="ring directory")
+        sleeper = int(wait_for(lambda: open(f"/proc/{p.pid}/task/{p.pid}/children").read().split(),
+                               what="the traced sleep")[0])
+        assert not stale.exists() and not stale_tmp.exists()
+        assert alive.exists() and foreign.exists()
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        assert mine[0].exists()
+    finally:
+        stop_pid(p.pid)
+        if sleeper:
+            stop_pid(sleeper, signal.SIGKILL)
+    run_unixtrace("run", "--", "true", env={"TMPDIR": str(tmp)})
+    assert sorted(d.name for d in tmp.iterdir()) == sorted([alive.name, foreign.name])

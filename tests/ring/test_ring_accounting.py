@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Exact accounting under overload: what producers wrote = what the consumer
 read + what the ring counted lost, with every record intact and in order."""
+import signal
 import subprocess
 
 import pytest
@@ -26,7 +27,7 @@ def test_consumed_plus_lost_equals_produced(tmp_path, vary):
             rc, rows = finish(p, timeout=120)
             assert rc == 0, rows
             threads += [r for r in rows if "tid" in r and "ok" in r]
-        cons.send_signal(10)  # SIGUSR1: drain and report
+        cons.send_signal(signal.SIGUSR1)  # drain and report
         rc, rows = finish(cons, timeout=60)
     finally:
         for p in procs + [cons]:
@@ -68,7 +69,7 @@ def test_too_big_is_counted(tmp_path):
                             "--too-big", "7"], capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stdout
         assert "UT toobig tried=7 refused=7" in p.stdout
-        cons.send_signal(10)
+        cons.send_signal(signal.SIGUSR1)
         rc, rows = finish(cons)
     finally:
         if cons.poll() is None:

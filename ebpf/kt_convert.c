@@ -2,10 +2,7 @@
 /* Kernel records -> ut_event + items; see kt_convert.h. */
 #include "kt_convert.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "kt_fdesc.h"
 
@@ -20,37 +17,6 @@ static size_t kt_sun_len(const char *path, uint16_t addr_len)
 	if (n > KT_ADDR_LEN)
 		n = KT_ADDR_LEN;
 	return path[0] ? strnlen(path, n) : n;
-}
-
-/*
- * The peer known only by pid (SO_PEERCRED's, from connect time): its command
- * name from /proc.  One entry of cache: the same peer shows up event after event.
- */
-static void kt_peer_comm(struct ut_peer *p)
-{
-	static uint32_t last_pid;
-	static char last_comm[UT_COMM_LEN];
-	char path[32];
-	ssize_t n;
-	int fd;
-
-	if (p->comm[0] || !p->pid)
-		return;
-	if (p->pid != last_pid) {
-		memset(last_comm, 0, sizeof(last_comm));
-		snprintf(path, sizeof(path), "/proc/%u/comm", p->pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			n = read(fd, last_comm, sizeof(last_comm) - 1);
-			close(fd);
-			if (n > 0 && last_comm[n - 1] == '\n')
-				last_comm[n - 1] = '\0';
-			if (n < 0)
-				last_comm[0] = '\0';
-		}
-		last_pid = p->pid;
-	}
-	memcpy(p->comm, last_comm, sizeof(p->comm));
 }
 
 uint32_t kt_convert(const void *data, size_t len, void *buf, size_t cap)
@@ -72,12 +38,8 @@ uint32_t kt_convert(const void *data, size_t len, void *buf, size_t cap)
 	n = kt_sun_len(r->peer_addr, r->peer_len);
 	if (n)
 		ut_item_append(ev, cap, UT_ITEM_PEER_ADDR, r->peer_addr, n, NULL, 0);
-	if (r->has & KT_HAS_PEER) {
-		struct ut_peer peer = r->peer;
-
-		kt_peer_comm(&peer);
-		ut_item_append(ev, cap, UT_ITEM_PEER, &peer, sizeof(peer), NULL, 0);
-	}
+	if (r->has & KT_HAS_PEER)
+		ut_item_append(ev, cap, UT_ITEM_PEER, &r->peer, sizeof(r->peer), NULL, 0);
 	if (r->has & KT_HAS_QUEUE)
 		ut_item_append(ev, cap, UT_ITEM_QUEUE, &r->queue, sizeof(r->queue), NULL, 0);
 	if (r->has & KT_HAS_WAKER)

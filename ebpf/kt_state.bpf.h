@@ -35,14 +35,13 @@ struct kt_call {
 };
 
 /*
- * Machine-wide gates that let the scheduler hooks return at once: every
- * context switch and wake-up on the machine runs them, and almost none
- * concern a unix send.  Approximate by design (a missed decrement only costs
- * lookups, never an event).
+ * Machine-wide gate that lets the wake-up side of the scheduler hooks return
+ * at once: every context switch and wake-up on the machine runs them, and
+ * almost none concern a sleeping unix send.  Written only when a send
+ * actually sleeps, so the hot path never bounces its cache line.
  */
 struct kt_gates {
-	__s64 sends;          /* threads inside a traced unix send */
-	__s64 sleepers;       /* of those, asleep right now */
+	__s64 sleepers;       /* threads asleep inside a traced unix send */
 };
 
 /* Last process seen reading from a socket: answers "who reads the peer end". */

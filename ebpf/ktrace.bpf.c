@@ -36,7 +36,6 @@ __u64 dropped = 0;                          /* ring buffer reservations that fai
 KT_MAP_CALLS;
 KT_MAP_PIDS;
 KT_MAP_OWNER;
-KT_MAP_GATES;
 KT_MAP_EVENTS;
 
 #define KT_MAX_CMSG 4
@@ -492,13 +491,6 @@ __noinline int kt_exit(__s64 ret)
 		return 0;
 	c->active = 0;
 	nr = c->nr;
-	if (c->is_send) {
-		__u32 zero = 0;
-		struct kt_gates *g = bpf_map_lookup_elem(&gates, &zero);
-
-		if (g)
-			__sync_fetch_and_add(&g->sends, -1);
-	}
 	switch (nr) {
 	case KT_NR_socket:
 		if (ret >= 0)
@@ -698,13 +690,6 @@ static __always_inline int kt_enter(struct pt_regs *regs, long id)
 	c->sktype = so ? so->type : regs->si & 0xf; /* socket(): type without SOCK_NONBLOCK/CLOEXEC */
 	c->is_send = id == KT_NR_sendmsg || id == KT_NR_sendmmsg || id == KT_NR_sendto ||
 		     id == KT_NR_write || id == KT_NR_writev;
-	if (c->is_send) {
-		__u32 zero = 0;
-		struct kt_gates *g = bpf_map_lookup_elem(&gates, &zero);
-
-		if (g)
-			__sync_fetch_and_add(&g->sends, 1);
-	}
 	if (id == KT_NR_setsockopt)
 		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
 	else if (id == KT_NR_recvmsg)

@@ -28,7 +28,7 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (!g)
 		return 0;
 	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait) */
-	if (prev_state && g->sends > 0) {
+	if (prev_state) {
 		c = KT_CALL_GET(prev);
 		if (c && c->active && c->is_send) {
 			now = bpf_ktime_get_ns();

@@ -253,8 +253,13 @@ static void alert_text(const struct ut_ui_model *m, const struct ut_ui_alert *a,
 
 	switch (a->kind) {
 	case UT_AL_FD_LOST:
-		o = (size_t)snprintf(b, len, "%s (%u) lost %" PRIu64 " fd%s to MSG_CTRUNC on %s", a->comm, a->pid,
-				     a->amount, a->amount == 1 ? "" : "s", where);
+		if (a->amount)
+			o = (size_t)snprintf(b, len, "%s (%u) lost %" PRIu64 " fd%s to MSG_CTRUNC on %s", a->comm,
+					     a->pid, a->amount, a->amount == 1 ? "" : "s", where);
+		else
+			o = (size_t)snprintf(b, len, "%s (%u) lost fds to MSG_CTRUNC on %s, %" PRIu64 " time%s "
+					     "(how many not known)", a->comm, a->pid, where, a->count,
+					     a->count == 1 ? "" : "s");
 		break;
 	case UT_AL_TRUNC:
 		o = (size_t)snprintf(b, len, "%s (%u) had %" PRIu64 " message%s cut on %s", a->comm, a->pid, a->count,

@@ -84,6 +84,21 @@ def test_filter_select_and_back(term, conns):
     assert t.exited() == (0, "sane")
 
 
+@pytest.mark.parametrize("flt,comm", [("kind=fd_send", "gamma"), ("path=ui-zeta", "epsilon"),
+                                      ("pid=306", "eta-server"), ("blocked", "epsilon")])
+def test_filter_terms(term, conns, flt, comm):
+    path, _ = conns
+    t = term(f"{UT} view {path}")
+    t.wait_text("eta-server")
+    t.keys("/")
+    t.type(flt)
+    t.keys("Enter")
+    s = t.wait(lambda s: f"filter: {flt}" in s and len(table_rows(s)) == 1, what=f"table filtered by {flt}")
+    assert row_of(s, comm), s
+    t.keys("q")
+    assert t.exited() == (0, "sane")
+
+
 def test_pause_and_help(term, conns):
     path, _ = conns
     t = term(f"{UT} view {path}")

@@ -117,7 +117,9 @@ static void add_conn_edges(struct graph *g, const struct ut_mconn *m)
 
 		snprintf(label, sizeof(label), "%s%s%.*s", ut_sock_type_name(r->a->type), r->path[0] ? " " : "",
 			 UT_MC_PATH, r->path);
-		if (r->b_pid && r->a->pid) {
+		if (r->b_pid && r->b_pid == r->a->pid && !r->msgs && !r->fds) {
+			continue; /* both ends in one process and nothing seen crossing: noise */
+		} else if (r->b_pid && r->a->pid) {
 			uint32_t lo = r->a->pid < r->b_pid ? r->a->pid : r->b_pid;
 			uint32_t hi = r->a->pid < r->b_pid ? r->b_pid : r->a->pid;
 

@@ -157,7 +157,7 @@ static void text_holder(FILE *out, const struct ut_fdx *x, const struct ut_fdx_e
 	else if (kind != UT_FK_UNIX)
 		fputs(": not seen closed (closes are traced for Unix sockets only)\n", out);
 	else
-		fputs(": still open\n", out);
+		fputs(": open when the trace ended\n", out);
 }
 
 static void print_text(FILE *out, const struct ut_fdx *x, const struct ut_fdx_obj *o, uint64_t base)

@@ -18,6 +18,9 @@
  * what the ring must absorb), stuck_ms the longest it waited on a producer
  * between reserve and commit.  On a loaded 2-core machine gap_ms reaches
  * hundreds of ms, so a no-loss run there wants --bytes 67108864.
+ * p_ns/ev and c_ns/ev are CPU time per event of a producer (per write,
+ * refused ones included) and of the consumer (per record read): unlike
+ * events/s they hold still when other work shares the machine.
  *
  * EXAMPLES
  *   ring_bench --seconds 3
@@ -54,6 +57,7 @@ struct shared {
 	uint64_t ok[MAX_PRODUCERS];
 	uint64_t full[MAX_PRODUCERS];
 	uint64_t other[MAX_PRODUCERS];
+	uint64_t cpu_ns[MAX_PRODUCERS];
 };
 
 struct result {
@@ -61,6 +65,8 @@ struct result {
 	uint64_t written, full, consumed, bad;
 	uint64_t max_gap_ns;   /* longest time the consumer was off the CPU or asleep */
 	uint64_t max_stuck_ns; /* longest wait on a reserved, uncommitted record */
+	double prod_cpu_ns;    /* producer CPU time per write (all producers) */
+	double cons_cpu_ns;    /* consumer CPU time per record read */
 };
 
 static uint64_t now_ns(void)
@@ -68,6 +74,16 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: per-event costs that other load on the
+ * machine does not inflate, unlike events/s. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -84,7 +100,7 @@ static void producer(const char *path, struct shared *sh, int id, const struct e
 {
 	struct ut_event ev;
 	struct ut_ring *r;
-	uint64_t start, end, t, n = 0, ok = 0, full = 0, other = 0;
+	uint64_t start, end, t, n = 0, ok = 0, full = 0, other = 0, cpu0;
 	char err[256];
 	int rc, i;
 
@@ -103,6 +119,7 @@ static void producer(const char *path, struct shared *sh, int id, const struct e
 	while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
 		;
 	start = now_ns();
+	cpu0 = cpu_ns();
 	end = start + (uint64_t)(env->seconds * 1e9);
 	for (;;) {
 		/* Batches of 64 keep clock reads out of the measured path. */
@@ -132,6 +149,7 @@ static void producer(const char *path, struct shared *sh, int id, const struct e
 	sh->ok[id] = ok;
 	sh->full[id] = full;
 	sh->other[id] = other;
+	sh->cpu_ns[id] = cpu_ns() - cpu0;
 	__atomic_store_n(&sh->done[id], 1, __ATOMIC_RELEASE);
 	ut_ring_close(r);
 	_exit(0);
@@ -145,7 +163,7 @@ static int run(const char *dir, int np, const struct env *env, struct result *re
 	struct shared *sh;
 	struct ut_ring *r;
 	pid_t pids[MAX_PRODUCERS];
-	uint64_t t0, t1 = 0, t, last, stuck_since = 0;
+	uint64_t t0, t1 = 0, t, last, stuck_since = 0, c0, tick = 0, pcpu = 0;
 	uint32_t len;
 	int i, rc, all_done, status, failed = 0;
 
@@ -168,19 +186,25 @@ static int run(const char *dir, int np, const struct env *env, struct result *re
 	t0 = now_ns();
 	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
 	last = t0;
+	c0 = cpu_ns();
 	for (;;) {
-		t = now_ns();
-		if (t - last > res->max_gap_ns)
-			res->max_gap_ns = t - last;
-		last = t;
+		/* The clock every 16 records (and every empty poll) is enough to
+		 * see scheduling gaps without adding to each record's cost. */
+		if (!(tick++ & 15)) {
+			t = now_ns();
+			if (t - last > res->max_gap_ns)
+				res->max_gap_ns = t - last;
+			last = t;
+		}
 		rc = ut_ring_read(r, buf, sizeof(buf), &len);
+		if (rc == 1)
+			stuck_since = 0;
 		if (rc != 1 && ut_ring_pending(r)) {
+			t = now_ns();
 			if (!stuck_since)
 				stuck_since = t;
 			else if (t - stuck_since > res->max_stuck_ns)
 				res->max_stuck_ns = t - stuck_since;
-		} else {
-			stuck_since = 0;
 		}
 		if (rc == 1) {
 			res->consumed++;
@@ -201,14 +225,18 @@ static int run(const char *dir, int np, const struct env *env, struct result *re
 				break;
 		}
 		nanosleep(&nap, NULL);
+		tick = 0;
 	}
+	res->cons_cpu_ns = (double)(cpu_ns() - c0) / (double)(res->consumed ? res->consumed : 1);
 	for (i = 0; i < np; i++) {
 		waitpid(pids[i], &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failed = 1;
 		res->written += sh->ok[i];
 		res->full += sh->full[i];
+		pcpu += sh->cpu_ns[i];
 	}
+	res->prod_cpu_ns = (double)pcpu / (double)(res->written + res->full ? res->written + res->full : 1);
 	res->elapsed = (double)(t1 - t0) / 1e9;
 	if (res->full != ut_ring_lost(r, UT_LOST_FULL) || res->written != res->consumed)
 		res->bad++; /* the ring's own accounting disagrees with the producers' */
@@ -277,8 +305,9 @@ int main(int argc, char **argv)
 	printf("ring_bench: %zu-byte records, ring %zu KiB, %.1f s per run%s\n",
 	       sizeof(struct ut_event), env.bytes >> 10, env.seconds,
 	       env.rate ? ", paced" : ", flooding");
-	printf("%-9s %12s %14s %14s %12s %7s %9s %9s\n", "producers", "rate/prod", "offered/s",
-	       "consumed/s", "lost_full", "lost%", "gap_ms", "stuck_ms");
+	printf("%-9s %10s %12s %12s %10s %7s %8s %8s %8s %8s\n", "producers", "rate/prod",
+	       "offered/s", "consumed/s", "lost_full", "lost%", "gap_ms", "stuck_ms", "p_ns/ev",
+	       "c_ns/ev");
 	for (i = 0; i < env.nruns; i++) {
 		if (run(dir, env.nproducers[i], &env, &res) != 0) {
 			fprintf(stderr, "ring_bench: run with %d producers failed\n", env.nproducers[i]);
@@ -289,11 +318,13 @@ int main(int argc, char **argv)
 
 		if (env.rate)
 			snprintf(rate, sizeof(rate), "%lu", env.rate);
-		printf("%-9d %12s %14.0f %14.0f %12llu %6.2f%% %9.1f %9.1f\n", env.nproducers[i],
+		printf("%-9d %10s %12.0f %12.0f %10llu %6.2f%% %8.1f %8.1f %8.1f %8.1f\n",
+		       env.nproducers[i],
 		       rate, (double)(res.written + res.full) / res.elapsed,
 		       (double)res.consumed / res.elapsed, (unsigned long long)res.full,
 		       100.0 * (double)res.full / (double)(res.written + res.full ? res.written + res.full : 1),
-		       (double)res.max_gap_ns / 1e6, (double)res.max_stuck_ns / 1e6);
+		       (double)res.max_gap_ns / 1e6, (double)res.max_stuck_ns / 1e6, res.prod_cpu_ns,
+		       res.cons_cpu_ns);
 		if (env.rate)
 			printf("UT producers=%d rate=%lu seconds=%.1f written=%llu consumed=%llu lost=%llu\n",
 			       env.nproducers[i], env.rate, env.seconds,

@@ -156,6 +156,18 @@ def test_sigterm_restores_the_terminal(term, conns):
     assert not t.alternate_on()
 
 
+@pytest.mark.skipif(SANITIZED, reason="ASan reports the signal itself")
+def test_crash_restores_the_terminal(term, conns):
+    """A fatal signal still gives the terminal back, and the process dies of it."""
+    path, _ = conns
+    t = term(f"ulimit -c 0; {UT} view {path}")
+    t.wait_text("eta-server")
+    pid = t.child_pid()
+    os.kill(pid, signal.SIGSEGV)
+    assert t.exited() == (128 + signal.SIGSEGV, "sane")
+    assert not t.alternate_on()
+
+
 def test_iterations_draw_frames_and_exit(term, conns):
     path, _ = conns
     t = term(f"{UT} view -n 3 {path}")

@@ -41,11 +41,6 @@ void ut_merge_free(struct ut_merge *m)
 	free(m);
 }
 
-int ut_merge_full(const struct ut_merge *m)
-{
-	return m->count == m->n;
-}
-
 uint64_t ut_merge_merged(const struct ut_merge *m)
 {
 	return m->merged;

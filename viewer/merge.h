@@ -23,7 +23,6 @@ struct ut_merge;
 
 struct ut_merge *ut_merge_new(unsigned slots, uint64_t hold_ns, uint64_t match_ns);
 void ut_merge_free(struct ut_merge *m);
-int ut_merge_full(const struct ut_merge *m);
 /*
  * Offers an event that arrived at now_ns: folded into its held twin, or held.
  * Returns 0, or -1 when it needs a slot and the window is full (nothing done:

@@ -223,6 +223,9 @@ int demo_stall(void)
 		}
 		nanosleep(&tick, NULL);
 	}
+	/* Said before draining: the writer speaks only once the drain wakes it. */
+	demo_say("parent", "the writer is asleep in send(); the reader waits %ld ms, then reads all %d",
+		 STALL_NS / 1000000, queued + 1);
 	nanosleep(&pause, NULL); /* the stall itself: long enough to cross the 1 ms threshold */
 	for (i = 0; i < queued + 1; i++) {
 		if (recv(reader, &c, 1, 0) != 1) {
@@ -230,8 +233,6 @@ int demo_stall(void)
 			goto out_reap;
 		}
 	}
-	demo_say("parent", "the reader saw the writer asleep, waited %ld ms, then read all %d",
-		 STALL_NS / 1000000, queued + 1);
 out_reap:
 	if (demo_reap(pid, "writer") < 0 && rc == 0)
 		rc = -ECHILD;

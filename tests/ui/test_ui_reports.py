@@ -148,7 +148,9 @@ def test_stalls_of_a_slow_reader(tmp_path):
     # With --messages the reader's reads are known: it read nothing before the stall began,
     # and its first read is what let the writer go.
     assert top["reader_read_before"] is False and top["reader_last_read"] is None
-    assert abs(top["reader_next_read"] - top["ts"]) < 5000000
+    # (Logged when it returned, which on a busy machine can be well after the writer's.)
+    nxt = top["reader_next_read"]
+    assert top["start"] + top["blocked_ns"] // 2 < nxt < top["ts"] + 100000000
 
 
 def test_stalls_without_receive_events_say_unknown(tmp_path):

@@ -423,6 +423,10 @@ size_t ut_mconn_rows(const struct ut_mconn *m, struct ut_mrow *rows, size_t cap)
 			continue;
 		if (a->peer_ino)
 			p = ut_mconn_sock(m, a->peer_ino);
+		if (!p && a->peer_path[0])
+			p = ut_mconn_sock_by_path(m, a->peer_path); /* sendto() a bound datagram socket */
+		if (p == a)
+			p = NULL;
 		if (p && p->peer_ino == a->ino) {
 			/* A connected pair is one row, listed under its lower inode. */
 			if (p->ino < a->ino)

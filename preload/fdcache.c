@@ -136,7 +136,8 @@ int ut_fdc_classify_slow(int fd, struct ut_sock *s)
 	if (e && r == 0)
 		ut_fdc_store(e, UT_FDS_OTHER, NULL);
 	if (r == 1 && e)
-		ut_fdc_store(e, UT_FDS_UNIX, s);
+		ut_fdc_set_unix(fd, s);
+	errno = saved;
 	return r == 1;
 }
 
@@ -172,12 +173,29 @@ void ut_fdc_set_other(int fd)
 		ut_fdc_store(e, UT_FDS_OTHER, NULL);
 }
 
+/*
+ * A vfork child (or a raw clone without CLONE_FILES) shares our memory but
+ * not our fd table: an entry it marks "Unix socket" would be wrong for us,
+ * and a wrong UNIX entry is the one mistake that matters (reads would be
+ * made with MSG_TRUNC).  Forgetting is always safe, so such a caller
+ * forgets instead.  A getpid() syscall, paid only when a Unix socket fd is
+ * created or duplicated.
+ */
+static int ut_fdc_our_table(void)
+{
+	return (uint32_t)syscall(SYS_getpid) == ut_shim.pid;
+}
+
 void ut_fdc_set_unix(int fd, const struct ut_sock *s)
 {
 	struct ut_fdent *e = ut_fdc_ent(fd);
 
-	if (e)
+	if (!e)
+		return;
+	if (ut_fdc_our_table())
 		ut_fdc_store(e, UT_FDS_UNIX, s);
+	else
+		ut_fdc_forget(fd);
 }
 
 void ut_fdc_copy(int from, int to)
@@ -188,7 +206,10 @@ void ut_fdc_copy(int from, int to)
 	if (!dst)
 		return;
 	if (src && ut_fdc_peek(from, &s)) {
-		ut_fdc_store(dst, UT_FDS_UNIX, &s);
+		if (ut_fdc_our_table())
+			ut_fdc_store(dst, UT_FDS_UNIX, &s);
+		else
+			ut_fdc_forget(to);
 	} else if (src && (__atomic_load_n(&src->word, __ATOMIC_ACQUIRE) & 0xff) == UT_FDS_OTHER) {
 		ut_fdc_store(dst, UT_FDS_OTHER, NULL);
 	} else {

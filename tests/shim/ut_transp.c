@@ -11,7 +11,10 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include "ut_help.h"
 
@@ -131,6 +134,43 @@ int main(int argc, char **argv)
 	show("recv_file", recv(i, buf, sizeof(buf), 0));
 	unlink(path);
 	errno = 4242;
+
+	/*
+	 * A vfork child (same memory, its own fd table) makes its copy of a TCP
+	 * socket's number a Unix datagram socket: the parent's reads of that TCP
+	 * socket must be untouched (MSG_TRUNC would discard TCP data).
+	 */
+	{
+		struct sockaddr_in in = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t il = sizeof(in);
+		int lt = socket(AF_INET, SOCK_STREAM, 0), ct, at, u = socket(AF_UNIX, SOCK_DGRAM, 0);
+		pid_t vp;
+
+		bind(lt, (struct sockaddr *)&in, sizeof(in));
+		listen(lt, 1);
+		getsockname(lt, (struct sockaddr *)&in, &il);
+		ct = socket(AF_INET, SOCK_STREAM, 0);
+		show("tcp_connect", connect(ct, (struct sockaddr *)&in, sizeof(in)));
+		at = accept(lt, NULL, NULL);
+		send(u, "u", 1, MSG_DONTWAIT); /* the shim has seen u */
+		errno = 4242;
+		vp = vfork();
+		if (vp == 0) {
+			dup2(u, at);
+			_exit(0);
+		}
+		waitpid(vp, NULL, 0);
+		show("tcp_send", send(ct, "hello world", 11, 0));
+		memset(buf, 0, sizeof(buf));
+		show("tcp_read4", read(at, buf, 4));
+		show("tcp_read_rest", read(at, buf + 4, sizeof(buf) - 5));
+		printf("T tcp_data=%s\n", buf);
+		close(ct);
+		close(at);
+		close(lt);
+		close(u);
+	}
 
 	/* a FILE on a socket, closed by fclose */
 	{

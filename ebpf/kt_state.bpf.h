@@ -145,12 +145,13 @@ static __always_inline void kt_read_queue(__u64 skp, struct ut_queue *q)
 		q->peer_qlen = BPF_CORE_READ(peer, sk_receive_queue.qlen);
 		q->peer_qmax = BPF_CORE_READ(peer, sk_max_ack_backlog);
 	}
-	if (BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */ && peer && q->peer_qlen > q->peer_qmax)
+	/* unix_dgram_sendmsg() waits for a peer over max_dgram_qlen only when that
+	 * peer is not connected back to us (a socketpair never waits there) */
+	if (BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */ && peer && q->peer_qlen > q->peer_qmax &&
+	    BPF_CORE_READ((struct unix_sock *)peer, peer) != sk)
 		q->cause = UT_BLOCK_PEER_QLEN;
 	else if (q->own_wmem >= q->own_sndbuf)
 		q->cause = UT_BLOCK_SNDBUF;
-	else if (peer && q->peer_qlen > q->peer_qmax)
-		q->cause = UT_BLOCK_PEER_QLEN;
 	else
 		q->cause = UT_BLOCK_UNKNOWN;
 }

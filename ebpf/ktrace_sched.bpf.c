@@ -9,11 +9,20 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "kt_state.bpf.h"
+#include "kt_sysno.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
 KT_MAP_GATES;
+
+static __always_inline int kt_send_nr(struct pt_regs *regs)
+{
+	long nr = regs ? regs->orig_ax : -1;
+
+	return nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write ||
+	       nr == KT_NR_writev || nr == KT_NR_sendmmsg;
+}
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
@@ -24,11 +33,16 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	__u32 zero = 0;
 	__u64 now = 0;
 
+#ifdef KT_EXP_EMPTY
+	return 0;
+#endif
 	g = bpf_map_lookup_elem(&gates, &zero);
 	if (!g)
 		return 0;
-	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait) */
-	if (prev_state) {
+	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait);
+	 * only a thread inside a send syscall can be a blocked sender, and its
+	 * syscall number is on its own stack: no storage lookup for the others */
+	if (prev_state && kt_send_nr((struct pt_regs *)bpf_task_pt_regs(prev))) {
 		c = KT_CALL_GET(prev);
 		if (c && c->active && c->is_send) {
 			now = bpf_ktime_get_ns();
@@ -61,6 +75,9 @@ int BPF_PROG(kt_sched_waking, struct task_struct *p)
 	__u32 zero = 0;
 	__u64 pt;
 
+#ifdef KT_EXP_EMPTY
+	return 0;
+#endif
 	g = bpf_map_lookup_elem(&gates, &zero);
 	if (!g || g->sleepers <= 0)
 		return 0;

@@ -51,29 +51,7 @@ struct kt_owner {
 	char comm[UT_COMM_LEN];
 };
 
-#ifdef KT_CALLS_HASH
-#define KT_MAP_CALLS \
-struct { \
-	__uint(type, BPF_MAP_TYPE_LRU_HASH); \
-	__uint(max_entries, 65536); \
-	__type(key, __u32); \
-	__type(value, struct kt_call); \
-} calls SEC(".maps")
-
-static __always_inline struct kt_call *kt_call_get_(void *map, struct task_struct *t, int create)
-{
-	__u32 tid = t->pid;
-	struct kt_call *c = bpf_map_lookup_elem(map, &tid);
-	static const struct kt_call zero;
-
-	if (c || !create)
-		return c;
-	bpf_map_update_elem(map, &tid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, &tid);
-}
-#define KT_CALL_GET(t) kt_call_get_(&calls, (t), 0)
-#define KT_CALL_CREATE(t) kt_call_get_(&calls, (t), 1)
-#else
+/* Per-thread state lives in task storage: freed with the task, no table to size. */
 #define KT_MAP_CALLS \
 struct { \
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE); \
@@ -84,7 +62,6 @@ struct { \
 #define KT_CALL_GET(t) ((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, 0))
 #define KT_CALL_CREATE(t) \
 	((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
-#endif
 
 #define KT_MAP_PIDS \
 struct { \

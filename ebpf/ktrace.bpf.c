@@ -709,9 +709,6 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(kt_sys_enter, struct pt_regs *regs, long id)
 {
 	/* every syscall on the machine comes through here: the id test comes first */
-#ifdef KT_EXP_EMPTY
-	return 0;
-#endif
 	switch (id) {
 	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
 	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
@@ -736,9 +733,6 @@ int BPF_PROG(kt_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 {
-#ifdef KT_EXP_EMPTY
-	return 0;
-#endif
 	switch (regs->orig_ax) {
 	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
 	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:

@@ -33,9 +33,6 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	__u32 zero = 0;
 	__u64 now = 0;
 
-#ifdef KT_EXP_EMPTY
-	return 0;
-#endif
 	g = bpf_map_lookup_elem(&gates, &zero);
 	if (!g)
 		return 0;
@@ -75,9 +72,6 @@ int BPF_PROG(kt_sched_waking, struct task_struct *p)
 	__u32 zero = 0;
 	__u64 pt;
 
-#ifdef KT_EXP_EMPTY
-	return 0;
-#endif
 	g = bpf_map_lookup_elem(&gates, &zero);
 	if (!g || g->sleepers <= 0)
 		return 0;

@@ -22,9 +22,6 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	struct kt_call *c;
 	struct scm_fp_list *fp;
 
-#ifdef KT_EXP_EMPTY
-	return 0;
-#endif
 	c = KT_CALL_GET(bpf_get_current_task_btf());
 	/* only unix receives recorded at sys_enter have an active call */
 	if (!c || !c->active || c->is_send)

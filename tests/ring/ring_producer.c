@@ -4,7 +4,9 @@
  * threads, then prints what it wrote (ground truth for the consumer's count):
  *   UT thread pid=P tid=T ok=N full=N other=N
  *   UT producer pid=P ok=N full=N other=N
- * With --too-big N it also tries N records over UT_EVENT_MAX and prints
+ * With --signals, a SIGALRM handler writes records too (see on_alarm) and
+ *   UT handler pid=P tid=T ok=N full=N other=N
+ * is printed.  With --too-big N it also tries N records over UT_EVENT_MAX and prints
  *   UT toobig tried=N refused=N
  * With --hold reserve|copy it then reserves one more record, stops before
  * committing it (after copying half of it with "copy"), prints
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,7 +38,43 @@ struct worker {
 	int vary;
 	uint32_t tid;
 	uint64_t ok, full, other;
+	int take_alarm;
 };
+
+/*
+ * --signals: a SIGALRM every 100 us writes one more record from inside the
+ * signal handler, in worker 0, usually while it is in the middle of its own
+ * ut_ring_write (which must be async-signal-safe and reentrant for that).
+ * The handler's records form their own stream, tid UT_TREC_HANDLER_TID.
+ */
+#define UT_TREC_HANDLER_TID 0x40000001u
+
+static struct ut_ring *sig_ring;
+static volatile uint64_t sig_seq, sig_ok, sig_full, sig_other;
+
+static void on_alarm(int sig)
+{
+	struct ut_event ev;
+	int rc, saved = errno;
+
+	(void)sig;
+	ut_trec_make(&ev, (uint32_t)getpid(), UT_TREC_HANDLER_TID, sig_seq++, 0);
+	rc = ut_ring_write(sig_ring, &ev, ev.size);
+	if (rc == 0)
+		sig_ok++;
+	else if (rc == -ENOSPC)
+		sig_full++;
+	else
+		sig_other++;
+	errno = saved;
+}
+
+static void alarm_every(long us)
+{
+	struct itimerval it = { .it_interval = { 0, us }, .it_value = { 0, us } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static void *worker_run(void *arg)
 {
@@ -46,6 +85,13 @@ static void *worker_run(void *arg)
 	int rc;
 
 	w->tid = (uint32_t)gettid();
+	if (w->take_alarm) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGALRM);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
 	for (seq = 0; seq < w->events; seq++) {
 		ut_trec_make(ev, (uint32_t)getpid(), w->tid, seq, w->vary);
 		rc = ut_ring_write(w->ring, ev, ev->size);
@@ -169,7 +215,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *hold_mode = NULL;
 	uint64_t events = 1000, ok = 0, full = 0, other = 0, too_big = 0, refused = 0, n;
-	int threads = 1, vary = 0, i, rc;
+	int threads = 1, vary = 0, signals = 0, i, rc;
 	struct worker *w;
 	struct ut_ring *ring;
 	char err[256];
@@ -181,6 +227,8 @@ int main(int argc, char **argv)
 			events = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--too-big") && i + 1 < argc)
 			too_big = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--signals"))
+			signals = 1;
 		else if (!strcmp(argv[i], "--vary"))
 			vary = 1;
 		else if (!strcmp(argv[i], "--hold") && i + 1 < argc)
@@ -188,7 +236,8 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else {
-			fprintf(stderr, "usage: ring_producer RING [--threads T] [--events N] [--vary] [--too-big N] [--hold reserve|copy]\n");
+			fprintf(stderr, "usage: ring_producer RING [--threads T] [--events N] [--vary] [--signals] [--too-big N]\n"
+					"       [--hold [fork-|thread-]reserve|copy]\n");
 			return 2;
 		}
 	}
@@ -201,6 +250,20 @@ int main(int argc, char **argv)
 	w = calloc((size_t)threads, sizeof(*w));
 	if (!w)
 		return 1;
+	if (signals) {
+		struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+		sigset_t set;
+
+		/* Only worker 0 takes SIGALRM: one handler at a time, so the
+		 * handler's stream stays in order and its counters exact. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGALRM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sig_ring = ring;
+		sigaction(SIGALRM, &sa, NULL);
+		w[0].take_alarm = 1;
+		alarm_every(100);
+	}
 	for (i = 0; i < threads; i++) {
 		w[i].ring = ring;
 		w[i].events = events;
@@ -208,8 +271,15 @@ int main(int argc, char **argv)
 		if (pthread_create(&w[i].th, NULL, worker_run, &w[i]) != 0)
 			return 1;
 	}
-	for (i = 0; i < threads; i++) {
+	for (i = 0; i < threads; i++)
 		pthread_join(w[i].th, NULL);
+	if (signals) {
+		alarm_every(0);
+		printf("UT handler pid=%d tid=%u ok=%llu full=%llu other=%llu\n", (int)getpid(),
+		       UT_TREC_HANDLER_TID, (unsigned long long)sig_ok, (unsigned long long)sig_full,
+		       (unsigned long long)sig_other);
+	}
+	for (i = 0; i < threads; i++) {
 		printf("UT thread pid=%d tid=%u ok=%llu full=%llu other=%llu\n", (int)getpid(), w[i].tid,
 		       (unsigned long long)w[i].ok, (unsigned long long)w[i].full,
 		       (unsigned long long)w[i].other);

@@ -95,9 +95,14 @@ int ut_ring_write(struct ut_ring *r, const void *rec, uint32_t len);
 
 /*
  * Consumer: copies the next committed record into buf (cap >= UT_EVENT_MAX).
- * Returns 1 with *len set, 0 when nothing is ready, or a negative errno when
- * the ring is corrupt (a record header that does not fit its cells).
- * Corrupt records are skipped and counted; the call can simply be repeated.
+ * Returns 1 with *len set (the length the producer wrote, rounded up to 8),
+ * 0 when nothing is ready (also while a live writer is mid-record: see
+ * ut_ring_pending), or a negative errno when the ring is corrupt: -EBADMSG
+ * (cell states or owner word that no producer could have left), -EMSGSIZE
+ * (record larger than cap).  Corrupt records are skipped and counted in
+ * ut_ring_corrupt; the call can simply be repeated.  The bytes are copied
+ * out before anything checks them; validate the record (ut_event_validate).
+ * Not thread-safe: one consumer per ring.
  */
 int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len);
 

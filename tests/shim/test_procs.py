@@ -72,3 +72,16 @@ def test_logging_continues_after_setuid(tmp_path):
     assert [(e["uid"], e["gid"], e["fds"][0]["ino"]) for e in got] == \
         [(int(r["uid"]), int(r["gid"]), int(r["ino"])) for r in sent]
     assert [e["uid"] for e in evs(events, "fd_recv", pid=sent[0]["pid"])] == [0, 65534]
+
+
+def test_signal_handlers_pass_fds_too(tmp_path):
+    # a wrapper interrupted by a handler that calls wrappers: no deadlock, no lost event
+    truth, events, _ = traced(tmp_path, [helper("ut_procs"), "signals"], timeout=120)
+    r = one(rows(truth, event="signals"))
+    assert r["fail"] == "0" and int(r["handler_sends"]) == 300
+    handler = evs(events, "fd_send", pid=r["pid"], fd=r["handler_fd"])
+    main = evs(events, "fd_send", pid=r["pid"], fd=r["main_fd"])
+    assert len(handler) == 300 and len(main) == int(r["main_sends"])
+    assert all(len(e["fds"]) == 1 and e["fds"][0]["kind"] == "unix" for e in handler)
+    assert all([f["kind"] for f in e["fds"]] == ["pipe", "pipe"] for e in main)
+    assert not evs(events, "lost")

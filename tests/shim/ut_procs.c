@@ -10,10 +10,13 @@
  *             times; each child passes an fd and exits.  A deadlock in the child
  *             (a lock held by another thread at fork) is caught by alarm().
  *   setuid    passes an fd as root, switches to nobody (65534), passes another.
+ *   signals   a timer signal handler passes fds while the main loop passes fds
+ *             too (the shim must be async-signal-safe: no lock to deadlock on).
  * Lines: UT event=fork|exec|fd_send|fd_recv|child pid= tid= fd= ino= uid= ...
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <grp.h>
 #include <sys/wait.h>
@@ -177,6 +180,51 @@ static int do_setuid(void)
 	return 0;
 }
 
+static int sig_sv[2];
+static volatile sig_atomic_t sig_count, sig_fail;
+
+static void on_alarm(int sig)
+{
+	int e = errno, fds[4], n, fl, p = sig_sv[0];
+	char c;
+
+	(void)sig;
+	/* sends one of our own sockets, receives it back, closes the copy */
+	if (ut_send_fds(sig_sv[0], &p, 1, "s", 1) != 1 ||
+	    ut_recv_fds(sig_sv[1], 4, fds, &n, &fl, &c, 1) != 1 || n != 1)
+		sig_fail = 1;
+	else
+		close(fds[0]);
+	sig_count++;
+	errno = e;
+}
+
+static int signals(void)
+{
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	int sv[2], loops = 0, fds[4], n, fl, p[2];
+	char c;
+
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sig_sv) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && pipe(p) == 0);
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+	while (sig_count < 300) {
+		CHECK(ut_send_fds(sv[0], p, 2, "m", 1) == 1);
+		CHECK(ut_recv_fds(sv[1], 4, fds, &n, &fl, &c, 1) == 1 && n == 2);
+		close(fds[0]);
+		close(fds[1]);
+		loops++;
+	}
+	it = (struct itimerval){ { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	ut_say("event=signals pid=%d handler_fd=%d handler_sends=%d main_fd=%d main_sends=%d fail=%d",
+	       (int)getpid(), sig_sv[0], (int)sig_count, sv[0], loops, (int)sig_fail);
+	return sig_fail;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -194,6 +242,8 @@ int main(int argc, char **argv)
 		return mtfork();
 	if (!strcmp(mode, "setuid"))
 		return do_setuid();
+	if (!strcmp(mode, "signals"))
+		return signals();
 	fprintf(stderr, "usage: ut_procs forkexec|threads [N]|mtfork|setuid\n");
 	return 2;
 }

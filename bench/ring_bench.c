@@ -243,7 +243,8 @@ static int run(const char *dir, int np, const struct env *env, struct result *re
 		res->full += sh->full[i];
 		pcpu += sh->cpu_ns[i];
 	}
-	res->prod_cpu_ns = (double)pcpu / (double)(res->written + res->full ? res->written + res->full : 1);
+	t = res->written + res->full;
+	res->prod_cpu_ns = (double)pcpu / (double)(t ? t : 1);
 	if (env->consumer_nice)
 		setpriority(PRIO_PROCESS, 0, 0);
 	res->elapsed = (double)(t1 - t0) / 1e9;

@@ -50,7 +50,8 @@ enum { ST_FREE = 0, ST_HEAD = 1, ST_CONT = 2, ST_PAD = 3 };
 #define OWN_PID(o) ((uint32_t)((o) & ((1u << OWN_PID_BITS) - 1)))
 #define OWN_CELLS(o) ((uint32_t)(((o) >> OWN_CELLS_SHIFT) & 0x1ff))
 #define OWN_LEN(o) ((uint32_t)(((o) >> OWN_LEN_SHIFT) & 0xfff) << 3)
-#define OWN_TAG_OK(o, pos) ((((o) >> OWN_TAG_SHIFT) & OWN_TAG_MASK) == ((uint64_t)(pos) & OWN_TAG_MASK))
+#define OWN_TAG_OK(o, pos)                                                      \
+	((((o) >> OWN_TAG_SHIFT) & OWN_TAG_MASK) == ((uint64_t)(pos) & OWN_TAG_MASK))
 
 _Static_assert(UT_EVENT_MAX / UT_RING_CELL * 2 - 1 <= 0x1ff, "reservation fits the owner word");
 _Static_assert(UT_EVENT_MAX / 8 <= 0xfff, "record length fits the owner word");
@@ -798,8 +799,8 @@ int ut_ring_read(struct ut_ring *r, void *buf, size_t cap, uint32_t *len)
 		ut_ring_publish(r);
 		return 0; /* a HEAD forged ahead of prod */
 	}
-	if (!ut_ring_reserved(r, pos + (k ? k : 1)) || !OWN_TAG_OK(owner, pos) || rlen == 0 || rlen > UT_EVENT_MAX || OWN_CELLS(owner) != k ||
-	    (pos & r->mask) + k > r->ncells)
+	if (!ut_ring_reserved(r, pos + (k ? k : 1)) || !OWN_TAG_OK(owner, pos) || rlen == 0 ||
+	    rlen > UT_EVENT_MAX || OWN_CELLS(owner) != k || (pos & r->mask) + k > r->ncells)
 		return ut_ring_corrupt_skip(r, pos);
 	for (j = 1; j < k; j++)
 		if (__atomic_load_n(&r->meta[(pos + j) & r->mask].seq, __ATOMIC_ACQUIRE) !=

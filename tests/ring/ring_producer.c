@@ -236,8 +236,8 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else {
-			fprintf(stderr, "usage: ring_producer RING [--threads T] [--events N] [--vary] [--signals] [--too-big N]\n"
-					"       [--hold [fork-|thread-]reserve|copy]\n");
+			fprintf(stderr, "usage: ring_producer RING [--threads T] [--events N] [--vary]\n"
+					"       [--signals] [--too-big N] [--hold [fork-|thread-]reserve|copy]\n");
 			return 2;
 		}
 	}

@@ -4,14 +4,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A held event.  Its buffer stays with the slot and only grows (most events
+ * are a few hundred bytes; a merged one is at most UT_EVENT_MAX), so memory
+ * is bounded by slots x the largest events seen, with no allocation once the
+ * window has warmed up.
+ */
 struct slot {
 	uint64_t arrival;
-	uint64_t buf[UT_EVENT_MAX / 8]; /* the event, 8-byte aligned */
+	uint64_t next;  /* seq + 1 of the previous event in the same bucket, 0 none */
+	uint32_t cap;
+	struct ut_event *ev;
 };
+
+#define UT_MERGE_MIN_SLOT 512
+/*
+ * Twins are found through a hash of (tid, kind, fd): each bucket chains the
+ * held events newest first, and a lookup walks at most UT_MERGE_WALK of them
+ * (a twin is among the latest few of its key), so a push costs O(1) even
+ * with a full window.
+ */
+#define UT_MERGE_BUCKETS 4096
+#define UT_MERGE_WALK 64
 
 struct ut_merge {
 	struct slot *slots;
 	unsigned n, head, count;
+	uint64_t head_seq;  /* sequence number of the event at head */
+	uint64_t bucket[UT_MERGE_BUCKETS]; /* seq + 1 of the newest event, 0 none */
 	uint64_t hold_ns, match_ns, merged;
 	uint64_t tmp[UT_EVENT_MAX / 8];
 };
@@ -37,6 +57,8 @@ void ut_merge_free(struct ut_merge *m)
 {
 	if (!m)
 		return;
+	for (unsigned i = 0; i < m->n; i++)
+		free(m->slots[i].ev);
 	free(m->slots);
 	free(m);
 }
@@ -131,24 +153,53 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 	ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, sizeof(*s), NULL, 0);
 }
 
-static struct ut_event *slot_ev(struct ut_merge *m, unsigned i)
+/* Room for size bytes in the slot; 0 or -1 (out of memory). */
+static int slot_fit(struct slot *sl, uint32_t size)
 {
-	return (struct ut_event *)m->slots[(m->head + i) % m->n].buf;
+	void *p;
+	uint32_t cap;
+
+	if (sl->cap >= size)
+		return 0;
+	cap = size < UT_MERGE_MIN_SLOT ? UT_MERGE_MIN_SLOT : UT_ALIGN8(size);
+	p = realloc(sl->ev, cap);
+	if (!p)
+		return -1;
+	sl->ev = p;
+	sl->cap = cap;
+	return 0;
+}
+
+static unsigned bucket_of(const struct ut_event *ev)
+{
+	uint64_t k = ((uint64_t)ev->tid << 32) ^ ((uint64_t)ev->kind << 24) ^ (uint32_t)ev->fd;
+
+	k *= 0x9e3779b97f4a7c15ull;
+	return (unsigned)(k >> 52) & (UT_MERGE_BUCKETS - 1);
 }
 
 int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns)
 {
-	struct ut_event *best = NULL;
+	struct slot *best = NULL;
 	uint64_t best_d = UINT64_MAX;
+	unsigned b = bucket_of(ev);
 
 	if (ev->size > UT_EVENT_MAX)
 		return 0; /* cannot happen for a validated record; dropped, not held */
 	if (mergeable(ev)) {
-		for (unsigned i = 0; i < m->count; i++) {
-			struct ut_event *p = slot_ev(m, i);
-			uint64_t d, limit;
-			const struct ut_event *sh;
+		uint64_t e = m->bucket[b];
 
+		for (unsigned walked = 0; e && walked < UT_MERGE_WALK; walked++) {
+			uint64_t seq = e - 1;
+			struct slot *sl;
+			const struct ut_event *p, *sh;
+			uint64_t d, limit;
+
+			if (seq < m->head_seq)
+				break; /* already released: so is everything older */
+			sl = &m->slots[seq % m->n];
+			e = sl->next;
+			p = sl->ev;
 			if (p->source == ev->source || !mergeable(p) || p->tid != ev->tid ||
 			    p->kind != ev->kind || p->fd != ev->fd)
 				continue;
@@ -156,7 +207,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 			d = p->ts > ev->ts ? p->ts - ev->ts : ev->ts - p->ts;
 			limit = m->match_ns + sh->dur_ns;
 			if (d <= limit && d < best_d) {
-				best = p;
+				best = sl;
 				best_d = d;
 			}
 		}
@@ -165,19 +216,27 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 		struct ut_event *out = (struct ut_event *)m->tmp;
 
 		if (ev->source == UT_SRC_KERNEL)
-			ut_merge_pair(ev, best, out, sizeof(m->tmp));
+			ut_merge_pair(ev, best->ev, out, sizeof(m->tmp));
 		else
-			ut_merge_pair(best, ev, out, sizeof(m->tmp));
-		memcpy(best, out, out->size);
-		m->merged++;
-		return 0;
+			ut_merge_pair(best->ev, ev, out, sizeof(m->tmp));
+		if (slot_fit(best, out->size) == 0) {
+			memcpy(best->ev, out, out->size);
+			m->merged++;
+			return 0;
+		}
+		/* No memory for the bigger event: both stay, unmerged. */
 	}
 	if (m->count == m->n)
 		return -1;
-	struct slot *sl = &m->slots[(m->head + m->count) % m->n];
+	uint64_t seq = m->head_seq + m->count;
+	struct slot *sl = &m->slots[seq % m->n];
 
+	if (slot_fit(sl, ev->size) < 0)
+		return 0; /* out of memory: this one event is not shown */
 	sl->arrival = now_ns;
-	memcpy(sl->buf, ev, ev->size);
+	memcpy(sl->ev, ev, ev->size);
+	sl->next = m->bucket[b];
+	m->bucket[b] = seq + 1;
 	m->count++;
 	return 0;
 }
@@ -186,18 +245,17 @@ int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t 
 		 int force)
 {
 	struct slot *sl;
-	struct ut_event *ev;
 
 	if (!m->count)
 		return 0;
 	sl = &m->slots[m->head];
 	if (!force && now_ns - sl->arrival < m->hold_ns)
 		return 0;
-	ev = (struct ut_event *)sl->buf;
-	if (ev->size > cap)
+	if (sl->ev->size > cap)
 		return 0;
-	memcpy(buf, ev, ev->size);
+	memcpy(buf, sl->ev, sl->ev->size);
 	m->head = (m->head + 1) % m->n;
+	m->head_seq++;
 	m->count--;
 	return 1;
 }

@@ -15,8 +15,14 @@
 
 #include "event.h"
 
-#define UT_MERGE_SLOTS 256
-#define UT_MERGE_HOLD_NS 100000000ull /* how long an event waits for its twin */
+/*
+ * The window: up to 4096 events, each waiting up to 1 s for its twin.  The
+ * kernel side reaches the ring in batches (its collector polls every 50 ms)
+ * and, on a loaded machine, hundreds of ms late; a shorter wait splits calls
+ * in two.  The price: with --kernel, live output lags by up to a second.
+ */
+#define UT_MERGE_SLOTS 4096
+#define UT_MERGE_HOLD_NS 1000000000ull /* how long an event waits for its twin */
 #define UT_MERGE_MATCH_NS 20000000ull /* max time apart (plus the call's duration) */
 
 struct ut_merge;

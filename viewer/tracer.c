@@ -79,15 +79,34 @@ static void remove_stale(const char *tmp)
 	closedir(d);
 }
 
+/*
+ * Where the ring's private directory goes: UNIXTRACE_RING_DIR if set, else
+ * /dev/shm, else TMPDIR, else /tmp.  tmpfs matters for speed: on a disk file
+ * system every page of a shared writable mapping takes a write fault again
+ * each time writeback cleans it, and the traced program pays for each one.
+ */
+static const char *ring_parent_dir(void)
+{
+	const char *dir = getenv("UNIXTRACE_RING_DIR");
+	struct stat st;
+
+	if (dir && *dir && strlen(dir) <= 200)
+		return dir;
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK | X_OK) == 0)
+		return "/dev/shm";
+	dir = getenv("TMPDIR");
+	if (dir && *dir && strlen(dir) <= 200)
+		return dir;
+	return "/tmp";
+}
+
 int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = ring_parent_dir();
 	char err[512];
 	struct timespec rt, mt;
 	int rc;
 
-	if (!tmp || !*tmp || strlen(tmp) > 200)
-		tmp = "/tmp";
 	remove_stale(tmp);
 	snprintf(t->dir, sizeof(t->dir), "%s/unixtrace.%d.XXXXXX", tmp, (int)getpid());
 	/* mkdtemp makes it 0700: only we (and root) can reach the ring. */

@@ -167,7 +167,7 @@ def test_private_ring_directory_removed_after(tmp_path):
     p = run_unixtrace("run", "--", "sh", "-c",
                       'echo "UT dir=$(stat -c %a "$(dirname "$UNIXTRACE_RING")") '
                       'ring=$(stat -c %a "$UNIXTRACE_RING") at=$UNIXTRACE_RING"',
-                      env={"TMPDIR": str(tmp)})
+                      env={"UNIXTRACE_RING_DIR": str(tmp)})
     row = helper_lines(p.stdout)[0]
     assert row["dir"] == "700" and row["ring"] == "600"
     assert row["at"].startswith(str(tmp) + "/unixtrace.")
@@ -205,7 +205,7 @@ def test_stale_ring_of_a_killed_tracer_is_removed(tmp_path):
         (d / ring).write_bytes(b"\0" * 4096)
     # A SIGKILLed tracer leaves its directory; the next one cleans it up.
     p = subprocess.Popen([str(UNIXTRACE), "run", "-q", "-o", str(tmp_path / "t.trace"), "--",
-                          "sleep", "60"], env=dict(os.environ, TMPDIR=str(tmp)))
+                          "sleep", "60"], env=dict(os.environ, UNIXTRACE_RING_DIR=str(tmp)))
     sleeper = None
     try:
         mine = wait_for(lambda: [d for d in tmp.iterdir() if d.name.startswith(
@@ -221,5 +221,5 @@ def test_stale_ring_of_a_killed_tracer_is_removed(tmp_path):
         stop_pid(p.pid)
         if sleeper:
             stop_pid(sleeper, signal.SIGKILL)
-    run_unixtrace("run", "--", "true", env={"TMPDIR": str(tmp)})
+    run_unixtrace("run", "--", "true", env={"UNIXTRACE_RING_DIR": str(tmp)})
     assert sorted(d.name for d in tmp.iterdir()) == sorted([alive.name, foreign.name])

@@ -5,6 +5,7 @@
  * them with -o, exit with CMD's status.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +63,18 @@ static int run_alive(void *arg)
 	return 0;
 }
 
-/* The TUI was quit: the command goes on, and so does the trace, to its end. */
-static void run_ui_quit(void *arg)
+/*
+ * The TUI was quit: the command goes on, and so does the trace, to its end.
+ * If a signal closed the TUI (tui_rc 128 + sig), it was meant for us: raise
+ * it again now that our handlers are back, so it is forwarded as usual.
+ */
+static void run_ui_quit(void *arg, int tui_rc)
 {
 	struct run_state *st = arg;
 
 	ut_spawn_signals(); /* the TUI may have replaced our handlers */
+	if (tui_rc == 128 + SIGINT || tui_rc == 128 + SIGTERM || tui_rc == 128 + SIGHUP)
+		raise(tui_rc - 128);
 	if (!st->sp.gone)
 		fprintf(stderr, "unixtrace: waiting for %s to exit (Ctrl-C stops it)\n",
 			st->argv0);

@@ -88,9 +88,10 @@ static int trace_alive(void *arg)
 
 #ifdef UT_HAVE_KTRACE
 /* Quitting the TUI ends the trace. */
-static void trace_ui_quit(void *arg)
+static void trace_ui_quit(void *arg, int tui_rc)
 {
 	(void)arg;
+	(void)tui_rc;
 	stop_requested = 1;
 }
 #endif

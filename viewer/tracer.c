@@ -133,7 +133,7 @@ int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes)
 	return 0;
 }
 
-int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)(void *),
+int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)(void *, int),
 		      void *arg, int merge, const struct ut_out_opts *o, uint64_t *lost)
 {
 	struct ut_evsrc_live_opts lo = {
@@ -157,7 +157,7 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)
 	/* The TUI may quit before the end: keep saving to the end. */
 	if (o->format == UT_OUT_TUI) {
 		if (ui_quit)
-			ui_quit(arg);
+			ui_quit(arg, rc);
 		ut_consume(src, &none);
 	}
 	*lost = ut_evsrc_lost(src);

@@ -32,7 +32,7 @@ int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes);
  * (trace stops; run keeps waiting for the command), then consumption goes on
  * silently to the end so the -o file is complete.
  */
-int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)(void *),
+int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)(void *, int),
 		      void *arg, int merge, const struct ut_out_opts *o, uint64_t *lost);
 /* Closes the writer (reporting a failed final write), unmaps and removes the ring and
  * its directory; 0 or UT_EXIT_FAIL. */

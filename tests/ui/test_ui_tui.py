@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from conftest import SANITIZED, helper, helper_lines
+from conftest import SANITIZED, helper, helper_lines, wait_for
 from uiutil import UNIXTRACE_BIN as UT, gen, log_lines, table_rows, term  # noqa: F401
 
 
@@ -212,6 +212,19 @@ def test_live_run_shows_the_workload(term, tmp_path):
     assert "ring lost 0" in s
     t.keys("q")
     assert t.exited() == (0, "sane")
+
+
+def test_sigterm_to_a_live_run_reaches_the_command(term, tmp_path):
+    """SIGTERM to `run` showing the TUI closes the UI and is forwarded to the
+    traced command, which dies of it: run's status says so."""
+    pidfile = tmp_path / "cmd.pid"
+    t = term(f"{UT} run -- sh -c 'echo $$ > {pidfile}; exec sleep 600'")
+    wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), what="the command's pid")
+    cmd_pid = int(pidfile.read_text())
+    t.wait_text("live", timeout=15)
+    os.kill(t.child_pid(), signal.SIGTERM)
+    assert t.exited() == (128 + signal.SIGTERM, "sane")
+    assert not os.path.exists(f"/proc/{cmd_pid}")
 
 
 @pytest.mark.skipif(SANITIZED, reason="CPU use means nothing under ASan")

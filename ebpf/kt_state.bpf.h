@@ -11,15 +11,19 @@
 
 #include "kt_record.h"
 
-/* One unix-socket syscall in progress on this thread (set at sys_enter). */
+/*
+ * One unix-socket syscall.  At sys_exit the scratch copy holds the call's
+ * arguments (from pt_regs) and what is known about it; the task-storage copy
+ * holds what the skb hook (receives) and the scheduler hook (sends that
+ * sleep) saw while it ran, marked active until that exit takes it.
+ */
 struct kt_call {
 	__u64 sk;             /* struct sock * of the socket the call is on */
 	__u64 ino;
-	__u64 t_enter;
 	__u64 args[6];
 	__u32 nr;             /* syscall number */
 	__u16 sktype;
-	__u8 active;          /* between sys_enter and sys_exit */
+	__u8 active;          /* task storage: filled during the call, not yet taken at exit */
 	__u8 is_send;
 	__s32 ctl_in;         /* recvmsg: msg_controllen passed by the caller */
 	__u32 skb_seen;       /* the skb hook ran for this call (its counts are exact) */
@@ -62,6 +66,20 @@ struct { \
 #define KT_CALL_GET(t) ((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, 0))
 #define KT_CALL_CREATE(t) \
 	((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+
+/*
+ * The call being decoded at sys_exit (or sys_enter for close): per CPU, as
+ * tracepoint programs run with preemption off.  Task storage only holds what
+ * the skb and scheduler hooks saw during a call, so a call nobody else looked
+ * at never creates any.
+ */
+#define KT_MAP_SCRATCH \
+struct { \
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+	__uint(max_entries, 1); \
+	__type(key, __u32); \
+	__type(value, struct kt_call); \
+} scratch SEC(".maps")
 
 #define KT_MAP_PIDS \
 struct { \

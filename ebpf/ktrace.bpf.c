@@ -19,11 +19,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Filters and settings, set by the loader before load. */
-const volatile __u32 self_tgid = 0;
-const volatile __u32 filter_pids = 0;      /* only tgids present in the pids map */
-const volatile __u32 filter_comm = 0;
-const volatile char targ_comm[UT_COMM_LEN] = {};
+/* Settings, set by the loader before load (the process filters: kt_filter.bpf.h). */
 const volatile __u32 prefix_len = 0;       /* sockets whose own or peer address starts with prefix */
 const volatile char prefix[KT_PREFIX_MAX] = {};
 const volatile __u32 messages = 0;         /* UT_EV_SEND / UT_EV_RECV per message */
@@ -36,7 +32,10 @@ __u64 dropped = 0;                          /* ring buffer reservations that fai
 KT_MAP_CALLS;
 KT_MAP_PIDS;
 KT_MAP_OWNER;
+KT_MAP_SCRATCH;
 KT_MAP_EVENTS;
+
+#include "kt_filter.bpf.h"
 
 #define KT_MAX_CMSG 4
 #define KT_MAX_MMSG 4
@@ -139,7 +138,6 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.ino = c->ino ? c->ino : kt_sock_ino(sk);
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
-	r->ev.dur_ns = c->t_enter ? r->ev.ts - c->t_enter : 0;
 	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
 		r->ev.flags |= UT_F_PEEK;
 	if (peer) {
@@ -481,16 +479,44 @@ static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 	}
 }
 
+static __always_inline struct kt_call *kt_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/*
+ * sys_exit of a unix-socket call whose arguments kt_sys_exit put in the
+ * scratch call: add what the skb and scheduler hooks saw during it, decode.
+ */
 __noinline int kt_exit(__s64 ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct kt_call *c = KT_CALL_GET(t);
+	struct kt_call *c = kt_scratch();
+	struct kt_call *s;
 	int nr;
 
-	if (!c || !c->active)
+	if (!c)
 		return 0;
-	c->active = 0;
 	nr = c->nr;
+	s = KT_CALL_GET(t);
+	if (s && s->active) {
+		if (s->nr == nr) {
+			c->skb_seen = s->skb_seen;
+			c->nskb = s->nskb;
+			c->skb_len = s->skb_len;
+			c->copy_len = s->copy_len;
+			c->skb_nfds = s->skb_nfds;
+			if (nr == KT_NR_recvmsg)
+				c->ctl_in = s->ctl_in;
+			c->nsleep = s->nsleep;
+			c->blocked_ns = s->blocked_ns;
+			c->q = s->q;
+			c->waker = s->waker;
+		}
+		s->active = 0;
+	}
 	switch (nr) {
 	case KT_NR_socket:
 		if (ret >= 0)
@@ -600,15 +626,15 @@ __noinline int kt_exit(__s64 ret)
 	} else if (ret >= 0) {
 		/* remember who reads this socket ("who is at the other end" for its peer);
 		 * a thread reading the same socket again skips the map */
-		if (c->owner_sk != c->sk) {
+		if (!s || s->owner_sk != c->sk) {
 			__u64 key = c->sk;
 			struct kt_owner no = { .tgid = bpf_get_current_pid_tgid() >> 32 };
 
 			no.ino = kt_sock_ino((struct sock *)c->sk);
-
 			bpf_get_current_comm(no.comm, sizeof(no.comm));
 			bpf_map_update_elem(&sk_owner, &key, &no, BPF_ANY);
-			c->owner_sk = c->sk;
+			if (s)
+				s->owner_sk = c->sk;
 		}
 	} else if (ret != -KT_EAGAIN && ret != -KT_EINTR) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
@@ -616,105 +642,84 @@ __noinline int kt_exit(__s64 ret)
 	return 0;
 }
 
-/* ---------- sys_enter ---------- */
+/* ---------- entry points ---------- */
 
-static __always_inline int kt_comm_match(void)
+static __always_inline int kt_is_send_nr(long id)
 {
-	char comm[UT_COMM_LEN];
-
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < UT_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return 0;
-		if (!comm[i])
-			break;
-	}
-	return 1;
+	return id == KT_NR_sendmsg || id == KT_NR_sendmmsg || id == KT_NR_sendto ||
+	       id == KT_NR_write || id == KT_NR_writev;
 }
 
-static __always_inline int kt_rare_call(long id)
+/*
+ * Fills the scratch call from the syscall's registers.  Returns it, or NULL
+ * when the call is not on a unix socket of a traced process.  fd -> file ->
+ * socket uses direct loads and touches only what the syscall itself touched.
+ */
+static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 {
-	return id != KT_NR_read && id != KT_NR_write && id != KT_NR_readv && id != KT_NR_writev &&
-	       id != KT_NR_sendto && id != KT_NR_recvfrom && id != KT_NR_sendmsg &&
-	       id != KT_NR_recvmsg && id != KT_NR_sendmmsg && id != KT_NR_recvmmsg;
-}
-
-static __always_inline int kt_enter(struct pt_regs *regs, long id)
-{
-	__u64 pt = bpf_get_current_pid_tgid();
-	__u32 tgid = pt >> 32;
-	struct task_struct *t;
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct socket *so = NULL;
-	struct sock *sk = NULL;
 	struct kt_call *c;
 	__u64 a0 = regs->di;
 
-	if (tgid == self_tgid)
-		return 0;
-	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
-		return 0;
-	if (filter_comm && !kt_comm_match())
-		return 0;
-	t = bpf_get_current_task_btf();
+	if (!kt_traced_task(t))
+		return NULL;
 	if (id == KT_NR_socket || id == KT_NR_socketpair) {
 		if (a0 != KT_AF_UNIX)
-			return 0;
+			return NULL;
 	} else {
 		so = kt_file_unix_socket(kt_fd_file(t, a0));
 		if (!so)
-			return 0;
-		sk = so->sk;
+			return NULL;
 	}
-	c = KT_CALL_CREATE(t);
+	c = kt_scratch();
 	if (!c)
-		return 0;
-	c->sk = (__u64)sk;
+		return NULL;
+	__builtin_memset(c, 0, sizeof(*c));
 	c->nr = id;
+	c->sk = so ? (__u64)so->sk : 0;
+	c->sktype = so ? so->type : regs->si & 0xf; /* socket(): type without SOCK_NONBLOCK/CLOEXEC */
 	c->args[0] = a0;
 	c->args[1] = regs->si;
 	c->args[2] = regs->dx;
 	c->args[3] = regs->r10;
 	c->args[4] = regs->r8;
 	c->args[5] = regs->r9;
-	/* a clock read per data call is measurable: durations only for --messages
-	 * and for the calls that are rare (lifecycle, options) */
-	c->t_enter = messages || kt_rare_call(id) ? bpf_ktime_get_ns() : 0;
-	c->skb_seen = 0;
-	c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
-	c->nsleep = 0;
-	c->off_ts = c->blocked_ns = 0;
-	c->waker.pid = 0;
-	c->ctl_in = 0;
-	/* the inode is read when an event needs it: the syscall never touches it */
-	c->ino = 0;
-	c->sktype = so ? so->type : regs->si & 0xf; /* socket(): type without SOCK_NONBLOCK/CLOEXEC */
-	c->is_send = id == KT_NR_sendmsg || id == KT_NR_sendmmsg || id == KT_NR_sendto ||
-		     id == KT_NR_write || id == KT_NR_writev;
-	if (id == KT_NR_setsockopt)
-		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
-	else if (id == KT_NR_recvmsg)
-		/* the caller's msg_controllen, before the kernel overwrites it */
-		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in),
-				    (void *)(c->args[1] + offsetof(struct user_msghdr, msg_controllen)));
-	if (id == KT_NR_close) {
-		/* the socket is gone at exit: the event is built now */
-		KT_EMIT(c, UT_EV_CLOSE, 0, ({}));
-		return 0;
-	}
-	c->active = 1;
-	return 0;
+	c->is_send = kt_is_send_nr(id);
+	return c;
 }
 
+/*
+ * Every syscall on the machine comes through here.  Only close() is decoded
+ * at entry (its socket is gone at exit); everything else is read at exit,
+ * when the syscall has already brought the objects it used into the cache.
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(kt_sys_enter, struct pt_regs *regs, long id)
 {
-	/* every syscall on the machine comes through here: the id test comes first */
+	struct kt_call *c;
+
+	if (id != KT_NR_close)
+		return 0;
+	c = kt_begin(regs, id);
+	if (c)
+		KT_EMIT(c, UT_EV_CLOSE, 0, ({}));
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+	struct kt_call *c;
+
+	/* the syscall id first: most syscalls stop here */
 	switch (id) {
 	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
 	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
 	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
 	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
-	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4: case KT_NR_close:
+	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4:
 		break;
 	case KT_NR_setsockopt:
 		if (regs->si != KT_SOL_SOCKET || (regs->dx != KT_SO_PASSCRED && regs->dx != KT_SO_PASSPIDFD))
@@ -727,20 +732,11 @@ int BPF_PROG(kt_sys_enter, struct pt_regs *regs, long id)
 	default:
 		return 0;
 	}
-	return kt_enter(regs, id);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
-{
-	switch (regs->orig_ax) {
-	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
-	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
-	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
-	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
-	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4:
-	case KT_NR_setsockopt: case KT_NR_getsockopt:
-		return kt_exit(ret);
-	}
-	return 0;
+	c = kt_begin(regs, id);
+	if (!c)
+		return 0;
+	/* the option value passed in is still in the caller's memory */
+	if (id == KT_NR_setsockopt)
+		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
+	return kt_exit(ret);
 }

@@ -140,13 +140,30 @@ static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
 	return 0;
 }
 
-/* The optional objects share one shape: open, share maps, load, attach. */
-#define KT_OPTIONAL(k, field, skel, what, lost)                                          \
+/*
+ * The process filters (kt_filter.bpf.h) live in every object that decides
+ * whether a thread is traced: the same values go into each one's rodata.
+ */
+#define KT_PROC_FILTERS(ro, o)                                                    \
+	do {                                                                      \
+		(ro)->self_tgid = (uint32_t)getpid();                             \
+		(ro)->filter_pids = (o)->npids > 0;                               \
+		if ((o)->comm && *(o)->comm) {                                    \
+			(ro)->filter_comm = 1;                                    \
+			memcpy((char *)(ro)->targ_comm, (o)->comm,                \
+			       strnlen((o)->comm, UT_COMM_LEN - 1));              \
+		}                                                                 \
+	} while (0)
+
+/* The optional objects share one shape: open, set up, share maps, load, attach. */
+#define KT_OPTIONAL(k, field, skel, setup, what, lost)                                   \
 	do {                                                                             \
 		int _err = -ENOMEM;                                                      \
 		(k)->field = skel##__open();                                             \
-		if ((k)->field)                                                          \
+		if ((k)->field) {                                                        \
+			setup;                                                           \
 			_err = kt_share_maps((k)->field->obj, (k)->core->obj);           \
+		}                                                                        \
 		if (!_err)                                                               \
 			_err = skel##__load((k)->field);                                 \
 		if (!_err)                                                               \
@@ -166,14 +183,7 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 {
 	struct ktrace_bpf__rodata *ro = core->rodata;
 
-	ro->self_tgid = (uint32_t)getpid();
-	ro->filter_pids = o->npids > 0;
-	if (o->comm && *o->comm) {
-		size_t n = strnlen(o->comm, UT_COMM_LEN - 1);
-
-		ro->filter_comm = 1;
-		memcpy((char *)ro->targ_comm, o->comm, n);
-	}
+	KT_PROC_FILTERS(ro, o);
 	if (o->path_prefix && *o->path_prefix) {
 		size_t n = strlen(o->path_prefix);
 
@@ -280,13 +290,15 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		goto fail;
 
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SKB))
-		KT_OPTIONAL(k, skb, ktrace_skb_bpf, "tp_btf/skb_copy_datagram_iovec",
+		KT_OPTIONAL(k, skb, ktrace_skb_bpf, KT_PROC_FILTERS(k->skb->rodata, o),
+			    "tp_btf/skb_copy_datagram_iovec",
 			    "truncation by read()/recv() and exact counts of dropped fds are not reported");
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SCHED))
-		KT_OPTIONAL(k, sched, ktrace_sched_bpf, "tp_btf/sched_switch+sched_waking",
+		KT_OPTIONAL(k, sched, ktrace_sched_bpf, KT_PROC_FILTERS(k->sched->rodata, o),
+			    "tp_btf/sched_switch+sched_waking",
 			    "blocked sends are not reported");
 	if (o->npids > 0 && o->follow_children)
-		KT_OPTIONAL(k, fork, ktrace_fork_bpf, "tp_btf/sched_process_fork",
+		KT_OPTIONAL(k, fork, ktrace_fork_bpf, (void)0, "tp_btf/sched_process_fork",
 			    "children forked later are not followed");
 
 	k->rb = ring_buffer__new(bpf_map__fd(k->core->maps.events), kt_on_record, k, NULL);

@@ -2,12 +2,14 @@
 /*
  * Optional hook: tp_btf/sched_switch and sched_waking.  A unix send that goes
  * to sleep records the queue state at its first sleep (why it waits), the
- * time actually spent asleep and who woke it.
+ * time actually spent asleep and who woke it; sys_exit takes it from task
+ * storage.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "kt_core.bpf.h"
 #include "kt_state.bpf.h"
 #include "kt_sysno.h"
 
@@ -15,13 +17,51 @@ char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
 KT_MAP_GATES;
+KT_MAP_PIDS;
 
-static __always_inline int kt_send_nr(struct pt_regs *regs)
+#include "kt_filter.bpf.h"
+
+static __always_inline int kt_send_nr(long nr)
 {
-	long nr = regs ? regs->orig_ax : -1;
-
 	return nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write ||
 	       nr == KT_NR_writev || nr == KT_NR_sendmmsg;
+}
+
+/* prev goes to sleep inside a syscall: is it a traced unix send?  Then note the sleep. */
+static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates *g, __u64 *now)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	struct socket *so;
+	struct kt_call *c;
+	long nr = regs->orig_ax;
+
+	/* the syscall number is on the thread's own stack: no lookup for the others */
+	if (!kt_send_nr(nr) || !kt_traced_task(prev))
+		return;
+	so = kt_file_unix_socket(kt_fd_file(prev, regs->di));
+	if (!so)
+		return;
+	c = KT_CALL_CREATE(prev);
+	if (!c)
+		return;
+	if (!c->active || c->nr != nr) {
+		/* the first sleep of this call */
+		c->active = 1;
+		c->nr = nr;
+		c->skb_seen = 0;
+		c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
+		c->nsleep = 0;
+		c->blocked_ns = 0;
+		c->waker.pid = 0;
+		c->sk = (__u64)so->sk;
+	}
+	*now = bpf_ktime_get_ns();
+	c->off_ts = *now;
+	__sync_fetch_and_add(&g->sleepers, 1);
+	if (c->nsleep++ == 0) {
+		__builtin_memset(&c->q, 0, sizeof(c->q));
+		kt_read_queue(c->sk, &c->q);
+	}
 }
 
 SEC("tp_btf/sched_switch")
@@ -36,21 +76,9 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	g = bpf_map_lookup_elem(&gates, &zero);
 	if (!g)
 		return 0;
-	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait);
-	 * only a thread inside a send syscall can be a blocked sender, and its
-	 * syscall number is on its own stack: no storage lookup for the others */
-	if (prev_state && kt_send_nr((struct pt_regs *)bpf_task_pt_regs(prev))) {
-		c = KT_CALL_GET(prev);
-		if (c && c->active && c->is_send) {
-			now = bpf_ktime_get_ns();
-			c->off_ts = now;
-			__sync_fetch_and_add(&g->sleepers, 1);
-			if (c->nsleep++ == 0) {
-				__builtin_memset(&c->q, 0, sizeof(c->q));
-				kt_read_queue(c->sk, &c->q);
-			}
-		}
-	}
+	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait) */
+	if (prev_state)
+		kt_sleeps(prev, g, &now);
 	if (g->sleepers <= 0)
 		return 0;
 	c = KT_CALL_GET(next);

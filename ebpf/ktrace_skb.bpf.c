@@ -1,32 +1,67 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Optional hook: tp_btf/skb_copy_datagram_iovec, which fires for every unix
- * receive.  It tells the call in progress how long the message really was
+ * Optional hook: tp_btf/skb_copy_datagram_iovec, which fires for every
+ * receive that copies an skb.  For a unix skb (owned by its sender's sock) it
+ * tells the receive call in progress how long the message really was
  * (truncation even for read()/recv(), which have no MSG_TRUNC) and how many
  * fds the kernel attached to it (UNIXCB(skb).fp), so a dropped fd is counted
- * exactly.
+ * exactly.  sys_exit takes it from task storage.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "kt_core.bpf.h"
 #include "kt_state.bpf.h"
+#include "kt_sysno.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
+KT_MAP_PIDS;
+
+#include "kt_filter.bpf.h"
+
+static __always_inline int kt_recv_nr(long nr)
+{
+	return nr == KT_NR_recvfrom || nr == KT_NR_recvmsg || nr == KT_NR_read ||
+	       nr == KT_NR_readv || nr == KT_NR_recvmmsg;
+}
 
 SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 {
-	struct kt_call *c;
+	struct task_struct *t;
 	struct scm_fp_list *fp;
+	struct pt_regs *regs;
+	struct sock *owner = skb->sk;
+	struct kt_call *c;
+	long nr;
 
-	c = KT_CALL_GET(bpf_get_current_task_btf());
-	/* only unix receives recorded at sys_enter have an active call */
-	if (!c || !c->active || c->is_send)
+	/* a unix skb belongs to its sender's sock: TCP and the rest stop here */
+	if (!owner || owner->__sk_common.skc_family != KT_AF_UNIX)
 		return 0;
-	c->skb_seen = 1;
+	t = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	nr = regs->orig_ax;
+	if (!kt_recv_nr(nr) || !kt_traced_task(t))
+		return 0;
+	c = KT_CALL_CREATE(t);
+	if (!c)
+		return 0;
+	if (!c->active || c->nr != nr) {
+		/* the first skb of this call */
+		c->active = 1;
+		c->nr = nr;
+		c->skb_seen = 1;
+		c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
+		c->nsleep = 0;
+		c->ctl_in = 0;
+		/* the caller's msg_controllen, before the kernel overwrites it */
+		if (nr == KT_NR_recvmsg)
+			bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in),
+					    (void *)(regs->si + offsetof(struct user_msghdr, msg_controllen)));
+	}
 	c->nskb++;
 	c->copy_len += len;
 	c->skb_len += skb->len;

@@ -36,7 +36,36 @@ struct kt_call {
 	struct ut_queue q;    /* queue state at the first sleep */
 	struct ut_waker waker;
 	__u64 owner_sk;       /* the socket this thread last recorded itself as reader of */
+	__u16 fd_addr_len;    /* close: the address remembered for the fd (kt_fdval) */
+	char fd_addr[KT_ADDR_LEN];
 };
+
+/*
+ * The unix sockets seen behind (process, fd), remembered from the events
+ * emitted for them: close() is decoded at sys_exit, when the fd is gone, from
+ * what was remembered here.  An fd closed without close() (dup2 over it,
+ * exit, exec) leaves its entry to the LRU.
+ */
+struct kt_fdkey {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct kt_fdval {
+	__u64 ino;
+	__u16 type;
+	__u16 addr_len;
+	__u32 pad;
+	char addr[KT_ADDR_LEN];
+};
+
+#define KT_MAP_UNIX_FDS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+	__uint(max_entries, 16384); \
+	__type(key, struct kt_fdkey); \
+	__type(value, struct kt_fdval); \
+} unix_fds SEC(".maps")
 
 /*
  * Machine-wide gate that lets the wake-up side of the scheduler hooks return

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tracer's core object: tp_btf sys_enter / sys_exit.
+ * The tracer's core object: tp_btf sys_exit, alone.
  *
- * sys_enter keeps only unix-socket calls (syscall id first, then the process
- * filters, then fd -> file -> sock) and records them in task storage; sys_exit
- * decodes what the call did (cmsgs, msg_flags, return value) and emits
- * kt_rec records.  The optional objects add what this one cannot see: the skb
- * that was copied (ktrace_skb.bpf.c), the time a send slept
- * (ktrace_sched.bpf.c), children of followed processes (ktrace_fork.bpf.c).
+ * sys_exit keeps only unix-socket calls (syscall id first, then the process
+ * filters, then fd -> file -> socket) and decodes what the call did from its
+ * registers and the caller's memory (cmsgs, msg_flags, return value), adding
+ * what the optional objects saw while it ran: the skb that was copied
+ * (ktrace_skb.bpf.c), the time a send slept (ktrace_sched.bpf.c).  children of
+ * followed processes come from ktrace_fork.bpf.c.  There is no sys_enter
+ * program: every syscall on the machine would pay for it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,6 +34,7 @@ KT_MAP_CALLS;
 KT_MAP_PIDS;
 KT_MAP_OWNER;
 KT_MAP_SCRATCH;
+KT_MAP_UNIX_FDS;
 KT_MAP_EVENTS;
 
 #include "kt_filter.bpf.h"
@@ -102,6 +104,25 @@ static __always_inline __u32 kt_recv_flags(struct kt_call *c)
 }
 
 /*
+ * Remembers the socket behind (process, fd) for its close(): always after a
+ * call that may change it (creation, bind, connect, accept), once otherwise.
+ */
+static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind)
+{
+	struct kt_fdkey key = { .tgid = r->ev.pid, .fd = r->ev.fd };
+	struct kt_fdval *v = bpf_map_lookup_elem(&unix_fds, &key);
+	struct kt_fdval nv = {};
+
+	if (v && v->ino == r->ev.ino && kind != UT_EV_BIND && kind != UT_EV_CONNECT)
+		return;
+	nv.ino = r->ev.ino;
+	nv.type = r->ev.sock_type;
+	nv.addr_len = r->own_len;
+	__builtin_memcpy(nv.addr, r->own_addr, sizeof(nv.addr));
+	bpf_map_update_elem(&unix_fds, &key, &nv, BPF_ANY);
+}
+
+/*
  * Fills the common part of a record for the call c on socket c->sk.  Returns
  * 0 when the socket does not pass the path filter (the caller discards).
  * Global: verified once for every emission site.
@@ -118,7 +139,13 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 		return 0;
 	sk = (struct sock *)c->sk;
 	peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
-	r->own_len = kt_unix_addr(sk, r->own_addr);
+	if (sk) {
+		r->own_len = kt_unix_addr(sk, r->own_addr);
+	} else if (c->fd_addr_len) {
+		/* close(): the socket is gone, its address was remembered */
+		__builtin_memcpy(r->own_addr, c->fd_addr, sizeof(r->own_addr));
+		r->own_len = c->fd_addr_len;
+	}
 	r->peer_len = kt_unix_addr(peer, r->peer_addr);
 	if (prefix_len && !kt_prefix_match(r->own_addr, r->own_len) &&
 	    !kt_prefix_match(r->peer_addr, r->peer_len))
@@ -136,6 +163,8 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.ret = ret;
 	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
 	r->ev.ino = c->ino ? c->ino : kt_sock_ino(sk);
+	if (sk && kind != UT_EV_CLOSE && r->ev.fd >= 0)
+		kt_remember_fd(r, kind);
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
 	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
@@ -690,20 +719,34 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 }
 
 /*
- * Every syscall on the machine comes through here.  Only close() is decoded
- * at entry (its socket is gone at exit); everything else is read at exit,
- * when the syscall has already brought the objects it used into the cache.
+ * close() at sys_exit: the fd is gone, so the socket is the one remembered
+ * for (process, fd) from earlier events.  No sys_enter program at all: every
+ * syscall on the machine would pay for it.
  */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(kt_sys_enter, struct pt_regs *regs, long id)
+__noinline int kt_exit_close(__s32 fd, __s64 ret)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
+	struct kt_fdval *v;
 	struct kt_call *c;
 
-	if (id != KT_NR_close)
+	if (ret < 0 || !kt_traced_task(t))
 		return 0;
-	c = kt_begin(regs, id);
-	if (c)
-		KT_EMIT(c, UT_EV_CLOSE, 0, ({}));
+	v = bpf_map_lookup_elem(&unix_fds, &key);
+	if (!v)
+		return 0;
+	c = kt_scratch();
+	if (c) {
+		__builtin_memset(c, 0, sizeof(*c));
+		c->nr = KT_NR_close;
+		c->args[0] = fd;
+		c->ino = v->ino;
+		c->sktype = v->type;
+		c->fd_addr_len = v->addr_len;
+		__builtin_memcpy(c->fd_addr, v->addr, sizeof(c->fd_addr));
+		KT_EMIT(c, UT_EV_CLOSE, ret, ({}));
+	}
+	bpf_map_delete_elem(&unix_fds, &key);
 	return 0;
 }
 
@@ -729,6 +772,8 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 		if (regs->si != KT_SOL_SOCKET || (regs->dx != KT_SO_PEERCRED && regs->dx != KT_SO_PEERPIDFD))
 			return 0;
 		break;
+	case KT_NR_close:
+		return kt_exit_close(regs->di, ret);
 	default:
 		return 0;
 	}

@@ -3,7 +3,7 @@
  * The collector: loads the tracer's BPF objects, sets their filters, attaches
  * them, and drains their ring buffer into the shared ring from a thread.
  *
- * The core object (sys_enter/sys_exit) is required; the others are optional:
+ * The core object (sys_exit) is required; the others are optional:
  * each is loaded on its own and a refusal only costs what that hook adds.
  * Every attachment is a bpf_link owned by an fd of this process and nothing is
  * pinned, so a SIGKILLed tracer leaves no program attached.
@@ -229,7 +229,7 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	}
 	if (err) {
 		kt_err(errbuf, errlen,
-		       "the kernel refused the tracer's core hooks (tp_btf sys_enter/sys_exit): %s; "
+		       "the kernel refused the tracer's core hook (tp_btf sys_exit): %s; "
 		       "`unixtrace run` (the LD_PRELOAD shim) and `unixtrace sockets` may still work "
 		       "(--verbose shows the verifier's log)", strerror(-err));
 		return err;
@@ -247,12 +247,12 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	err = ktrace_bpf__attach(k->core);
 	if (err) {
 		kt_err(errbuf, errlen,
-		       "attaching tp_btf sys_enter/sys_exit failed: %s; `unixtrace run` "
+		       "attaching tp_btf sys_exit failed: %s; `unixtrace run` "
 		       "(the LD_PRELOAD shim) still works", strerror(-err));
 		return err;
 	}
 	if (o->verbose)
-		fprintf(stderr, "unixtrace: hook tp_btf/sys_enter + tp_btf/sys_exit active "
+		fprintf(stderr, "unixtrace: hook tp_btf/sys_exit active "
 			"(fd passing, credentials, truncation flags, lifecycle)\n");
 	return 0;
 }

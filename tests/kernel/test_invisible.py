@@ -43,6 +43,11 @@ def check_tricks(truth, events):
     r = one([r for r in truth if r["event"] == "peercred"])
     e = one(evs(events, "peercred", pid=pid, fd=r["fd"]))
     assert e["cred"]["pid"] == int(r["cred_pid"])
+    # close() is decoded after the fd is gone, from what earlier events said about it
+    for r in (sends[0], [r for r in truth if r["event"] == "fd_recv"][0]):
+        e = one([e for e in evs(events, "close", pid=pid, fd=r["fd"])
+                 if e["sock"]["ino"] == int(r["ino"])])  # fd numbers get reused: the inode tells
+        assert e["sock"]["type"] == "dgram" and e["ret"] == 0
 
 
 @pytest.mark.parametrize("name", ["kt_static", "kt_rawsys"])

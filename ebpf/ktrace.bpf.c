@@ -163,10 +163,10 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.ret = ret;
 	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
 	r->ev.ino = c->ino ? c->ino : kt_sock_ino(sk);
-	if (sk && kind != UT_EV_CLOSE && r->ev.fd >= 0)
-		kt_remember_fd(r, kind);
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
+	if (sk && kind != UT_EV_CLOSE && r->ev.fd >= 0)
+		kt_remember_fd(r, kind);
 	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
 		r->ev.flags |= UT_F_PEEK;
 	if (peer) {

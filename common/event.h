@@ -196,8 +196,9 @@ struct ut_fd {
 #define UT_FDF_LISTENING 0x1
 
 /* Queue state of a socket at the moment of a blocked or refused send. */
+#define UT_QUEUE_UNKNOWN 0xffffffffu /* any field below the producer could not learn */
 struct ut_queue {
-	uint32_t own_wmem;     /* bytes charged to the sender's socket (sk_wmem_alloc); ~0 unknown */
+	uint32_t own_wmem;     /* bytes charged to the sender's socket (sk_wmem_alloc) */
 	uint32_t own_sndbuf;
 	uint32_t peer_qlen;    /* datagrams or skbs queued at the peer */
 	uint32_t peer_qmax;    /* max_dgram_qlen / backlog limit; 0 unknown */

@@ -170,7 +170,9 @@ void ut_ev_payload(struct ut_event *ev, size_t cap, const struct iovec *iov, siz
 void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s, size_t len,
 		 int refused)
 {
-	struct ut_queue q = { .own_wmem = ~0u, .peer_qlen = ~0u, .cause = UT_BLOCK_UNKNOWN };
+	struct ut_queue q = { .own_wmem = UT_QUEUE_UNKNOWN, .own_sndbuf = UT_QUEUE_UNKNOWN,
+			      .peer_qlen = UT_QUEUE_UNKNOWN, .peer_qmax = UT_QUEUE_UNKNOWN,
+			      .own_outq = UT_QUEUE_UNKNOWN, .cause = UT_BLOCK_UNKNOWN };
 	int outq = 0, sndbuf = 0;
 	socklen_t optlen = sizeof(sndbuf);
 
@@ -190,7 +192,7 @@ void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *
 	 * datagram refused while its own buffer has ample room (the skb of len
 	 * bytes plus generous overhead) was refused by the peer's queue.
 	 */
-	if (refused && s && q.own_wmem != ~0u && q.own_sndbuf) {
+	if (refused && s && q.own_wmem != UT_QUEUE_UNKNOWN && q.own_sndbuf != UT_QUEUE_UNKNOWN) {
 		if (q.own_wmem >= q.own_sndbuf || s->type != SOCK_DGRAM)
 			q.cause = UT_BLOCK_SNDBUF;
 		else if ((uint64_t)q.own_wmem + len + 4096 < q.own_sndbuf)

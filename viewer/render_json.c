@@ -114,12 +114,17 @@ static void render_queue(struct ut_jw *w, const struct ut_queue *q)
 {
 	ut_jw_key(w, "queue");
 	ut_jw_obj_begin(w);
-	if (q->own_wmem != UINT32_MAX)
+	/* UT_QUEUE_UNKNOWN: the producer could not learn it; say nothing. */
+	if (q->own_wmem != UT_QUEUE_UNKNOWN)
 		ut_jw_kv_u64(w, "own_wmem", q->own_wmem);
-	ut_jw_kv_u64(w, "own_sndbuf", q->own_sndbuf);
-	ut_jw_kv_u64(w, "peer_qlen", q->peer_qlen);
-	ut_jw_kv_u64(w, "peer_qmax", q->peer_qmax);
-	ut_jw_kv_u64(w, "own_outq", q->own_outq);
+	if (q->own_sndbuf != UT_QUEUE_UNKNOWN)
+		ut_jw_kv_u64(w, "own_sndbuf", q->own_sndbuf);
+	if (q->peer_qlen != UT_QUEUE_UNKNOWN)
+		ut_jw_kv_u64(w, "peer_qlen", q->peer_qlen);
+	if (q->peer_qmax != UT_QUEUE_UNKNOWN)
+		ut_jw_kv_u64(w, "peer_qmax", q->peer_qmax);
+	if (q->own_outq != UT_QUEUE_UNKNOWN)
+		ut_jw_kv_u64(w, "own_outq", q->own_outq);
 	ut_jw_kv_str(w, "cause", ut_block_cause_name(q->cause));
 	ut_jw_obj_end(w);
 }

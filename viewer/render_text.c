@@ -243,9 +243,14 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 		tb_printf(&b, " len=%llu", (unsigned long long)ev->u.blocked.len);
 		if (v.queue) {
 			tb_printf(&b, " cause=%s", ut_block_cause_name(v.queue->cause));
-			if (v.queue->peer_qmax)
-				tb_printf(&b, " peer_q=%u/%u", v.queue->peer_qlen, v.queue->peer_qmax);
-			if (v.queue->own_wmem != UINT32_MAX)
+			if (v.queue->peer_qmax && v.queue->peer_qmax != UT_QUEUE_UNKNOWN) {
+				if (v.queue->peer_qlen != UT_QUEUE_UNKNOWN)
+					tb_printf(&b, " peer_q=%u/%u", v.queue->peer_qlen,
+						  v.queue->peer_qmax);
+				else
+					tb_printf(&b, " peer_q=?/%u", v.queue->peer_qmax);
+			}
+			if (v.queue->own_wmem != UT_QUEUE_UNKNOWN)
 				tb_printf(&b, " wmem=%u/%u", v.queue->own_wmem, v.queue->own_sndbuf);
 		}
 		if (v.waker)

@@ -362,7 +362,7 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		char n1[16], n2[16];
 
 		fputs("    queue:     ", out);
-		if (s->q.cause == UT_BLOCK_PEER_QLEN || s->q.peer_qmax)
+		if (s->q.cause == UT_BLOCK_PEER_QLEN || (s->q.peer_qmax && s->q.peer_qmax != UT_QUEUE_UNKNOWN))
 			fprintf(out, "peer holds %s of max %s datagrams; ", qnum(s->q.peer_qlen, n1, sizeof(n1)),
 				qnum(s->q.peer_qmax, n2, sizeof(n2)));
 		fprintf(out, "own send buffer %s of %s bytes", qnum(s->q.own_wmem, n1, sizeof(n1)),

@@ -30,11 +30,9 @@ void ut_tls_after_fork(void)
 	ut_tls_comm_ts = 0;
 }
 
-void ut_ev_begin(struct ut_event *ev, unsigned kind, unsigned call, int fd,
-		 const struct ut_sock *s)
+void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
+		    const struct ut_sock *s, uint64_t now)
 {
-	uint64_t now = ut_now();
-
 	memset(ev, 0, sizeof(*ev));
 	ev->size = sizeof(*ev);
 	ev->kind = (uint16_t)kind;

@@ -107,7 +107,8 @@ void ut_emit_send_msg(const struct ut_tx *tx, ssize_t ret, uint64_t dur)
 {
 	union ut_msgbuf b;
 
-	ut_ev_begin(&b.ev, UT_EV_SEND, tx->call, tx->fd, tx->s);
+	/* t1: the end of the call, already read to time it (0: sendmmsg, read it now). */
+	ut_ev_begin_at(&b.ev, UT_EV_SEND, tx->call, tx->fd, tx->s, tx->t1 ? tx->t1 : ut_now());
 	b.ev.ret = ret;
 	b.ev.dur_ns = dur;
 	b.ev.u.msg.len = (uint64_t)ret;

@@ -132,9 +132,19 @@ union ut_evbuf {
 	unsigned char bytes[UT_SMALL_EV];
 };
 
-/* Fills the fixed part: kind, call, time, who, fd and socket. */
-void ut_ev_begin(struct ut_event *ev, unsigned kind, unsigned call, int fd,
-		 const struct ut_sock *s);
+/*
+ * Fills the fixed part: kind, call, time `now`, who, fd and socket.  A send
+ * passes the clock read that ended its timing, so a message event costs no
+ * third vDSO clock read; everything else reads the clock now (ut_ev_begin).
+ */
+void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
+		    const struct ut_sock *s, uint64_t now);
+
+static inline void ut_ev_begin(struct ut_event *ev, unsigned kind, unsigned call, int fd,
+			       const struct ut_sock *s)
+{
+	ut_ev_begin_at(ev, kind, call, fd, s, ut_now());
+}
 /* Looks the peer inode up (once per socket) when the cache does not know it. */
 void ut_ev_fill_peer(struct ut_event *ev, int fd, struct ut_sock *s);
 /* Appends the socket's own address (getsockname) as UT_ITEM_ADDR when it has one. */

@@ -8,13 +8,13 @@
  * and every length taken from a cell is checked against the data area.
  */
 #include "ring.h"
+#include "errbuf.h"
 
 #include "event.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,20 +106,6 @@ struct ut_ring {
 	int orphan_skip;
 };
 
-static void ut_ring_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void ut_ring_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint64_t ut_round_pow2(uint64_t v)
 {
 	uint64_t p = 1;
@@ -195,7 +181,7 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	if (bytes <= UT_RING_MAX_BYTES)
 		bytes = ut_round_pow2(bytes);
 	if (bytes > UT_RING_MAX_BYTES) {
-		ut_ring_err(errbuf, errlen, "ring size %zu bytes is over the %u-byte limit",
+		ut_errf(errbuf, errlen, "ring size %zu bytes is over the %u-byte limit",
 			    data_bytes, UT_RING_MAX_BYTES);
 		return -EINVAL;
 	}
@@ -208,29 +194,29 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	 * `path` and an existing `path` (file or symlink) is never replaced.
 	 */
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= sizeof(tmp)) {
-		ut_ring_err(errbuf, errlen, "cannot create ring %s: path too long", path);
+		ut_errf(errbuf, errlen, "cannot create ring %s: path too long", path);
 		return -ENAMETOOLONG;
 	}
 	if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", path, strerror(EEXIST));
+		ut_errf(errbuf, errlen, "cannot create ring %s: %s", path, strerror(EEXIST));
 		return -EEXIST;
 	}
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", tmp, strerror(err));
+		ut_errf(errbuf, errlen, "cannot create ring %s: %s", tmp, strerror(err));
 		return -err;
 	}
 	/* umask can only remove bits, but make the mode exact anyway. */
 	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot size ring %s: %s", path, strerror(err));
+		ut_errf(errbuf, errlen, "cannot size ring %s: %s", path, strerror(err));
 		goto fail_unlink;
 	}
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot map ring %s: %s", path, strerror(err));
+		ut_errf(errbuf, errlen, "cannot map ring %s: %s", path, strerror(err));
 		goto fail_unlink;
 	}
 	close(fd);
@@ -254,12 +240,12 @@ int ut_ring_create(const char *path, size_t data_bytes, struct ut_ring **out,
 	if (!r) {
 		munmap(base, size);
 		unlink(tmp);
-		ut_ring_err(errbuf, errlen, "cannot create ring %s: out of memory", path);
+		ut_errf(errbuf, errlen, "cannot create ring %s: out of memory", path);
 		return -ENOMEM;
 	}
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot create ring %s: %s", path, strerror(err));
+		ut_errf(errbuf, errlen, "cannot create ring %s: %s", path, strerror(err));
 		ut_ring_close(r);
 		unlink(tmp);
 		return -err;
@@ -290,47 +276,47 @@ int ut_ring_attach(const char *path, struct ut_ring **out, char *errbuf, size_t 
 	if (fd < 0) {
 		err = errno;
 		if (err == ELOOP)
-			ut_ring_err(errbuf, errlen, "refusing ring %s: it is a symbolic link", path);
+			ut_errf(errbuf, errlen, "refusing ring %s: it is a symbolic link", path);
 		else if (err == EISDIR)
-			ut_ring_err(errbuf, errlen, "refusing ring %s: it is a directory", path);
+			ut_errf(errbuf, errlen, "refusing ring %s: it is a directory", path);
 		else
-			ut_ring_err(errbuf, errlen, "cannot open ring %s: %s", path, strerror(err));
+			ut_errf(errbuf, errlen, "cannot open ring %s: %s", path, strerror(err));
 		return -err;
 	}
 	if (fstat(fd, &st) != 0) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot stat ring %s: %s", path, strerror(err));
+		ut_errf(errbuf, errlen, "cannot stat ring %s: %s", path, strerror(err));
 		goto fail;
 	}
 	err = EPERM;
 	if (!S_ISREG(st.st_mode)) {
-		ut_ring_err(errbuf, errlen, "refusing ring %s: not a regular file", path);
+		ut_errf(errbuf, errlen, "refusing ring %s: not a regular file", path);
 		err = EINVAL;
 		goto fail;
 	}
 	if (st.st_uid != euid && st.st_uid != 0) {
-		ut_ring_err(errbuf, errlen, "refusing ring %s: owned by uid %u, not %u or root",
+		ut_errf(errbuf, errlen, "refusing ring %s: owned by uid %u, not %u or root",
 			    path, (unsigned)st.st_uid, (unsigned)euid);
 		goto fail;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		ut_ring_err(errbuf, errlen, "refusing ring %s: mode %04o is writable by group or others",
+		ut_errf(errbuf, errlen, "refusing ring %s: mode %04o is writable by group or others",
 			    path, (unsigned)(st.st_mode & 07777));
 		goto fail;
 	}
 	err = EINVAL;
 	n = pread(fd, &h, sizeof(h), 0);
 	if (n != (ssize_t)sizeof(h) || st.st_size < (off_t)UT_RING_PAGE) {
-		ut_ring_err(errbuf, errlen, "refusing ring %s: %lld bytes is too short for a ring",
+		ut_errf(errbuf, errlen, "refusing ring %s: %lld bytes is too short for a ring",
 			    path, (long long)st.st_size);
 		goto fail;
 	}
 	if (h.magic != UT_RING_MAGIC) {
-		ut_ring_err(errbuf, errlen, "refusing ring %s: bad magic (not a unixtrace ring)", path);
+		ut_errf(errbuf, errlen, "refusing ring %s: bad magic (not a unixtrace ring)", path);
 		goto fail;
 	}
 	if (h.version != UT_RING_VERSION || h.cell_size != UT_RING_CELL) {
-		ut_ring_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			    "refusing ring %s: version %u cell %u, this build speaks version %u cell %u",
 			    path, h.version, h.cell_size, UT_RING_VERSION, UT_RING_CELL);
 		goto fail;
@@ -340,7 +326,7 @@ int ut_ring_attach(const char *path, struct ut_ring **out, char *errbuf, size_t 
 	    bytes > UT_RING_MAX_BYTES || h.meta_off != UT_RING_PAGE ||
 	    h.data_off != UT_RING_PAGE + ut_meta_bytes(h.ncells) ||
 	    h.file_size != h.data_off + bytes || (uint64_t)st.st_size != h.file_size) {
-		ut_ring_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			    "refusing ring %s: inconsistent geometry (%llu cells, file %lld bytes, expected %llu)",
 			    path, (unsigned long long)h.ncells, (long long)st.st_size,
 			    (unsigned long long)h.file_size);
@@ -349,14 +335,14 @@ int ut_ring_attach(const char *path, struct ut_ring **out, char *errbuf, size_t 
 	base = mmap(NULL, h.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
 		err = errno;
-		ut_ring_err(errbuf, errlen, "cannot map ring %s: %s", path, strerror(err));
+		ut_errf(errbuf, errlen, "cannot map ring %s: %s", path, strerror(err));
 		goto fail;
 	}
 	close(fd);
 	r = ut_ring_handle(base, h.file_size, h.ncells);
 	if (!r) {
 		munmap(base, h.file_size);
-		ut_ring_err(errbuf, errlen, "cannot attach ring %s: out of memory", path);
+		ut_errf(errbuf, errlen, "cannot attach ring %s: out of memory", path);
 		return -ENOMEM;
 	}
 	*out = r;

@@ -6,10 +6,10 @@
  * every error names the file and the byte offset where the problem starts.
  */
 #include "tracefile.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,20 +49,6 @@ struct ut_trace_reader {
 	int eof;
 	unsigned char buf[UT_TRACE_RBUF];
 };
-
-static void ut_trace_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void ut_trace_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t ut_clock_ns(clockid_t clk)
 {
@@ -108,19 +94,19 @@ int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf
 
 	w = malloc(sizeof(*w));
 	if (!w) {
-		ut_trace_err(errbuf, errlen, "%s: out of memory", path);
+		ut_errf(errbuf, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;
-		ut_trace_err(errbuf, errlen, "cannot create trace %s: %s", path, strerror(-rc));
+		ut_errf(errbuf, errlen, "cannot create trace %s: %s", path, strerror(-rc));
 		free(w);
 		return rc;
 	}
 	rc = ut_write_all(fd, &h, sizeof(h));
 	if (rc) {
-		ut_trace_err(errbuf, errlen, "cannot write trace %s: %s", path, strerror(-rc));
+		ut_errf(errbuf, errlen, "cannot write trace %s: %s", path, strerror(-rc));
 		close(fd);
 		free(w);
 		return rc;
@@ -225,13 +211,13 @@ int ut_trace_open(const char *path, struct ut_trace_reader **out, char *errbuf, 
 	r = malloc(sizeof(*r));
 	if (!r || !(r->path = strdup(path))) {
 		free(r);
-		ut_trace_err(errbuf, errlen, "%s: out of memory", path);
+		ut_errf(errbuf, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		rc = -errno;
-		ut_trace_err(errbuf, errlen, "cannot open trace %s: %s", path, strerror(-rc));
+		ut_errf(errbuf, errlen, "cannot open trace %s: %s", path, strerror(-rc));
 		goto fail_free;
 	}
 	r->off = 0;
@@ -240,37 +226,37 @@ int ut_trace_open(const char *path, struct ut_trace_reader **out, char *errbuf, 
 	got = ut_trace_fill(r, sizeof(h));
 	if (got < 0) {
 		rc = (int)got;
-		ut_trace_err(errbuf, errlen, "cannot read trace %s: %s", path, strerror(-rc));
+		ut_errf(errbuf, errlen, "cannot read trace %s: %s", path, strerror(-rc));
 		goto fail;
 	}
 	rc = -EINVAL;
 	/* Magic first: a short file that is not ours is "not a trace". */
 	if ((size_t)got < sizeof(UT_TRACE_MAGIC) ||
 	    memcmp(r->buf, UT_TRACE_MAGIC, sizeof(UT_TRACE_MAGIC)) != 0) {
-		ut_trace_err(errbuf, errlen, "%s: not a unixtrace trace (bad magic at offset 0)", path);
+		ut_errf(errbuf, errlen, "%s: not a unixtrace trace (bad magic at offset 0)", path);
 		goto fail;
 	}
 	if ((size_t)got < sizeof(h)) {
-		ut_trace_err(errbuf, errlen, "%s: truncated header (%zd of %zu bytes)", path, got,
+		ut_errf(errbuf, errlen, "%s: truncated header (%zd of %zu bytes)", path, got,
 			     sizeof(h));
 		goto fail;
 	}
 	memcpy(&h, r->buf, sizeof(h));
 	if (h.format_version > UT_TRACE_VERSION) {
-		ut_trace_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			     "%s: written by a newer unixtrace (trace format %u; this one reads up to %u)",
 			     path, h.format_version, UT_TRACE_VERSION);
 		goto fail;
 	}
 	if (h.schema_version > UT_SCHEMA_VERSION) {
-		ut_trace_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			     "%s: written by a newer unixtrace (event schema %u; this one reads up to %u)",
 			     path, h.schema_version, UT_SCHEMA_VERSION);
 		goto fail;
 	}
 	if (h.format_version == 0 || h.schema_version == 0 || h.header_size < sizeof(h) ||
 	    h.header_size > UT_TRACE_HDR_MAX || h.header_size % 8) {
-		ut_trace_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			     "%s: corrupt header (format %u, schema %u, header size %u)", path,
 			     h.format_version, h.schema_version, h.header_size);
 		goto fail;
@@ -285,11 +271,11 @@ int ut_trace_open(const char *path, struct ut_trace_reader **out, char *errbuf, 
 		got = ut_trace_fill(r, want);
 		if (got < 0) {
 			rc = (int)got;
-			ut_trace_err(errbuf, errlen, "cannot read trace %s: %s", path, strerror(-rc));
+			ut_errf(errbuf, errlen, "cannot read trace %s: %s", path, strerror(-rc));
 			goto fail;
 		}
 		if ((size_t)got < want) {
-			ut_trace_err(errbuf, errlen, "%s: truncated header (%llu of %u bytes)", path,
+			ut_errf(errbuf, errlen, "%s: truncated header (%llu of %u bytes)", path,
 				     (unsigned long long)(r->off + (uint64_t)got), h.header_size);
 			goto fail;
 		}
@@ -329,21 +315,21 @@ int ut_trace_next(struct ut_trace_reader *r, struct ut_event *buf, size_t cap,
 	if (got == 0)
 		return 0;
 	if ((size_t)got < sizeof(struct ut_event)) {
-		ut_trace_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			     "%s: truncated record at offset %llu (%zd bytes left, a record is at least %zu)",
 			     r->path, (unsigned long long)off, got, sizeof(struct ut_event));
 		return -EIO;
 	}
 	memcpy(&size, r->buf + r->pos, sizeof(size));
 	if (size < sizeof(struct ut_event) || size > UT_EVENT_MAX || size % 8) {
-		ut_trace_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			     "%s: corrupt record at offset %llu: size %u (must be a multiple of 8 from %zu to %u)",
 			     r->path, (unsigned long long)off, size, sizeof(struct ut_event),
 			     UT_EVENT_MAX);
 		return -EINVAL;
 	}
 	if (size > cap) {
-		ut_trace_err(errbuf, errlen, "%s: record at offset %llu (%u bytes) exceeds buffer of %zu",
+		ut_errf(errbuf, errlen, "%s: record at offset %llu (%u bytes) exceeds buffer of %zu",
 			     r->path, (unsigned long long)off, size, cap);
 		return -EINVAL;
 	}
@@ -351,21 +337,21 @@ int ut_trace_next(struct ut_trace_reader *r, struct ut_event *buf, size_t cap,
 	if (got < 0)
 		goto ioerr;
 	if ((size_t)got < size) {
-		ut_trace_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 			     "%s: truncated record at offset %llu (%zd of %u bytes)", r->path,
 			     (unsigned long long)off, got, size);
 		return -EIO;
 	}
 	memcpy(buf, r->buf + r->pos, size);
 	if (ut_event_validate(buf, size, &why) != 0) {
-		ut_trace_err(errbuf, errlen, "%s: corrupt record at offset %llu: %s", r->path,
+		ut_errf(errbuf, errlen, "%s: corrupt record at offset %llu: %s", r->path,
 			     (unsigned long long)off, why);
 		return -EINVAL;
 	}
 	ut_trace_consume(r, size);
 	return 1;
 ioerr:
-	ut_trace_err(errbuf, errlen, "%s: read error at offset %llu: %s", r->path,
+	ut_errf(errbuf, errlen, "%s: read error at offset %llu: %s", r->path,
 		     (unsigned long long)off, strerror((int)-got));
 	return (int)got;
 }

@@ -9,6 +9,7 @@
  * pinned, so a SIGKILLed tracer leaves no program attached.
  */
 #include "ktrace.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -56,17 +57,6 @@ static int kt_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 	if (!kt_verbose || level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
-}
-
-static void kt_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static uint64_t kt_now_ns(void)
@@ -188,7 +178,7 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 		size_t n = strlen(o->path_prefix);
 
 		if (n > KT_PREFIX_MAX) {
-			kt_err(errbuf, errlen, "socket path prefix longer than %d bytes", KT_PREFIX_MAX);
+			ut_errf(errbuf, errlen, "socket path prefix longer than %d bytes", KT_PREFIX_MAX);
 			return -EINVAL;
 		}
 		memcpy((char *)ro->prefix, o->path_prefix, n);
@@ -213,7 +203,7 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	k->core = ktrace_bpf__open();
 	if (!k->core) {
 		err = -errno;
-		kt_err(errbuf, errlen, "cannot open the BPF tracer: %s", strerror(-err));
+		ut_errf(errbuf, errlen, "cannot open the BPF tracer: %s", strerror(-err));
 		return err;
 	}
 	err = kt_set_filters(k->core, o, errbuf, errlen);
@@ -221,14 +211,14 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		return err;
 	err = ktrace_bpf__load(k->core);
 	if (err == -EPERM || err == -EACCES) {
-		kt_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 		       "loading BPF programs was refused (%s): the kernel side needs root or "
 		       "CAP_BPF+CAP_PERFMON; `unixtrace run` (the LD_PRELOAD shim) still works",
 		       strerror(-err));
 		return err;
 	}
 	if (err) {
-		kt_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 		       "the kernel refused the tracer's core hook (tp_btf sys_exit): %s; "
 		       "`unixtrace run` (the LD_PRELOAD shim) and `unixtrace sockets` may still work "
 		       "(--verbose shows the verifier's log)", strerror(-err));
@@ -240,13 +230,13 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		if (pid && bpf_map__update_elem(k->core->maps.pids, &pid, sizeof(pid), &one,
 						sizeof(one), BPF_ANY)) {
 			err = -errno;
-			kt_err(errbuf, errlen, "cannot set the pid filter: %s", strerror(-err));
+			ut_errf(errbuf, errlen, "cannot set the pid filter: %s", strerror(-err));
 			return err;
 		}
 	}
 	err = ktrace_bpf__attach(k->core);
 	if (err) {
-		kt_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 		       "attaching tp_btf sys_exit failed: %s; `unixtrace run` "
 		       "(the LD_PRELOAD shim) still works", strerror(-err));
 		return err;
@@ -265,12 +255,12 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 
 	*out = NULL;
 	if (!o || !ring) {
-		kt_err(errbuf, errlen, "ut_ktrace_start: missing options or ring");
+		ut_errf(errbuf, errlen, "ut_ktrace_start: missing options or ring");
 		return -EINVAL;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		err = -errno;
-		kt_err(errbuf, errlen,
+		ut_errf(errbuf, errlen,
 		       "this kernel exposes no BTF (/sys/kernel/btf/vmlinux: %s; needs "
 		       "CONFIG_DEBUG_INFO_BTF): the kernel side cannot run; `unixtrace run` "
 		       "(the LD_PRELOAD shim) still works", strerror(-err));
@@ -281,7 +271,7 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 
 	k = calloc(1, sizeof(*k));
 	if (!k) {
-		kt_err(errbuf, errlen, "out of memory");
+		ut_errf(errbuf, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	k->ring = ring;
@@ -304,12 +294,12 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 	k->rb = ring_buffer__new(bpf_map__fd(k->core->maps.events), kt_on_record, k, NULL);
 	if (!k->rb) {
 		err = -errno;
-		kt_err(errbuf, errlen, "cannot map the BPF ring buffer: %s", strerror(-err));
+		ut_errf(errbuf, errlen, "cannot map the BPF ring buffer: %s", strerror(-err));
 		goto fail;
 	}
 	err = -pthread_create(&k->thread, NULL, kt_drain, k);
 	if (err) {
-		kt_err(errbuf, errlen, "cannot start the collector thread: %s", strerror(-err));
+		ut_errf(errbuf, errlen, "cannot start the collector thread: %s", strerror(-err));
 		goto fail;
 	}
 	k->thread_started = 1;

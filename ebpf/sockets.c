@@ -6,7 +6,6 @@
  * JSON Lines.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "errbuf.h"
 #include "kt_fdesc.h"
 #include "ktrace.h"
 #include "sockaddr_describe.h"
@@ -29,17 +29,6 @@ struct sk_snapshot {
 	size_t nfl, capfl;
 	int nomem;
 };
-
-static void sk_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Appends one record of `size` bytes to a growing array. */
 static int sk_push(void **arr, size_t *n, size_t *cap, const void *rec, size_t size)
@@ -337,11 +326,11 @@ static int sk_collect(struct sk_snapshot *s, char *errbuf, size_t errlen)
 	if (!skel) {
 		err = -errno;
 		if (err == -EPERM || err == -EACCES)
-			sk_err(errbuf, errlen, "loading the socket iterators was refused (%s): "
+			ut_errf(errbuf, errlen, "loading the socket iterators was refused (%s): "
 			       "`unixtrace sockets` needs root or CAP_BPF+CAP_PERFMON "
 			       "(`ss -xp` shows sockets without the fds in flight)", strerror(-err));
 		else
-			sk_err(errbuf, errlen, "the kernel refused the socket iterators "
+			ut_errf(errbuf, errlen, "the kernel refused the socket iterators "
 			       "(iter/unix, iter/task_file): %s; `ss -xp` still lists sockets",
 			       strerror(-err));
 		return err;
@@ -349,25 +338,25 @@ static int sk_collect(struct sk_snapshot *s, char *errbuf, size_t errlen)
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.snap), sk_on_record, s, NULL);
 	if (!rb) {
 		err = -errno;
-		sk_err(errbuf, errlen, "cannot map the snapshot ring buffer: %s", strerror(-err));
+		ut_errf(errbuf, errlen, "cannot map the snapshot ring buffer: %s", strerror(-err));
 		goto out;
 	}
 	err = sk_run_iter(skel->progs.sk_dump_owners, rb);
 	if (err) {
-		sk_err(errbuf, errlen, "iter/task_file failed: %s", strerror(-err));
+		ut_errf(errbuf, errlen, "iter/task_file failed: %s", strerror(-err));
 		goto out;
 	}
 	err = sk_run_iter(skel->progs.sk_dump_unix, rb);
 	if (err) {
-		sk_err(errbuf, errlen, "iter/unix failed: %s", strerror(-err));
+		ut_errf(errbuf, errlen, "iter/unix failed: %s", strerror(-err));
 		goto out;
 	}
 	if (s->nomem) {
 		err = -ENOMEM;
-		sk_err(errbuf, errlen, "out of memory while collecting the snapshot");
+		ut_errf(errbuf, errlen, "out of memory while collecting the snapshot");
 	} else if (skel->bss->snap_dropped) {
 		err = -ENOBUFS;
-		sk_err(errbuf, errlen, "snapshot incomplete: %llu records did not fit the ring buffer",
+		ut_errf(errbuf, errlen, "snapshot incomplete: %llu records did not fit the ring buffer",
 		       (unsigned long long)skel->bss->snap_dropped);
 	}
 out:
@@ -383,7 +372,7 @@ int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen)
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		err = -errno;
-		sk_err(errbuf, errlen, "this kernel exposes no BTF (/sys/kernel/btf/vmlinux: %s): "
+		ut_errf(errbuf, errlen, "this kernel exposes no BTF (/sys/kernel/btf/vmlinux: %s): "
 		       "`unixtrace sockets` cannot run; `ss -xp` still lists sockets", strerror(-err));
 		return err;
 	}

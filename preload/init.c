@@ -112,6 +112,8 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 	ut_shim.debug = getenv("UNIXTRACE_DEBUG") && strcmp(getenv("UNIXTRACE_DEBUG"), "1") == 0;
 	ut_shim.messages = getenv("UNIXTRACE_MESSAGES") &&
 			   strcmp(getenv("UNIXTRACE_MESSAGES"), "1") == 0;
+	ut_shim.watch_reads = getenv("UNIXTRACE_WATCH_READS") &&
+			      strcmp(getenv("UNIXTRACE_WATCH_READS"), "1") == 0;
 	ut_shim.payload = (uint32_t)ut_env_u64("UNIXTRACE_PAYLOAD", 0, UT_PAYLOAD_MAX);
 	ut_shim.block_ns = ut_env_u64("UNIXTRACE_BLOCK_US", 1000, 3600ull * 1000000) * 1000;
 	ut_shim.pid = (uint32_t)syscall(SYS_getpid);

@@ -159,6 +159,7 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 {
 	const struct msghdr *msg = rx->msg;
 	unsigned nfds = 0;
+	int nfds_seen = 0;
 	size_t delivered;
 	socklen_t namelen;
 
@@ -182,9 +183,13 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 		 * SO_PASSCRED/SO_PASSPIDFD is on, for credentials nobody asked to
 		 * see.  Only the first is news.
 		 */
-		if (rx->user_ctl || !passcred)
+		if (rx->user_ctl || !passcred) {
 			ut_emit_fd_lost(rx, ret, nfds, passcred);
+			nfds_seen = 1;
+		}
 	}
+	if (nfds_seen || nfds)
+		ut_fdc_update(rx->fd, UT_SF_FDS, 0, NULL); /* its reads are watched from now on */
 	delivered = (size_t)ret < rx->cap ? (size_t)ret : rx->cap;
 	if ((msg->msg_flags & MSG_TRUNC) && !(rx->flags & MSG_PEEK)) {
 		union ut_evbuf b;

@@ -33,6 +33,7 @@
 struct ut_shim {
 	struct ut_ring *ring; /* NULL: untraced, every wrapper goes straight to libc */
 	int messages;         /* UNIXTRACE_MESSAGES=1: per-message send/recv events */
+	int watch_reads;      /* UNIXTRACE_WATCH_READS=1: every read/recv as recvmsg (wrap_io.c) */
 	uint32_t payload;     /* UNIXTRACE_PAYLOAD: bytes of each message to keep */
 	uint64_t block_ns;    /* UNIXTRACE_BLOCK_US in ns: a slower send is "blocked" */
 	int debug;            /* UNIXTRACE_DEBUG=1: diagnostics on stderr */
@@ -71,6 +72,8 @@ struct ut_sock {
 };
 #define UT_SF_PASSCRED 0x1   /* SO_PASSCRED or SO_PASSPIDFD seen set by this process */
 #define UT_SF_PEER_TRIED 0x2 /* peer_ino looked up (0 then means "no peer") */
+/* fds were passed on this socket (sent, received or lost here): reads are watched (wrap_io.c). */
+#define UT_SF_FDS 0x4
 
 void ut_fdc_init(void);
 

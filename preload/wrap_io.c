@@ -6,16 +6,27 @@
  * that is not a Unix socket: is the shim tracing, and does the per-fd cache
  * say "Unix socket"?  Otherwise the real function is called directly.
  *
- * Receives on a Unix socket are performed as recvmsg, which the kernel treats
- * exactly like read/recv/recvfrom on a socket (same sock_recvmsg, O_NONBLOCK
- * honoured the same way), so the shim sees msg_flags the caller never sees:
- * MSG_TRUNC on a datagram read into a small buffer, MSG_CTRUNC when passed fds
- * were discarded.  On datagram and seqpacket sockets, and only those (MSG_TRUNC
- * on a TCP socket would discard data), MSG_TRUNC is also requested so that
- * the call returns the datagram's full length; the caller gets
- * min(length, buffer), exactly what it would have got.  If the cache was stale
- * and the fd is no socket at all, the kernel says ENOTSOCK before consuming
- * anything and the real call is made instead.
+ * Receives.  On datagram and seqpacket sockets, and only those (MSG_TRUNC on
+ * a TCP socket would discard data), MSG_TRUNC is added to the caller's flags,
+ * so the call returns the datagram's full length: a datagram cut by a small
+ * buffer is seen although the caller gets no flag, and the caller gets
+ * min(length, buffer), exactly what it would have got.
+ *
+ * Fds passed with a message that is read without a control buffer (read,
+ * recv, recvfrom) are discarded by the kernel, and only recvmsg's msg_flags
+ * (MSG_CTRUNC) says so.  recvmsg costs about 0.2 us more than recvfrom on
+ * this kind of VM (it copies the msghdr in and the flags out), 2% of a
+ * ping-pong round trip, so the single-buffer calls are performed as recvmsg
+ * only on sockets on which this process has sent, received or lost fds
+ * (UT_SF_FDS: a program that recvmsg()s fds and sometimes read()s the same
+ * socket is caught), or on every socket with UNIXTRACE_WATCH_READS=1
+ * (`run --watch-reads`); otherwise as recvfrom, which the kernel treats the
+ * same way (same sock_recvmsg, O_NONBLOCK honoured the same way).  readv has
+ * no recvfrom form and is always performed as recvmsg.  The kernel side sees
+ * every discarded fd whatever the call (`run --kernel`).
+ *
+ * If the cache was stale and the fd is no socket at all, the kernel says
+ * ENOTSOCK before consuming anything and the real call is made instead.
  */
 #include <limits.h>
 #include <string.h>
@@ -144,6 +155,8 @@ static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *
 	err = errno;
 	tx.t1 = ut_now();
 	ut_cmsg_send_commit(&p, r);
+	if (r >= 0 && p.nfds)
+		ut_fdc_update(fd, UT_SF_FDS, 0, NULL); /* its reads are watched from now on */
 	ut_after_send(&tx, r, err);
 	errno = r < 0 ? err : saved;
 	return r;
@@ -196,6 +209,8 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *
 			ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMMSG, m);
 			one.nfds = p.nfds;
 			ut_cmsg_send_commit(&p, v[i].msg_len);
+			if (p.nfds)
+				ut_fdc_update(fd, UT_SF_FDS, 0, NULL);
 		}
 		if (ut_shim.messages)
 			ut_emit_send_msg(&one, v[i].msg_len, dur);
@@ -254,6 +269,26 @@ static __attribute__((noinline)) int ut_recv_slow(int fd, struct ut_sock *s, uns
 	return 1;
 }
 
+/* Single-buffer receives as recvfrom (see the top of this file): MSG_TRUNC yes, MSG_CTRUNC no. */
+static int ut_recv_as_from(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
+			   int flags, int add, struct sockaddr *from, socklen_t *fromlen,
+			   ssize_t *ret)
+{
+	struct msghdr m = { .msg_name = from, .msg_iov = (struct iovec *)iov, .msg_iovlen = 1 };
+	int saved = errno;
+	ssize_t r;
+
+	r = UT_REAL(recvfrom, fd, iov->iov_base, iov->iov_len, flags | add, from, fromlen);
+	if (__builtin_expect(r >= 0 && (size_t)r <= iov->iov_len && !ut_shim.messages, 1)) {
+		*ret = r;
+		return 1;
+	}
+	/* The kernel wrote *fromlen itself; the slow path copies msg_namelen back. */
+	m.msg_namelen = from ? *fromlen : 0;
+	m.msg_flags = r >= 0 && (size_t)r > iov->iov_len ? MSG_TRUNC : 0;
+	return ut_recv_slow(fd, s, call, &m, flags, add, from ? fromlen : NULL, r, saved, ret);
+}
+
 static int ut_recv_as_msg(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
 			  size_t iovcnt, int flags, struct sockaddr *from, socklen_t *fromlen,
 			  ssize_t *ret)
@@ -264,6 +299,8 @@ static int ut_recv_as_msg(int fd, struct ut_sock *s, unsigned call, const struct
 	int saved = errno;
 	ssize_t r;
 
+	if (iovcnt == 1 && !(s->flags & UT_SF_FDS) && !ut_shim.watch_reads)
+		return ut_recv_as_from(fd, s, call, iov, flags, add, from, fromlen, ret);
 	r = UT_REAL(recvmsg, fd, &m, flags | add);
 	/* Nothing cut, nothing dropped, no message events: the caller's result as is. */
 	if (__builtin_expect(r >= 0 && !(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&

@@ -20,7 +20,7 @@
 #endif
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_KERNEL,
-       OPT_NO_COLOR };
+       OPT_NO_COLOR, OPT_WATCH_READS };
 
 static const struct option run_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -28,6 +28,7 @@ static const struct option run_opts[] = {
 	{ "text", no_argument, NULL, OPT_TEXT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "messages", no_argument, NULL, OPT_MESSAGES },
+	{ "watch-reads", no_argument, NULL, OPT_WATCH_READS },
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
 	{ "ring-size", required_argument, NULL, OPT_RING },
@@ -129,6 +130,7 @@ int ut_cmd_run(int argc, char **argv)
 		case OPT_TEXT: text = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_MESSAGES: so.messages = 1; break;
+		case OPT_WATCH_READS: so.watch_reads = 1; break;
 		case OPT_KERNEL: kernel = 1; break;
 		case OPT_NO_COLOR: oo.no_color = 1; break;
 		case OPT_PAYLOAD:

@@ -52,7 +52,7 @@ void ut_spawn_signals(void)
 static int ours(const char *e)
 {
 	static const char *const keys[] = { "LD_PRELOAD=", "UNIXTRACE_RING=",
-		"UNIXTRACE_MESSAGES=", "UNIXTRACE_PAYLOAD=", "UNIXTRACE_BLOCK_US=",
+		"UNIXTRACE_MESSAGES=", "UNIXTRACE_WATCH_READS=", "UNIXTRACE_PAYLOAD=", "UNIXTRACE_BLOCK_US=",
 #ifdef UNIXTRACE_SANITIZE
 		"ASAN_OPTIONS=",
 #endif
@@ -129,6 +129,8 @@ static char **build_env(const struct ut_spawn_opts *o, size_t *first)
 	if (asprintf(&env[k++], "UNIXTRACE_RING=%s", o->ring_path) < 0)
 		return NULL;
 	if (o->messages && asprintf(&env[k++], "UNIXTRACE_MESSAGES=1") < 0)
+		return NULL;
+	if (o->watch_reads && asprintf(&env[k++], "UNIXTRACE_WATCH_READS=1") < 0)
 		return NULL;
 	if (o->payload_set && asprintf(&env[k++], "UNIXTRACE_PAYLOAD=%u", o->payload) < 0)
 		return NULL;

@@ -16,6 +16,7 @@ struct ut_spawn_opts {
 	const char *shim;        /* libunixtrace.so */
 	const char *ring_path;
 	int messages;
+	int watch_reads;         /* every read/recv on a Unix socket as recvmsg (fd loss seen) */
 	uint32_t payload;        /* 0 = none */
 	int payload_set;
 	uint64_t block_ns;

@@ -40,6 +40,8 @@ static const char usage_run[] =
 "      --json                 live output as JSON Lines\n"
 "      --messages             also log every send and receive\n"
 "      --payload N            keep the first N bytes of each message (max 4096)\n"
+"      --watch-reads          see fds dropped by read()/recv() on every socket, not only\n"
+"                             on sockets that passed fds before (each read costs ~0.2 us more)\n"
 "      --block-threshold T    a send slower than T is 'blocked' (ms; or 250us, 2ms, 1s)\n"
 "      --ring-size SIZE       shared ring data size (default 8M; k, M, G suffixes)\n"
 "      --kernel               also trace from the kernel (eBPF; root) and merge\n"

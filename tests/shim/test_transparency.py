@@ -30,6 +30,15 @@ def test_traced_run_is_identical(baseline, tmp_path):
     assert len(evs(events, "trunc")) == 4
 
 
+def test_traced_with_watch_reads_is_identical(baseline, tmp_path):
+    # every read on a Unix socket performed as recvmsg: still what the program expects
+    tmp, want = baseline
+    _, events, p = traced(tmp_path, [helper("ut_transp"), tmp], "--watch-reads")
+    assert p.stdout == want
+    assert evs(events, "fd_lost", call="read")
+    assert len(evs(events, "trunc")) == 4
+
+
 def test_traced_with_messages_is_identical(baseline, tmp_path):
     tmp, want = baseline
     _, events, p = traced(tmp_path, [helper("ut_transp"), tmp], "--messages", "--payload", "64")

@@ -115,7 +115,7 @@ static void *busy(void *arg)
 		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 || pipe(p) < 0)
 			continue;
 		ut_send_fds(sv[0], p, 2, "b", 1);
-		recv(sv[1], buf, sizeof(buf), 0); /* the fds are dropped: fd_lost */
+		recv(sv[1], buf, sizeof(buf), 0); /* the fds are dropped */
 		send(sv[0], buf, 48, 0);
 		recv(sv[1], buf, 8, 0);           /* trunc */
 		close(p[0]);

@@ -141,6 +141,20 @@ int ut_fdc_classify_slow(int fd, struct ut_sock *s)
 	return r == 1;
 }
 
+uint32_t ut_fdc_classify_word(int fd)
+{
+	struct ut_sock s;
+
+	if (fd < 0 || !ut_fdc_classify_slow(fd, &s))
+		return 0;
+	return UT_FDS_UNIX | (uint32_t)(s.type & 0xff) << 8 | (uint32_t)s.flags << 16;
+}
+
+int ut_sock_load(int fd, struct ut_sock *s)
+{
+	return ut_fdc_peek(fd, s) || ut_fdc_classify_slow(fd, s);
+}
+
 void ut_fdc_forget(int fd)
 {
 	struct ut_fdent *e = ut_fdc_ent(fd);

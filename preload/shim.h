@@ -115,6 +115,33 @@ static inline int ut_fdc_unix(int fd, struct ut_sock *s)
 	}
 	return ut_fdc_classify_slow(fd, s);
 }
+/*
+ * The data path's first question, from the cache word alone: 0 when the shim
+ * is not tracing or fd is no Unix socket (go straight to libc), else the
+ * entry's word (UT_FDS_UNIX, type and UT_SF_* flags; UT_W_* read them).  The
+ * rest of the entry is read only on a slow path (ut_sock_load).  An fd never
+ * seen before is classified once.  Preserves errno.
+ */
+#define UT_W_TYPE(w) (((w) >> 8) & 0xff)
+#define UT_W_FLAGS(w) ((w) >> 16)
+uint32_t ut_fdc_classify_word(int fd);
+static inline uint32_t ut_unix_word(int fd)
+{
+	if (!ut_on())
+		return 0;
+	if (__builtin_expect((unsigned)fd < __atomic_load_n(&ut_fdc_n, __ATOMIC_ACQUIRE), 1)) {
+		uint32_t w = __atomic_load_n(&ut_fdc[fd].word, __ATOMIC_ACQUIRE);
+
+		if ((w & 0xff) == UT_FDS_UNIX)
+			return w;
+		if ((w & 0xff) == UT_FDS_OTHER)
+			return 0;
+	}
+	return ut_fdc_classify_word(fd);
+}
+/* The whole entry of a Unix socket fd for a slow path; 1 if it is one. */
+int ut_sock_load(int fd, struct ut_sock *s);
+
 void ut_fdc_forget(int fd);       /* fd closed or replaced behind a call we saw */
 void ut_fdc_forget_range(unsigned first, unsigned last);
 void ut_fdc_set_other(int fd);    /* fd known not to be a Unix socket */

@@ -2,9 +2,11 @@
 /*
  * Exported wrappers for the data path: send*, recv*, read*, write*.
  *
- * Every wrapper starts with the same two checks, the whole cost for an fd
- * that is not a Unix socket: is the shim tracing, and does the per-fd cache
- * say "Unix socket"?  Otherwise the real function is called directly.
+ * Every wrapper starts with the same question, the whole cost for an fd that
+ * is not a Unix socket: is the shim tracing, and does the per-fd cache word
+ * say "Unix socket" (ut_unix_word)?  Otherwise the real function is called
+ * directly.  On a Unix socket the fast paths use only that word; the whole
+ * cache entry (inode, peer) is read only when there is an event to write.
  *
  * Receives.  On datagram and seqpacket sockets, and only those (MSG_TRUNC on
  * a TCP socket would discard data), MSG_TRUNC is added to the caller's flags,
@@ -20,10 +22,10 @@
  * only on sockets on which this process has sent, received or lost fds
  * (UT_SF_FDS: a program that recvmsg()s fds and sometimes read()s the same
  * socket is caught), or on every socket with UNIXTRACE_WATCH_READS=1
- * (`run --watch-reads`); otherwise as recvfrom, which the kernel treats the
- * same way (same sock_recvmsg, O_NONBLOCK honoured the same way).  readv has
- * no recvfrom form and is always performed as recvmsg.  The kernel side sees
- * every discarded fd whatever the call (`run --kernel`).
+ * (`run --watch-reads`); otherwise as recvfrom.  The kernel treats both like
+ * read/recv on a socket (same sock_recvmsg, O_NONBLOCK honoured the same
+ * way).  readv has no recvfrom form and is always performed as recvmsg.  The
+ * kernel side sees every discarded fd whatever the call (`run --kernel`).
  *
  * If the cache was stale and the fd is no socket at all, the kernel says
  * ENOTSOCK before consuming anything and the real call is made instead.
@@ -35,11 +37,9 @@
 #include "real.h"
 #include "shim.h"
 
-#define UT_WANTS(fd, s) (ut_on() && ut_fdc_unix((fd), (s)))
-
-static int ut_is_dgramish(const struct ut_sock *s)
+static int ut_w_dgramish(uint32_t w)
 {
-	return s->type == SOCK_DGRAM || s->type == SOCK_SEQPACKET;
+	return UT_W_TYPE(w) == SOCK_DGRAM || UT_W_TYPE(w) == SOCK_SEQPACKET;
 }
 
 /* ---- sends ---- */
@@ -50,104 +50,107 @@ static int ut_is_dgramish(const struct ut_sock *s)
  * rest is out of line.  errno: a successful call left the caller's value in
  * place and a failed one set it; the slow path puts back whichever it was.
  */
-static __attribute__((noinline)) void ut_send_slow(int fd, struct ut_sock *s, unsigned call,
-						   ssize_t r, uint64_t t0, uint64_t t1, int flags,
-						   const void *buf, size_t len,
-						   const struct iovec *iov, size_t iovcnt,
-						   const struct sockaddr *to, socklen_t tolen)
+static __attribute__((noinline)) void ut_send_slow(int fd, unsigned call, ssize_t r, uint64_t t0,
+						   uint64_t t1, int flags, const void *buf,
+						   size_t len, const struct iovec *iov,
+						   size_t iovcnt, const struct sockaddr *to,
+						   socklen_t tolen)
 {
 	int err = errno;
+	struct ut_sock s;
 	struct iovec one = { (void *)buf, len };
-	struct ut_tx tx = { .fd = fd, .s = s, .call = call, .flags = flags,
+	struct ut_tx tx = { .fd = fd, .s = &s, .call = call, .flags = flags,
 			    .iov = iov ? iov : &one, .iovcnt = iov ? iovcnt : 1,
 			    .len = iov ? ut_iov_len(iov, iovcnt) : len, .to = to, .tolen = tolen,
 			    .t0 = t0, .t1 = t1 };
 
-	ut_after_send(&tx, r, err);
+	if (ut_sock_load(fd, &s))
+		ut_after_send(&tx, r, err);
 	errno = err;
 }
 
-#define UT_SEND_DONE(fd, s, call, r, t0, flags, buf, len, iov, iovcnt, to, tolen)             \
+#define UT_SEND_DONE(fd, call, r, t0, flags, buf, len, iov, iovcnt, to, tolen)                \
 	do {                                                                                  \
 		uint64_t t1_ = ut_now();                                                      \
 		if (__builtin_expect((r) < 0 || t1_ - (t0) >= ut_shim.block_ns ||             \
 				     ut_shim.messages, 0))                                    \
-			ut_send_slow(fd, s, call, r, t0, t1_, flags, buf, len, iov, iovcnt, to, \
+			ut_send_slow(fd, call, r, t0, t1_, flags, buf, len, iov, iovcnt, to,    \
 				     tolen);                                                  \
 	} while (0)
 
 UT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	struct ut_sock s;
 	uint64_t t0;
 	ssize_t r;
 
-	if (!UT_WANTS(fd, &s))
+	if (!ut_unix_word(fd))
 		return UT_REAL(send, fd, buf, len, flags);
 	t0 = ut_now();
 	r = UT_REAL(send, fd, buf, len, flags);
-	UT_SEND_DONE(fd, &s, UT_CALL_SEND, r, t0, flags, buf, len, NULL, 0, NULL, 0);
+	UT_SEND_DONE(fd, UT_CALL_SEND, r, t0, flags, buf, len, NULL, 0, NULL, 0);
 	return r;
 }
 
 UT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *to, socklen_t tolen)
 {
-	struct ut_sock s;
 	uint64_t t0;
 	ssize_t r;
 
-	if (!UT_WANTS(fd, &s))
+	if (!ut_unix_word(fd))
 		return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
 	t0 = ut_now();
 	r = UT_REAL(sendto, fd, buf, len, flags, to, tolen);
-	UT_SEND_DONE(fd, &s, UT_CALL_SENDTO, r, t0, flags, buf, len, NULL, 0, to, tolen);
+	UT_SEND_DONE(fd, UT_CALL_SENDTO, r, t0, flags, buf, len, NULL, 0, to, tolen);
 	return r;
 }
 
 UT_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
-	struct ut_sock s;
 	uint64_t t0;
 	ssize_t r;
 
-	if (!UT_WANTS(fd, &s))
+	if (!ut_unix_word(fd))
 		return UT_REAL(write, fd, buf, len);
 	t0 = ut_now();
 	r = UT_REAL(write, fd, buf, len);
-	UT_SEND_DONE(fd, &s, UT_CALL_WRITE, r, t0, 0, buf, len, NULL, 0, NULL, 0);
+	UT_SEND_DONE(fd, UT_CALL_WRITE, r, t0, 0, buf, len, NULL, 0, NULL, 0);
 	return r;
 }
 
 UT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct ut_sock s;
 	uint64_t t0;
 	ssize_t r;
 
-	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !UT_WANTS(fd, &s))
+	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !ut_unix_word(fd))
 		return UT_REAL(writev, fd, iov, iovcnt);
 	t0 = ut_now();
 	r = UT_REAL(writev, fd, iov, iovcnt);
-	UT_SEND_DONE(fd, &s, UT_CALL_WRITEV, r, t0, 0, NULL, 0, iov, (size_t)iovcnt, NULL, 0);
+	UT_SEND_DONE(fd, UT_CALL_WRITEV, r, t0, 0, NULL, 0, iov, (size_t)iovcnt, NULL, 0);
 	return r;
 }
 
 /* sendmsg carrying control data: described before the call, emitted after it. */
-static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *s,
-							const struct msghdr *msg, int flags)
+static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, const struct msghdr *msg,
+							int flags)
 {
 	size_t cap = ut_cmsg_space(msg);
 	uint64_t buf[(cap + 7) / 8]; /* fitted to the fds in this message, 8-byte aligned */
 	struct ut_cmsg_pending p = { .fds = (struct ut_event *)buf, .fds_cap = sizeof(buf) };
 	int saved = errno, err;
-	struct ut_tx tx = { .fd = fd, .s = s, .call = UT_CALL_SENDMSG, .flags = flags,
+	struct ut_sock s;
+	struct ut_tx tx = { .fd = fd, .s = &s, .call = UT_CALL_SENDMSG, .flags = flags,
 			    .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
 			    .len = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
 			    .to = msg->msg_name, .tolen = msg->msg_namelen };
 	ssize_t r;
 
-	ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMSG, msg);
+	if (!ut_sock_load(fd, &s)) {
+		errno = saved;
+		return UT_REAL(sendmsg, fd, msg, flags);
+	}
+	ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMSG, msg);
 	tx.nfds = p.nfds;
 	errno = saved;
 	tx.t0 = ut_now();
@@ -164,18 +167,17 @@ static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, struct ut_sock *
 
 UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	struct ut_sock s;
 	uint64_t t0;
 	ssize_t r;
 
-	if (!msg || !UT_WANTS(fd, &s))
+	if (!msg || !ut_unix_word(fd))
 		return UT_REAL(sendmsg, fd, msg, flags);
 	if (msg->msg_control && msg->msg_controllen)
-		return ut_sendmsg_ctl(fd, &s, msg, flags);
+		return ut_sendmsg_ctl(fd, msg, flags);
 	t0 = ut_now();
 	r = UT_REAL(sendmsg, fd, msg, flags);
-	UT_SEND_DONE(fd, &s, UT_CALL_SENDMSG, r, t0, flags, NULL, 0, msg->msg_iov,
-		     msg->msg_iovlen, msg->msg_name, msg->msg_namelen);
+	UT_SEND_DONE(fd, UT_CALL_SENDMSG, r, t0, flags, NULL, 0, msg->msg_iov, msg->msg_iovlen,
+		     msg->msg_name, msg->msg_namelen);
 	return r;
 }
 
@@ -183,19 +185,21 @@ UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
  * sendmmsg: the control data of the messages actually sent is decoded after
  * the call (one fd_send per message); blocked/eagain/error cover the call.
  */
-static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *s,
-							struct mmsghdr *v, unsigned vlen,
+static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct mmsghdr *v, unsigned vlen,
 							int flags, int r, int err, uint64_t t0)
 {
-	struct ut_tx tx = { .fd = fd, .s = s, .call = UT_CALL_SENDMMSG, .flags = flags,
+	struct ut_sock s;
+	struct ut_tx tx = { .fd = fd, .s = &s, .call = UT_CALL_SENDMMSG, .flags = flags,
 			    .t0 = t0, .no_msg_event = 1 };
 	uint64_t dur = ut_now() - t0;
 	unsigned i;
 
+	if (!ut_sock_load(fd, &s))
+		return;
 	tx.t1 = t0 + dur; /* the call's time, not the decoding's below */
 	for (i = 0; r > 0 && i < (unsigned)r && i < vlen; i++) {
 		const struct msghdr *m = &v[i].msg_hdr;
-		struct ut_tx one = { .fd = fd, .s = s, .call = UT_CALL_SENDMMSG, .flags = flags,
+		struct ut_tx one = { .fd = fd, .s = &s, .call = UT_CALL_SENDMMSG, .flags = flags,
 				     .iov = m->msg_iov, .iovcnt = m->msg_iovlen,
 				     .to = m->msg_name, .tolen = m->msg_namelen };
 
@@ -206,7 +210,7 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *
 			struct ut_cmsg_pending p = { .fds = (struct ut_event *)buf,
 						     .fds_cap = sizeof(buf) };
 
-			ut_cmsg_send_prepare(&p, fd, s, UT_CALL_SENDMMSG, m);
+			ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMMSG, m);
 			one.nfds = p.nfds;
 			ut_cmsg_send_commit(&p, v[i].msg_len);
 			if (p.nfds)
@@ -220,17 +224,16 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct ut_sock *
 
 UT_EXPORT int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags)
 {
-	struct ut_sock s;
 	int saved, err, r;
 	uint64_t t0;
 
-	if (!vmessages || !UT_WANTS(fd, &s))
+	if (!vmessages || !ut_unix_word(fd))
 		return UT_REAL(sendmmsg, fd, vmessages, vlen, flags);
 	saved = errno;
 	t0 = ut_now();
 	r = UT_REAL(sendmmsg, fd, vmessages, vlen, flags);
 	err = errno;
-	ut_sendmmsg_after(fd, &s, vmessages, vlen, flags, r, err, t0);
+	ut_sendmmsg_after(fd, vmessages, vlen, flags, r, err, t0);
 	errno = r < 0 ? err : saved;
 	return r;
 }
@@ -238,17 +241,21 @@ UT_EXPORT int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int
 /* ---- receives ---- */
 
 /*
- * read/readv/recv/recvfrom on a Unix socket, as recvmsg (see the top of this
- * file).  Returns 1 and sets *ret when done, 0 when the caller must make the
- * real call itself (stale cache: not a socket).
+ * What happens after a receive that the fast path did not finish: an error,
+ * a cut datagram, message events, control data.  m is what the kernel filled
+ * in (for a recvfrom, built from its result).  Returns 1 and sets *ret, or 0
+ * when the caller must make the real call itself (stale cache: not a
+ * socket, nothing consumed; errno back to `saved`).
  */
-static __attribute__((noinline)) int ut_recv_slow(int fd, struct ut_sock *s, unsigned call,
-						 struct msghdr *m, int flags, int added,
-						 socklen_t *fromlen, ssize_t r, int saved, ssize_t *ret)
+static __attribute__((noinline)) int ut_recv_slow(int fd, unsigned call, struct msghdr *m,
+						 int flags, int added, socklen_t *fromlen,
+						 socklen_t name_cap, ssize_t r, int saved,
+						 ssize_t *ret)
 {
-	struct ut_rx rx = { .fd = fd, .s = s, .call = call, .flags = flags, .msg = m,
-			    .cap = ut_iov_len(m->msg_iov, m->msg_iovlen),
-			    .name_cap = fromlen ? *fromlen : 0, .full = -1 };
+	struct ut_sock s;
+	struct ut_rx rx = { .fd = fd, .s = &s, .call = call, .flags = flags, .msg = m,
+			    .cap = ut_iov_len(m->msg_iov, m->msg_iovlen), .name_cap = name_cap,
+			    .full = -1 };
 	int err = errno;
 
 	if (r < 0 && err == ENOTSOCK) {
@@ -263,44 +270,26 @@ static __attribute__((noinline)) int ut_recv_slow(int fd, struct ut_sock *s, uns
 	}
 	if (r >= 0 && fromlen)
 		*fromlen = m->msg_namelen;
-	ut_after_recv(&rx, r, err);
+	if (ut_sock_load(fd, &s))
+		ut_after_recv(&rx, r, err);
 	errno = err;
 	*ret = r;
 	return 1;
 }
 
-/* Single-buffer receives as recvfrom (see the top of this file): MSG_TRUNC yes, MSG_CTRUNC no. */
-static int ut_recv_as_from(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
-			   int flags, int add, struct sockaddr *from, socklen_t *fromlen,
-			   ssize_t *ret)
+/* Any receive as recvmsg: readv, and reads on watched sockets (see the top of this file). */
+static __attribute__((noinline)) int ut_recv_as_msg(int fd, uint32_t w, unsigned call,
+						    const struct iovec *iov, size_t iovcnt,
+						    int flags, struct sockaddr *from,
+						    socklen_t *fromlen, ssize_t *ret)
 {
-	struct msghdr m = { .msg_name = from, .msg_iov = (struct iovec *)iov, .msg_iovlen = 1 };
-	int saved = errno;
-	ssize_t r;
-
-	r = UT_REAL(recvfrom, fd, iov->iov_base, iov->iov_len, flags | add, from, fromlen);
-	if (__builtin_expect(r >= 0 && (size_t)r <= iov->iov_len && !ut_shim.messages, 1)) {
-		*ret = r;
-		return 1;
-	}
-	/* The kernel wrote *fromlen itself; the slow path copies msg_namelen back. */
-	m.msg_namelen = from ? *fromlen : 0;
-	m.msg_flags = r >= 0 && (size_t)r > iov->iov_len ? MSG_TRUNC : 0;
-	return ut_recv_slow(fd, s, call, &m, flags, add, from ? fromlen : NULL, r, saved, ret);
-}
-
-static int ut_recv_as_msg(int fd, struct ut_sock *s, unsigned call, const struct iovec *iov,
-			  size_t iovcnt, int flags, struct sockaddr *from, socklen_t *fromlen,
-			  ssize_t *ret)
-{
-	struct msghdr m = { .msg_name = from, .msg_namelen = from ? *fromlen : 0,
+	socklen_t name_cap = from ? *fromlen : 0;
+	struct msghdr m = { .msg_name = from, .msg_namelen = name_cap,
 			    .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt };
-	int add = ut_is_dgramish(s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	int add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
 	int saved = errno;
 	ssize_t r;
 
-	if (iovcnt == 1 && !(s->flags & UT_SF_FDS) && !ut_shim.watch_reads)
-		return ut_recv_as_from(fd, s, call, iov, flags, add, from, fromlen, ret);
 	r = UT_REAL(recvmsg, fd, &m, flags | add);
 	/* Nothing cut, nothing dropped, no message events: the caller's result as is. */
 	if (__builtin_expect(r >= 0 && !(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
@@ -310,17 +299,63 @@ static int ut_recv_as_msg(int fd, struct ut_sock *s, unsigned call, const struct
 		*ret = r;
 		return 1;
 	}
-	return ut_recv_slow(fd, s, call, &m, flags, add, from ? fromlen : NULL, r, saved, ret);
+	return ut_recv_slow(fd, call, &m, flags, add, from ? fromlen : NULL, name_cap, r, saved,
+			    ret);
+}
+
+/* The slow path of ut_recv_one: the recvfrom's result as a msghdr for ut_recv_slow. */
+static __attribute__((noinline)) int ut_recv_one_slow(int fd, unsigned call, void *buf,
+						     size_t len, int flags, int added,
+						     struct sockaddr *from, socklen_t *fromlen,
+						     socklen_t name_cap, ssize_t r, int saved,
+						     ssize_t *ret)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_name = from, .msg_iov = &iov, .msg_iovlen = 1,
+			    /* the kernel wrote *fromlen itself: this copies it back unchanged */
+			    .msg_namelen = from ? *fromlen : 0,
+			    .msg_flags = r >= 0 && (size_t)r > len ? MSG_TRUNC : 0 };
+
+	return ut_recv_slow(fd, call, &m, flags, added, from ? fromlen : NULL, name_cap, r, saved,
+			    ret);
+}
+
+/*
+ * read, recv and recvfrom on the Unix socket whose cache word is w, as
+ * recvfrom (or recvmsg on a watched socket).  Returns 1 and sets *ret when
+ * done, 0 when the caller must make the real call itself (stale cache).
+ */
+static inline int ut_recv_one(int fd, uint32_t w, unsigned call, void *buf, size_t len, int flags,
+			      struct sockaddr *from, socklen_t *fromlen, ssize_t *ret)
+{
+	int add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	socklen_t name_cap;
+	int saved;
+	ssize_t r;
+
+	if (__builtin_expect((UT_W_FLAGS(w) & UT_SF_FDS) || ut_shim.watch_reads, 0)) {
+		struct iovec iov = { buf, len };
+
+		return ut_recv_as_msg(fd, w, call, &iov, 1, flags, from, fromlen, ret);
+	}
+	name_cap = from ? *fromlen : 0;
+	saved = errno;
+	r = UT_REAL(recvfrom, fd, buf, len, flags | add, from, fromlen);
+	if (__builtin_expect(r >= 0 && (size_t)r <= len && !ut_shim.messages, 1)) {
+		*ret = r;
+		return 1;
+	}
+	return ut_recv_one_slow(fd, call, buf, len, flags, add, from, fromlen, name_cap, r, saved,
+				ret);
 }
 
 UT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-	struct ut_sock s;
-	struct iovec iov = { buf, len };
+	uint32_t w;
 	ssize_t r;
 
-	if (len > SSIZE_MAX || !UT_WANTS(fd, &s) ||
-	    !ut_recv_as_msg(fd, &s, UT_CALL_RECV, &iov, 1, flags, NULL, NULL, &r))
+	if (len > SSIZE_MAX || !(w = ut_unix_word(fd)) ||
+	    !ut_recv_one(fd, w, UT_CALL_RECV, buf, len, flags, NULL, NULL, &r))
 		return UT_REAL(recv, fd, buf, len, flags);
 	return r;
 }
@@ -328,41 +363,40 @@ UT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 UT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
 			   socklen_t *fromlen)
 {
-	struct ut_sock s;
-	struct iovec iov = { buf, len };
+	uint32_t w;
 	ssize_t r;
 
 	/* An address without a length (EFAULT after the data is consumed) stays the kernel's business. */
-	if (len > SSIZE_MAX || (from && (!fromlen || *fromlen > INT_MAX)) || !UT_WANTS(fd, &s) ||
-	    !ut_recv_as_msg(fd, &s, UT_CALL_RECVFROM, &iov, 1, flags, from, fromlen, &r))
+	if (len > SSIZE_MAX || (from && (!fromlen || *fromlen > INT_MAX)) ||
+	    !(w = ut_unix_word(fd)) ||
+	    !ut_recv_one(fd, w, UT_CALL_RECVFROM, buf, len, flags, from, fromlen, &r))
 		return UT_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
 	return r;
 }
 
 UT_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
-	struct ut_sock s;
-	struct iovec iov = { buf, len };
+	uint32_t w;
 	ssize_t r;
 
-	/* read(fd, buf, 0) returns 0 without consuming a datagram; recvmsg would consume it. */
-	if (len == 0 || len > SSIZE_MAX || !UT_WANTS(fd, &s) ||
-	    !ut_recv_as_msg(fd, &s, UT_CALL_READ, &iov, 1, 0, NULL, NULL, &r))
+	/* read(fd, buf, 0) returns 0 without consuming a datagram; recvfrom would consume it. */
+	if (len == 0 || len > SSIZE_MAX || !(w = ut_unix_word(fd)) ||
+	    !ut_recv_one(fd, w, UT_CALL_READ, buf, len, 0, NULL, NULL, &r))
 		return UT_REAL(read, fd, buf, len);
 	return r;
 }
 
 UT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct ut_sock s;
+	uint32_t w;
 	ssize_t r;
 	size_t total;
 
-	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !UT_WANTS(fd, &s))
+	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !(w = ut_unix_word(fd)))
 		return UT_REAL(readv, fd, iov, iovcnt);
 	total = ut_iov_len(iov, (size_t)iovcnt);
 	if (total == 0 || total > SSIZE_MAX ||
-	    !ut_recv_as_msg(fd, &s, UT_CALL_READV, iov, (size_t)iovcnt, 0, NULL, NULL, &r))
+	    !ut_recv_as_msg(fd, w, UT_CALL_READV, iov, (size_t)iovcnt, 0, NULL, NULL, &r))
 		return UT_REAL(readv, fd, iov, iovcnt);
 	return r;
 }
@@ -390,12 +424,12 @@ UT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, i
 	return recvfrom(fd, buf, len, flags, from, fromlen);
 }
 
-static __attribute__((noinline)) ssize_t ut_recvmsg_slow(int fd, struct ut_sock *s,
-							  struct msghdr *msg, int flags, int added,
-							  size_t ctl_cap, socklen_t name_cap,
-							  ssize_t r)
+static __attribute__((noinline)) ssize_t ut_recvmsg_slow(int fd, struct msghdr *msg, int flags,
+							  int added, size_t ctl_cap,
+							  socklen_t name_cap, ssize_t r)
 {
-	struct ut_rx rx = { .fd = fd, .s = s, .call = UT_CALL_RECVMSG, .flags = flags, .msg = msg,
+	struct ut_sock s;
+	struct ut_rx rx = { .fd = fd, .s = &s, .call = UT_CALL_RECVMSG, .flags = flags, .msg = msg,
 			    .cap = ut_iov_len(msg->msg_iov, msg->msg_iovlen), .ctl_cap = ctl_cap,
 			    .name_cap = name_cap, .full = -1, .user_ctl = 1 };
 	int err = errno;
@@ -405,39 +439,44 @@ static __attribute__((noinline)) ssize_t ut_recvmsg_slow(int fd, struct ut_sock 
 		if ((size_t)r > rx.cap)
 			r = (ssize_t)rx.cap;
 	}
-	ut_after_recv(&rx, r, err);
+	if (ut_sock_load(fd, &s))
+		ut_after_recv(&rx, r, err);
 	errno = err;
 	return r;
 }
 
 UT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	struct ut_sock s;
 	size_t ctl_cap;
 	socklen_t name_cap;
+	uint32_t w;
 	int add;
 	ssize_t r;
 
-	if (!msg || !UT_WANTS(fd, &s))
+	if (!msg || !(w = ut_unix_word(fd)))
 		return UT_REAL(recvmsg, fd, msg, flags);
 	ctl_cap = msg->msg_control ? msg->msg_controllen : 0;
 	name_cap = msg->msg_name ? msg->msg_namelen : 0;
-	add = ut_is_dgramish(&s) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
 	r = UT_REAL(recvmsg, fd, msg, flags | add);
+	/* The kernel sets msg_controllen to what it wrote: 0, no control message arrived. */
 	if (__builtin_expect(r >= 0 && !(msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
 			     !(msg->msg_control && msg->msg_controllen) && !ut_shim.messages, 1))
 		return r;
-	return ut_recvmsg_slow(fd, &s, msg, flags, add, ctl_cap, name_cap, r);
+	return ut_recvmsg_slow(fd, msg, flags, add, ctl_cap, name_cap, r);
 }
 
-static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct ut_sock *s,
-							struct mmsghdr *v, unsigned vlen,
+static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct mmsghdr *v, unsigned vlen,
 							int flags, int r, int err,
 							const size_t *ctl_cap)
 {
-	struct ut_rx rx = { .fd = fd, .s = s, .call = UT_CALL_RECVMMSG, .flags = flags,
+	struct ut_sock s;
+	struct ut_rx rx = { .fd = fd, .s = &s, .call = UT_CALL_RECVMMSG, .flags = flags,
 			    .full = -1, .user_ctl = 1 };
 	unsigned i;
+
+	if (!ut_sock_load(fd, &s))
+		return;
 
 	if (r < 0) {
 		ut_after_recv(&rx, r, err);
@@ -456,18 +495,17 @@ UT_EXPORT int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int
 		       struct timespec *tmo)
 {
 	size_t ctl_cap[1024]; /* UIO_MAXIOV: the kernel never fills more messages */
-	struct ut_sock s;
 	int saved, err, r;
 	unsigned i;
 
-	if (!vmessages || !UT_WANTS(fd, &s))
+	if (!vmessages || !ut_unix_word(fd))
 		return UT_REAL(recvmmsg, fd, vmessages, vlen, flags, tmo);
 	saved = errno;
 	for (i = 0; i < vlen && i < 1024; i++)
 		ctl_cap[i] = vmessages[i].msg_hdr.msg_control ? vmessages[i].msg_hdr.msg_controllen : 0;
 	r = UT_REAL(recvmmsg, fd, vmessages, vlen, flags, tmo);
 	err = errno;
-	ut_recvmmsg_after(fd, &s, vmessages, vlen, flags, r, err, ctl_cap);
+	ut_recvmmsg_after(fd, vmessages, vlen, flags, r, err, ctl_cap);
 	errno = r < 0 ? err : saved;
 	return r;
 }

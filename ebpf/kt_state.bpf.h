@@ -35,7 +35,6 @@ struct kt_call {
 	__u64 blocked_ns;
 	struct ut_queue q;    /* queue state at the first sleep */
 	struct ut_waker waker;
-	__u64 owner_sk;       /* the socket this thread last recorded itself as reader of */
 	__u16 fd_addr_len;    /* close: the address remembered for the fd (kt_fdval) */
 	char fd_addr[KT_ADDR_LEN];
 };
@@ -75,7 +74,24 @@ struct { \
  */
 struct kt_gates {
 	__s64 sleepers;       /* threads asleep inside a traced unix send */
+	/*
+	 * Task-storage records of calls in progress (active) not yet taken by
+	 * sys_exit.  0 on a machine where no send sleeps and no receive gets fds
+	 * or a cut datagram: sys_exit then skips the task-storage lookup, and a
+	 * send that worked has nothing to report at all.  A thread killed in
+	 * the middle of a recorded call leaves it raised: sys_exit then just
+	 * looks every time, as it would without the gate.
+	 */
+	__s64 pending;
 };
+
+/* The skb and scheduler hooks mark a task-storage record active (once per call). */
+static __always_inline void kt_call_activate(struct kt_call *c, struct kt_gates *g)
+{
+	if (!c->active && g)
+		__sync_fetch_and_add(&g->pending, 1);
+	c->active = 1;
+}
 
 /* Last process seen reading from a socket: answers "who reads the peer end". */
 struct kt_owner {
@@ -102,6 +118,24 @@ struct { \
  * the skb and scheduler hooks saw during a call, so a call nobody else looked
  * at never creates any.
  */
+/*
+ * Per CPU, the last (socket, process) pairs written to sk_owner, direct
+ * mapped by socket address: a process reading the same sockets again skips
+ * the map update (and the comm read) without a task-storage lookup.
+ */
+#define KT_OWNER_CACHE 64
+struct kt_owner_cache {
+	struct { __u64 sk; __u32 tgid; __u32 pad; } e[KT_OWNER_CACHE];
+};
+
+#define KT_MAP_OWNER_CACHE \
+struct { \
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+	__uint(max_entries, 1); \
+	__type(key, __u32); \
+	__type(value, struct kt_owner_cache); \
+} owner_cache SEC(".maps")
+
 #define KT_MAP_SCRATCH \
 struct { \
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \

@@ -27,12 +27,20 @@ const volatile __u32 messages = 0;         /* UT_EV_SEND / UT_EV_RECV per messag
 const volatile __u32 payload_max = 0;      /* payload bytes per message (<= KT_PAYLOAD_MAX) */
 const volatile __u64 block_ns = 0;         /* report sends that slept at least this long */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the collector once this much is queued */
+/*
+ * Set by the loader once the skb hook (ktrace_skb.bpf.c) is attached.  That
+ * hook records only skbs worth reporting (fds attached, a datagram cut), so
+ * from then on a call without a record had neither.
+ */
+__u32 skb_hook_on = 0;
 
 __u64 dropped = 0;                          /* ring buffer reservations that failed */
 
 KT_MAP_CALLS;
+KT_MAP_GATES;
 KT_MAP_PIDS;
 KT_MAP_OWNER;
+KT_MAP_OWNER_CACHE;
 KT_MAP_SCRATCH;
 KT_MAP_UNIX_FDS;
 KT_MAP_EVENTS;
@@ -381,12 +389,14 @@ static __always_inline void kt_lost_fds(struct kt_call *c, __s64 ret, __u32 inst
 					 __u32 ctl_in)
 {
 	/* skb hook: exact count attached to the message; without it only MSG_CTRUNC says so */
-	if (c->skb_seen ? c->skb_nfds <= installed : !ctrunc)
+	int exact = c->skb_seen || skb_hook_on;
+
+	if (exact ? c->skb_nfds <= installed : !ctrunc)
 		return;
 	KT_EMIT(c, UT_EV_FD_LOST, ret, ({
 		r->ev.u.fdlost.received = installed;
 		r->ev.u.fdlost.controllen = ctl_in;
-		if (c->skb_seen) {
+		if (exact) {
 			r->ev.u.fdlost.lost = c->skb_nfds - installed;
 			r->ev.flags |= UT_F_LOST_KNOWN;
 		}
@@ -508,6 +518,45 @@ static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 	}
 }
 
+/* The gates, or NULL (never, for an array map; the verifier wants the check). */
+static __always_inline struct kt_gates *kt_gates(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&gates, &zero);
+}
+
+/* No skb or scheduler record is waiting anywhere on the machine (kt_gates.pending). */
+static __always_inline int kt_nothing_pending(void)
+{
+	struct kt_gates *g = kt_gates();
+
+	return g && g->pending <= 0;
+}
+
+/*
+ * Remembers that the current process reads sk ("who is at the other end" for
+ * its peer), unless this CPU wrote the same pair last time.
+ */
+static __always_inline void kt_note_reader(__u64 sk)
+{
+	struct kt_owner_cache *oc;
+	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 i = (sk >> 8) & (KT_OWNER_CACHE - 1); /* struct sock is larger than 256 bytes */
+	struct kt_owner no = { .tgid = tgid };
+
+	oc = bpf_map_lookup_elem(&owner_cache, &zero);
+	if (oc && oc->e[i].sk == sk && oc->e[i].tgid == tgid)
+		return;
+	no.ino = kt_sock_ino((struct sock *)sk);
+	bpf_get_current_comm(no.comm, sizeof(no.comm));
+	bpf_map_update_elem(&sk_owner, &sk, &no, BPF_ANY);
+	if (oc) {
+		oc->e[i].sk = sk;
+		oc->e[i].tgid = tgid;
+	}
+}
+
 static __always_inline struct kt_call *kt_scratch(void)
 {
 	__u32 zero = 0;
@@ -529,8 +578,13 @@ __noinline int kt_exit(__s64 ret)
 	if (!c)
 		return 0;
 	nr = c->nr;
-	s = KT_CALL_GET(t);
+	/* a record exists only if a hook made one: with none pending anywhere, no lookup */
+	s = kt_nothing_pending() ? NULL : KT_CALL_GET(t);
 	if (s && s->active) {
+		struct kt_gates *g = kt_gates();
+
+		if (g)
+			__sync_fetch_and_add(&g->pending, -1);
 		if (s->nr == nr) {
 			c->skb_seen = s->skb_seen;
 			c->nskb = s->nskb;
@@ -653,18 +707,7 @@ __noinline int kt_exit(__s64 ret)
 		if (ret < 0 && ret != -KT_EAGAIN && ret != -KT_EINTR)
 			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	} else if (ret >= 0) {
-		/* remember who reads this socket ("who is at the other end" for its peer);
-		 * a thread reading the same socket again skips the map */
-		if (!s || s->owner_sk != c->sk) {
-			__u64 key = c->sk;
-			struct kt_owner no = { .tgid = bpf_get_current_pid_tgid() >> 32 };
-
-			no.ino = kt_sock_ino((struct sock *)c->sk);
-			bpf_get_current_comm(no.comm, sizeof(no.comm));
-			bpf_map_update_elem(&sk_owner, &key, &no, BPF_ANY);
-			if (s)
-				s->owner_sk = c->sk;
-		}
+		kt_note_reader(c->sk);
 	} else if (ret != -KT_EAGAIN && ret != -KT_EINTR) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	}
@@ -758,8 +801,18 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 
 	/* the syscall id first: most syscalls stop here */
 	switch (id) {
-	case KT_NR_read: case KT_NR_write: case KT_NR_readv: case KT_NR_writev:
-	case KT_NR_sendto: case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
+	case KT_NR_write: case KT_NR_writev: case KT_NR_sendto:
+		/*
+		 * A send without control data that worked, with no per-message
+		 * events and no scheduler record pending (it did not sleep):
+		 * there is nothing to report, so not even the fd is looked up.
+		 * Every write() on the machine takes this path.
+		 */
+		if (!messages && ret >= 0 && kt_nothing_pending())
+			return 0;
+		break;
+	case KT_NR_read: case KT_NR_readv:
+	case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
 	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
 	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
 	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4:

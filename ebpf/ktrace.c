@@ -283,6 +283,8 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		KT_OPTIONAL(k, skb, ktrace_skb_bpf, KT_PROC_FILTERS(k->skb->rodata, o),
 			    "tp_btf/skb_copy_datagram_iovec",
 			    "truncation by read()/recv() and exact counts of dropped fds are not reported");
+	if (k->skb)
+		k->core->bss->skb_hook_on = 1; /* sys_exit: "no skb record" now means "nothing to report" */
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SCHED))
 		KT_OPTIONAL(k, sched, ktrace_sched_bpf, KT_PROC_FILTERS(k->sched->rodata, o),
 			    "tp_btf/sched_switch+sched_waking",

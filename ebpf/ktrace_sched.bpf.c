@@ -46,7 +46,7 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 		return;
 	if (!c->active || c->nr != nr) {
 		/* the first sleep of this call */
-		c->active = 1;
+		kt_call_activate(c, g);
 		c->nr = nr;
 		c->skb_seen = 0;
 		c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;

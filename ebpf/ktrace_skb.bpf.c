@@ -6,6 +6,12 @@
  * (truncation even for read()/recv(), which have no MSG_TRUNC) and how many
  * fds the kernel attached to it (UNIXCB(skb).fp), so a dropped fd is counted
  * exactly.  sys_exit takes it from task storage.
+ *
+ * It fires for every unix receive on the machine, so it records only what
+ * sys_exit can report: an skb carrying fds, or a datagram copied short of its
+ * length.  For every other skb it returns before any lookup, and sys_exit
+ * (told by skb_hook_on that this hook runs) reads "no record" as "nothing
+ * attached, nothing cut".
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,6 +24,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
+KT_MAP_GATES;
 KT_MAP_PIDS;
 
 #include "kt_filter.bpf.h"
@@ -35,11 +42,17 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	struct scm_fp_list *fp;
 	struct pt_regs *regs;
 	struct sock *owner = skb->sk;
+	struct kt_gates *g;
 	struct kt_call *c;
+	__u32 zero = 0;
 	long nr;
 
 	/* a unix skb belongs to its sender's sock: TCP and the rest stop here */
 	if (!owner || owner->__sk_common.skc_family != KT_AF_UNIX)
+		return 0;
+	fp = kt_unixcb(skb)->fp;
+	/* no fds, and not a datagram cut short (a stream read may take part of an skb) */
+	if (!fp && (owner->sk_type == KT_SOCK_STREAM || len >= skb->len))
 		return 0;
 	t = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
@@ -51,7 +64,8 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 		return 0;
 	if (!c->active || c->nr != nr) {
 		/* the first skb of this call */
-		c->active = 1;
+		g = bpf_map_lookup_elem(&gates, &zero);
+		kt_call_activate(c, g);
 		c->nr = nr;
 		c->skb_seen = 1;
 		c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
@@ -65,7 +79,6 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	c->nskb++;
 	c->copy_len += len;
 	c->skb_len += skb->len;
-	fp = kt_unixcb(skb)->fp;
 	if (fp)
 		c->skb_nfds += BPF_CORE_READ(fp, count);
 	return 0;

@@ -99,6 +99,15 @@ static __always_inline __u64 kt_sock_ino(struct sock *sk)
 	return BPF_CORE_READ(ino, i_ino);
 }
 
+/* The inode number of a struct socket (it sits in struct socket_alloc), with direct loads. */
+static __always_inline __u64 kt_socket_ino(struct socket *so)
+{
+	struct socket_alloc *sa = KT_CAST(struct socket_alloc,
+					  (void *)so - bpf_core_field_offset(struct socket_alloc, socket));
+
+	return sa->vfs_inode.i_ino;
+}
+
 /* pid number in the initial namespace (struct pid numbers[0].nr). */
 static __always_inline __u32 kt_pid_nr(struct pid *p)
 {

@@ -95,7 +95,7 @@ static __always_inline void kt_call_activate(struct kt_call *c, struct kt_gates 
 
 /* Last process seen reading from a socket: answers "who reads the peer end". */
 struct kt_owner {
-	__u64 ino;            /* guards against a struct sock address reused by another socket */
+	__u64 ino;            /* the socket's inode, also the key of sk_owner */
 	__u32 tgid, pad;
 	char comm[UT_COMM_LEN];
 };
@@ -119,13 +119,13 @@ struct { \
  * at never creates any.
  */
 /*
- * Per CPU, the last (socket, process) pairs written to sk_owner, direct
- * mapped by socket address: a process reading the same sockets again skips
+ * Per CPU, the last (socket inode, process) pairs written to sk_owner,
+ * direct mapped by inode: a process reading the same sockets again skips
  * the map update (and the comm read) without a task-storage lookup.
  */
 #define KT_OWNER_CACHE 64
 struct kt_owner_cache {
-	struct { __u64 sk; __u32 tgid; __u32 pad; } e[KT_OWNER_CACHE];
+	struct { __u64 ino; __u32 tgid; __u32 pad; } e[KT_OWNER_CACHE];
 };
 
 #define KT_MAP_OWNER_CACHE \
@@ -152,6 +152,7 @@ struct { \
 	__type(value, __u8); \
 } pids SEC(".maps")
 
+/* keyed by the reading socket's inode */
 #define KT_MAP_OWNER \
 struct { \
 	__uint(type, BPF_MAP_TYPE_LRU_HASH); \

@@ -179,8 +179,8 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 		r->ev.flags |= UT_F_PEEK;
 	if (peer) {
 		/* who reads the peer end: the last reader seen, else the pid that created it */
-		key = (__u64)peer;
-		o = bpf_map_lookup_elem(&sk_owner, &key);
+		key = r->ev.peer_ino;
+		o = key ? bpf_map_lookup_elem(&sk_owner, &key) : NULL;
 		if (o && o->ino == r->ev.peer_ino) {
 			r->peer.pid = o->tgid;
 			__builtin_memcpy(r->peer.comm, o->comm, sizeof(r->peer.comm));
@@ -535,24 +535,25 @@ static __always_inline int kt_nothing_pending(void)
 }
 
 /*
- * Remembers that the current process reads sk ("who is at the other end" for
- * its peer), unless this CPU wrote the same pair last time.
+ * Remembers that the current process reads the socket with inode ino ("who
+ * is at the other end" for its peer), unless this CPU wrote the same pair
+ * last time.
  */
-static __always_inline void kt_note_reader(__u64 sk)
+static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
 {
 	struct kt_owner_cache *oc;
-	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 i = (sk >> 8) & (KT_OWNER_CACHE - 1); /* struct sock is larger than 256 bytes */
-	struct kt_owner no = { .tgid = tgid };
+	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
+	struct kt_owner no = { .ino = ino, .tgid = tgid };
 
-	oc = bpf_map_lookup_elem(&owner_cache, &zero);
-	if (oc && oc->e[i].sk == sk && oc->e[i].tgid == tgid)
+	if (!ino)
 		return;
-	no.ino = kt_sock_ino((struct sock *)sk);
+	oc = bpf_map_lookup_elem(&owner_cache, &zero);
+	if (oc && oc->e[i].ino == ino && oc->e[i].tgid == tgid)
+		return;
 	bpf_get_current_comm(no.comm, sizeof(no.comm));
-	bpf_map_update_elem(&sk_owner, &sk, &no, BPF_ANY);
+	bpf_map_update_elem(&sk_owner, &ino, &no, BPF_ANY);
 	if (oc) {
-		oc->e[i].sk = sk;
+		oc->e[i].ino = ino;
 		oc->e[i].tgid = tgid;
 	}
 }
@@ -707,7 +708,7 @@ __noinline int kt_exit(__s64 ret)
 		if (ret < 0 && ret != -KT_EAGAIN && ret != -KT_EINTR)
 			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	} else if (ret >= 0) {
-		kt_note_reader(c->sk);
+		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid);
 	} else if (ret != -KT_EAGAIN && ret != -KT_EINTR) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	}
@@ -761,6 +762,20 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 	return c;
 }
 
+/* The reader-only decode of kt_sys_exit: is fd a unix socket of a traced process? */
+static __always_inline int kt_note_read(int fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct socket *so;
+
+	if (!kt_traced_task(t))
+		return 0;
+	so = kt_file_unix_socket(kt_fd_file(t, fd));
+	if (so)
+		kt_note_reader(kt_socket_ino(so), t->tgid);
+	return 0;
+}
+
 /*
  * close() at sys_exit: the fd is gone, so the socket is the one remembered
  * for (process, fd) from earlier events.  No sys_enter program at all: every
@@ -811,8 +826,18 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 		if (!messages && ret >= 0 && kt_nothing_pending())
 			return 0;
 		break;
-	case KT_NR_read: case KT_NR_readv:
-	case KT_NR_recvfrom: case KT_NR_sendmsg: case KT_NR_recvmsg:
+	case KT_NR_read: case KT_NR_readv: case KT_NR_recvfrom:
+		/*
+		 * A receive without a control buffer that worked, with the skb hook
+		 * running and no record pending anywhere: no fds came with it and
+		 * no datagram was cut, so all there is to note is who reads the
+		 * socket.  Inline, without the scratch record: on this kind of
+		 * machine (AMD, SRSO "safe RET") every call and return costs.
+		 */
+		if (!messages && ret >= 0 && skb_hook_on && kt_nothing_pending())
+			return kt_note_read(regs->di);
+		break;
+	case KT_NR_sendmsg: case KT_NR_recvmsg:
 	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
 	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
 	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4:

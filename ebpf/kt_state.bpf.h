@@ -32,6 +32,8 @@ struct kt_call {
 	/* send side, from sched_switch / sched_waking */
 	__u32 nsleep;
 	__u64 off_ts;         /* when the thread went to sleep, 0 when running */
+	__u64 first_sleep_ts; /* when this call first went to sleep */
+	__u64 wait_key[2];    /* waits entries (kt_wait) this call sleeps on: own sock, peer */
 	__u64 blocked_ns;
 	struct ut_queue q;    /* queue state at the first sleep */
 	struct ut_waker waker;
@@ -151,6 +153,32 @@ struct { \
 	__type(key, __u32); \
 	__type(value, __u8); \
 } pids SEC(".maps")
+
+/*
+ * Who woke a sleeping send.  A unix send sleeps until a reader makes room: by
+ * consuming the sender's own skbs (a full send buffer: they are charged to
+ * the sender's sock) or by draining the peer's queue (a datagram peer over
+ * max_dgram_qlen).  Either way the waker is a reader, in whose context the
+ * skb hook runs: so the scheduler hook opens an entry for each sock the send
+ * may be waiting on (its own, and a datagram peer that is not connected
+ * back), and the skb hook, while some send sleeps, stamps the entry of the
+ * skb's sender and of the socket being read with the current process.  This
+ * costs nothing on the machine's other wake-ups (no sched_waking hook).
+ * Other wake-ups (a signal, SO_SNDTIMEO, the peer closing) leave no waker.
+ */
+struct kt_wait {
+	__u64 since;          /* the latest first sleep of a send on this sock */
+	__u64 woke_at;        /* when a reader made room (>= since: for that sleep) */
+	struct ut_waker waker;
+};
+
+#define KT_MAP_WAITS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+	__uint(max_entries, 4096); \
+	__type(key, __u64); \
+	__type(value, struct kt_wait); \
+} waits SEC(".maps")
 
 /* keyed by the reading socket's inode */
 #define KT_MAP_OWNER \

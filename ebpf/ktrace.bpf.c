@@ -38,6 +38,7 @@ __u64 dropped = 0;                          /* ring buffer reservations that fai
 
 KT_MAP_CALLS;
 KT_MAP_GATES;
+KT_MAP_WAITS;
 KT_MAP_PIDS;
 KT_MAP_OWNER;
 KT_MAP_OWNER_CACHE;
@@ -526,6 +527,22 @@ static __always_inline struct kt_gates *kt_gates(void)
 	return bpf_map_lookup_elem(&gates, &zero);
 }
 
+/* The reader that woke a send that slept, stamped by the skb hook (waits, kt_state.bpf.h). */
+static __always_inline void kt_find_waker(struct kt_call *c, struct kt_call *s)
+{
+	for (int k = 0; k < 2; k++) {
+		struct kt_wait *v;
+
+		if (!s->wait_key[k])
+			continue;
+		v = bpf_map_lookup_elem(&waits, &s->wait_key[k]);
+		if (v && v->waker.pid && v->woke_at >= s->first_sleep_ts) {
+			c->waker = v->waker;
+			return;
+		}
+	}
+}
+
 /* No skb or scheduler record is waiting anywhere on the machine (kt_gates.pending). */
 static __always_inline int kt_nothing_pending(void)
 {
@@ -597,7 +614,8 @@ __noinline int kt_exit(__s64 ret)
 			c->nsleep = s->nsleep;
 			c->blocked_ns = s->blocked_ns;
 			c->q = s->q;
-			c->waker = s->waker;
+			if (s->nsleep)
+				kt_find_waker(c, s);
 		}
 		s->active = 0;
 	}

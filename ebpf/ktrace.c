@@ -287,7 +287,7 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		k->core->bss->skb_hook_on = 1; /* sys_exit: "no skb record" now means "nothing to report" */
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SCHED))
 		KT_OPTIONAL(k, sched, ktrace_sched_bpf, KT_PROC_FILTERS(k->sched->rodata, o),
-			    "tp_btf/sched_switch+sched_waking",
+			    "tp_btf/sched_switch",
 			    "blocked sends are not reported");
 	if (o->npids > 0 && o->follow_children)
 		KT_OPTIONAL(k, fork, ktrace_fork_bpf, (void)0, "tp_btf/sched_process_fork",

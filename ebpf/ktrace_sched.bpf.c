@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Optional hook: tp_btf/sched_switch and sched_waking.  A unix send that goes
- * to sleep records the queue state at its first sleep (why it waits), the
- * time actually spent asleep and who woke it; sys_exit takes it from task
- * storage.
+ * Optional hook: tp_btf/sched_switch.  A unix send that goes to sleep records
+ * the queue state at its first sleep (why it waits) and the time actually
+ * spent asleep; sys_exit takes it from task storage.  Who woke it is stamped
+ * by the skb hook into the waits entries opened here (kt_state.bpf.h: no
+ * sched_waking hook, which every wake-up on the machine would pay for).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,6 +18,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
 KT_MAP_GATES;
+KT_MAP_WAITS;
 KT_MAP_PIDS;
 
 #include "kt_filter.bpf.h"
@@ -25,6 +27,35 @@ static __always_inline int kt_send_nr(long nr)
 {
 	return nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write ||
 	       nr == KT_NR_writev || nr == KT_NR_sendmmsg;
+}
+
+/*
+ * Opens a waits entry for each sock the send may be waiting on: its own (a
+ * full send buffer), and a datagram peer not connected back to it (a full
+ * peer queue: unix_dgram_sendmsg waits there only then).
+ */
+static __always_inline void kt_open_waits(struct kt_call *c, __u64 now)
+{
+	struct sock *sk = (struct sock *)c->sk;
+	struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	struct kt_wait w = { .since = now }, *v;
+
+	c->first_sleep_ts = now;
+	c->wait_key[0] = c->sk;
+	c->wait_key[1] = 0;
+	if (peer && BPF_CORE_READ(sk, sk_type) != KT_SOCK_STREAM &&
+	    BPF_CORE_READ((struct unix_sock *)peer, peer) != sk)
+		c->wait_key[1] = (__u64)peer;
+	for (int k = 0; k < 2; k++) {
+		if (!c->wait_key[k])
+			continue;
+		/* another send already sleeping here keeps its stamp until a newer reader */
+		v = bpf_map_lookup_elem(&waits, &c->wait_key[k]);
+		if (v)
+			v->since = now;
+		else
+			bpf_map_update_elem(&waits, &c->wait_key[k], &w, BPF_ANY);
+	}
 }
 
 /* prev goes to sleep inside a syscall: is it a traced unix send?  Then note the sleep. */
@@ -61,6 +92,7 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 	if (c->nsleep++ == 0) {
 		__builtin_memset(&c->q, 0, sizeof(c->q));
 		kt_read_queue(c->sk, &c->q);
+		kt_open_waits(c, *now);
 	}
 }
 
@@ -89,26 +121,5 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		c->off_ts = 0;
 		__sync_fetch_and_add(&g->sleepers, -1);
 	}
-	return 0;
-}
-
-SEC("tp_btf/sched_waking")
-int BPF_PROG(kt_sched_waking, struct task_struct *p)
-{
-	struct kt_call *c;
-	struct kt_gates *g;
-	__u32 zero = 0;
-	__u64 pt;
-
-	g = bpf_map_lookup_elem(&gates, &zero);
-	if (!g || g->sleepers <= 0)
-		return 0;
-	c = KT_CALL_GET(p);
-	if (!c || !c->active || !c->off_ts || c->waker.pid)
-		return 0;
-	pt = bpf_get_current_pid_tgid();
-	c->waker.pid = pt >> 32;
-	c->waker.tid = (__u32)pt;
-	bpf_get_current_comm(c->waker.comm, sizeof(c->waker.comm));
 	return 0;
 }

@@ -25,6 +25,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 KT_MAP_CALLS;
 KT_MAP_GATES;
+KT_MAP_WAITS;
 KT_MAP_PIDS;
 
 #include "kt_filter.bpf.h"
@@ -33,6 +34,35 @@ static __always_inline int kt_recv_nr(long nr)
 {
 	return nr == KT_NR_recvfrom || nr == KT_NR_recvmsg || nr == KT_NR_read ||
 	       nr == KT_NR_readv || nr == KT_NR_recvmmsg;
+}
+
+/*
+ * Some unix send is asleep somewhere: if it waits on this skb's sender (its
+ * send buffer, which freeing this skb relieves) or on the socket being read
+ * (its queue), the current process is what wakes it (kt_state.bpf.h, waits).
+ */
+static __always_inline void kt_stamp_waker(struct sock *owner)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	__u64 keys[2] = { (__u64)owner, (__u64)kt_file_unix_sock(kt_fd_file(t, regs->di)) };
+	__u64 now = 0, pt = bpf_get_current_pid_tgid();
+
+	for (int k = 0; k < 2; k++) {
+		struct kt_wait *v;
+
+		if (!keys[k])
+			continue;
+		v = bpf_map_lookup_elem(&waits, &keys[k]);
+		if (!v || v->woke_at >= v->since)
+			continue; /* nobody sleeps on it, or a reader already woke the latest */
+		if (!now)
+			now = bpf_ktime_get_ns();
+		v->woke_at = now;
+		v->waker.pid = pt >> 32;
+		v->waker.tid = (__u32)pt;
+		bpf_get_current_comm(v->waker.comm, sizeof(v->waker.comm));
+	}
 }
 
 SEC("tp_btf/skb_copy_datagram_iovec")
@@ -50,6 +80,9 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	/* a unix skb belongs to its sender's sock: TCP and the rest stop here */
 	if (!owner || owner->__sk_common.skc_family != KT_AF_UNIX)
 		return 0;
+	g = bpf_map_lookup_elem(&gates, &zero);
+	if (g && g->sleepers > 0)
+		kt_stamp_waker(owner);
 	fp = kt_unixcb(skb)->fp;
 	/* no fds, and not a datagram cut short (a stream read may take part of an skb) */
 	if (!fp && (owner->sk_type == KT_SOCK_STREAM || len >= skb->len))
@@ -64,7 +97,6 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 		return 0;
 	if (!c->active || c->nr != nr) {
 		/* the first skb of this call */
-		g = bpf_map_lookup_elem(&gates, &zero);
 		kt_call_activate(c, g);
 		c->nr = nr;
 		c->skb_seen = 1;

@@ -99,6 +99,29 @@ static __always_inline __u64 kt_sock_ino(struct sock *sk)
 	return BPF_CORE_READ(ino, i_ino);
 }
 
+/*
+ * task_pt_regs(t): the task's kernel stack plus a constant (THREAD_SIZE less
+ * the padding the architecture keeps at the top).  bpf_task_pt_regs is a
+ * real call, and on this kind of machine (AMD with SRSO "safe RET") every
+ * call and return costs: the constant is learnt from it once per object and
+ * then added with no call.  Each object that includes this has its own copy.
+ */
+static __u64 kt_pt_regs_off;
+
+static __always_inline struct pt_regs *kt_task_regs(struct task_struct *t)
+{
+	__u64 stack = (__u64)t->stack, regs;
+	struct pt_regs *r;
+
+	if (kt_pt_regs_off && stack)
+		return KT_CAST(struct pt_regs, stack + kt_pt_regs_off);
+	r = (struct pt_regs *)bpf_task_pt_regs(t);
+	/* the pointer's value as a number: read back from the stack slot holding it */
+	if (stack && !bpf_probe_read_kernel(&regs, sizeof(regs), &r) && regs > stack)
+		kt_pt_regs_off = regs - stack;
+	return r;
+}
+
 /* The inode number of a struct socket (it sits in struct socket_alloc), with direct loads. */
 static __always_inline __u64 kt_socket_ino(struct socket *so)
 {

@@ -61,7 +61,7 @@ static __always_inline void kt_open_waits(struct kt_call *c, __u64 now)
 /* prev goes to sleep inside a syscall: is it a traced unix send?  Then note the sleep. */
 static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates *g, __u64 *now)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	struct pt_regs *regs = kt_task_regs(prev);
 	struct socket *so;
 	struct kt_call *c;
 	long nr = regs->orig_ax;

@@ -44,7 +44,7 @@ static __always_inline int kt_recv_nr(long nr)
 static __always_inline void kt_stamp_waker(struct sock *owner)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	struct pt_regs *regs = kt_task_regs(t);
 	__u64 keys[2] = { (__u64)owner, (__u64)kt_file_unix_sock(kt_fd_file(t, regs->di)) };
 	__u64 now = 0, pt = bpf_get_current_pid_tgid();
 
@@ -88,7 +88,7 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	if (!fp && (owner->sk_type == KT_SOCK_STREAM || len >= skb->len))
 		return 0;
 	t = bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	regs = kt_task_regs(t);
 	nr = regs->orig_ax;
 	if (!kt_recv_nr(nr) || !kt_traced_task(t))
 		return 0;

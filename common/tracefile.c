@@ -97,7 +97,8 @@ int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf
 		ut_errf(errbuf, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* 0600: a trace names processes, users and socket paths, and may hold message bytes */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		ut_errf(errbuf, errlen, "cannot create trace %s: %s", path, strerror(-rc));

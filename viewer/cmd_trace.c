@@ -24,6 +24,7 @@ enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING,
 
 static const struct option trace_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
+	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, 'c' },
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "output", required_argument, NULL, 'o' },
@@ -103,13 +104,13 @@ int ut_cmd_trace(int argc, char **argv)
 	int npids = 0;
 	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
 	const char *output = NULL, *comm = NULL, *path = NULL;
-	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, c;
+	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, follow = 0, c;
 	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
 	uint32_t payload = 0;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:p:c:o:qn:h", trace_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:fc:o:qn:h", trace_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > 0x7fffffff)
@@ -124,6 +125,7 @@ int ut_cmd_trace(int argc, char **argv)
 						      optarg);
 			comm = optarg;
 			break;
+		case 'f': follow = 1; break;
 		case OPT_PATH: path = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': quiet = 1; break;
@@ -170,14 +172,17 @@ int ut_cmd_trace(int argc, char **argv)
 		return ut_usage_error("trace", "choose one of --text and --json");
 	if (quiet && !output)
 		return ut_usage_error("trace", "--quiet without -o would show and save nothing");
+	if (follow && !npids)
+		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
 	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
-	(void)payload; (void)block_ns; (void)oo; (void)pids;
+	(void)payload; (void)block_ns; (void)oo; (void)pids; (void)follow;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
 	struct ut_ktrace_opts ko = {
 		.npids = npids,
+		.follow_children = follow,
 		.comm = comm,
 		.path_prefix = path,
 		.messages = messages,

@@ -92,6 +92,7 @@ static const char usage_trace[] =
 "\n"
 "OPTIONS:\n"
 "  -p, --pid PID              only this process (repeatable)\n"
+"  -f, --follow               also the processes -p PIDs fork from now on\n"
 "  -c, --comm COMM            only processes with this command name\n"
 "      --path PREFIX          only sockets whose path starts with PREFIX (@ for abstract)\n"
 "  -o, --output FILE          save the trace to FILE\n"
@@ -109,6 +110,7 @@ static const char usage_trace[] =
 "EXAMPLES:\n"
 "  unixtrace trace -c nginx -o nginx.trace --duration 30\n"
 "  unixtrace trace -p 1234 -p 1240\n"
+"  unixtrace trace -f -p \"$(cat /run/nginx.pid)\"   # the master and workers it forks\n"
 "  unixtrace trace --path /run/ --json\n";
 
 static const char usage_sockets[] =

@@ -223,3 +223,10 @@ def test_stale_ring_of_a_killed_tracer_is_removed(tmp_path):
             stop_pid(sleeper, signal.SIGKILL)
     run_unixtrace("run", "--", "true", env={"UNIXTRACE_RING_DIR": str(tmp)})
     assert sorted(d.name for d in tmp.iterdir()) == sorted([alive.name, foreign.name])
+
+
+def test_saved_trace_is_private(tmp_path):
+    # a trace names processes, users and socket paths, and may hold message bytes
+    trace = tmp_path / "t.trace"
+    run_unixtrace("run", "-q", "--messages", "--payload", "16", "-o", trace, "--", "true")
+    assert trace.stat().st_mode & 0o777 == 0o600

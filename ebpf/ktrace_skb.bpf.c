@@ -26,6 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 KT_MAP_CALLS;
 KT_MAP_GATES;
 KT_MAP_WAITS;
+KT_MAP_OWNER;
 KT_MAP_PIDS;
 
 #include "kt_filter.bpf.h"
@@ -40,13 +41,17 @@ static __always_inline int kt_recv_nr(long nr)
  * Some unix send is asleep somewhere: if it waits on this skb's sender (its
  * send buffer, which freeing this skb relieves) or on the socket being read
  * (its queue), the current process is what wakes it (kt_state.bpf.h, waits).
+ * It is also the reader of that socket, noted now: the woken send's sys_exit
+ * may well run before this reader's own.
  */
 static __always_inline void kt_stamp_waker(struct sock *owner)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct pt_regs *regs = kt_task_regs(t);
-	__u64 keys[2] = { (__u64)owner, (__u64)kt_file_unix_sock(kt_fd_file(t, regs->di)) };
+	struct socket *rso = kt_file_unix_socket(kt_fd_file(t, regs->di));
+	__u64 keys[2] = { (__u64)owner, rso ? (__u64)rso->sk : 0 };
 	__u64 now = 0, pt = bpf_get_current_pid_tgid();
+	int stamped = 0;
 
 	for (int k = 0; k < 2; k++) {
 		struct kt_wait *v;
@@ -62,6 +67,13 @@ static __always_inline void kt_stamp_waker(struct sock *owner)
 		v->waker.pid = pt >> 32;
 		v->waker.tid = (__u32)pt;
 		bpf_get_current_comm(v->waker.comm, sizeof(v->waker.comm));
+		stamped = 1;
+	}
+	if (stamped && rso) {
+		struct kt_owner no = { .ino = kt_socket_ino(rso), .tgid = pt >> 32 };
+
+		bpf_get_current_comm(no.comm, sizeof(no.comm));
+		bpf_map_update_elem(&sk_owner, &no.ino, &no, BPF_ANY);
 	}
 }
 

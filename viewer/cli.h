@@ -46,6 +46,13 @@ struct ut_out_opts {
  * the TUI when stdout is a terminal and the TUI is built in, else text.
  */
 enum ut_out_format ut_pick_format(int text, int json, int quiet);
+
+/*
+ * 1 when the shim cannot get into the program cmd names (searched in PATH):
+ * setuid/setgid/file capabilities (a secure execution ignores LD_PRELOAD) or
+ * statically linked; why says so.  0 when it can, or when cmd is not found.
+ */
+int ut_shim_reach(const char *cmd, char *why, size_t cap);
 /* Pulls every event from src and shows it; returns a process exit code. */
 int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o);
 

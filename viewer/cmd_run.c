@@ -5,6 +5,7 @@
  * them with -o, exit with CMD's status.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,14 @@ int ut_cmd_run(int argc, char **argv)
 		return UT_EXIT_FAIL;
 	so.argv = argv + optind;
 	st.argv0 = so.argv[0];
+	{
+		char why[PATH_MAX + 160];
+
+		if (ut_shim_reach(so.argv[0], why, sizeof(why)))
+			fprintf(stderr, "unixtrace: warning: %s%s\n", why,
+				kernel ? "; the kernel side (--kernel) still sees it"
+				       : "; trace it from the kernel: add --kernel, or use unixtrace trace");
+	}
 	so.shim = shim;
 	oo.format = ut_pick_format(text, json, quiet);
 	so.quiet_child = oo.format == UT_OUT_TUI;

@@ -4,13 +4,14 @@ signals forwarded, the shim's environment, the private ring directory, and
 events from a real program end to end."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 
 import pytest
 
-from conftest import (SANITIZED, SHIM, UNIXTRACE, events_of, helper_lines, run_unixtrace, stop_pid,
-                      trace_run, wait_for)
+from conftest import (SANITIZED, SHIM, UNIXTRACE, events_of, helper, helper_lines, run_unixtrace,
+                      stop_pid, trace_run, wait_for)
 from viewerutil import PY, SCM_RIGHTS
 
 # The command forks a session leader that forks the daemon and exits at once,
@@ -233,3 +234,27 @@ def test_saved_trace_is_private(tmp_path):
     trace = tmp_path / "t.trace"
     run_unixtrace("run", "-q", "--messages", "--payload", "16", "-o", trace, "--", "true")
     assert trace.stat().st_mode & 0o777 == 0o600
+
+
+def test_static_command_is_named_as_untraceable(tmp_path):
+    # the shim cannot get into a static binary: say so instead of an empty trace
+    p = run_unixtrace("run", "-q", "-o", tmp_path / "t.trace", "--", helper("kt_static"),
+                      check=False)
+    assert p.returncode == 0, p.stderr
+    assert "kt_static is statically linked" in p.stderr and "--kernel" in p.stderr
+
+
+def test_setgid_command_is_named_as_untraceable(tmp_path):
+    # a setgid program run by someone outside its group is a secure execution:
+    # the loader ignores LD_PRELOAD (on a mount that honours set-id bits)
+    prog = tmp_path / "sgid-true"
+    shutil.copy("/bin/true", prog)
+    os.chown(prog, 0, 65534)
+    prog.chmod(0o2755)
+    nosuid = "nosuid" in subprocess.run(["findmnt", "-no", "OPTIONS", "-T", str(prog)],
+                                        capture_output=True, text=True).stdout.split(",")
+    p = run_unixtrace("run", "-q", "-o", tmp_path / "t.trace", "--", prog, check=False)
+    assert p.returncode == 0, p.stderr
+    assert ("is setgid: the dynamic loader ignores LD_PRELOAD" in p.stderr) != nosuid
+    plain = run_unixtrace("run", "-q", "-o", tmp_path / "u.trace", "--", "true")
+    assert "warning" not in plain.stderr

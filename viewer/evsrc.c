@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "merge.h"
+#include "reorder.h"
 #include "ring.h"
 #include "tracefile.h"
 
@@ -27,8 +28,10 @@
 
 struct ut_evsrc {
 	int live;
-	/* saved trace */
+	/* saved trace, put back in time order (reorder.h) */
 	struct ut_trace_reader *rd;
+	struct ut_reorder *ro;
+	int rd_end;     /* 0 reading, 1 clean end of file, -2 an error (already reported) */
 	char *path;
 	/* live ring */
 	struct ut_ring *ring;
@@ -82,6 +85,16 @@ int ut_evsrc_open_file(const char *path, struct ut_evsrc **out)
 		free(s);
 		return rc;
 	}
+	s->ro = ut_reorder_new(UT_REORDER_SLOTS, UT_REORDER_WINDOW_NS);
+	s->rbuf = malloc(UT_EVENT_MAX);
+	if (!s->ro || !s->rbuf) {
+		fprintf(stderr, "unixtrace: out of memory\n");
+		ut_reorder_free(s->ro);
+		free(s->rbuf);
+		ut_trace_close_reader(s->rd);
+		free(s);
+		return -ENOMEM;
+	}
 	info = ut_trace_info(s->rd);
 	s->rt_off = (int64_t)info->real_start_ns - (int64_t)info->mono_start_ns;
 	s->path = strdup(path);
@@ -125,6 +138,7 @@ void ut_evsrc_close(struct ut_evsrc *s)
 	if (s->rd)
 		ut_trace_close_reader(s->rd);
 	ut_merge_free(s->merge);
+	ut_reorder_free(s->ro);
 	free(s->rbuf);
 	free(s->path);
 	free(s);
@@ -183,25 +197,39 @@ static int deliver(struct ut_evsrc *s, const struct ut_event *ev)
 	return 1;
 }
 
+/* Records in file order go through the reorder heap; they leave in time order. */
 static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 {
+	struct ut_event *rec = (struct ut_event *)s->rbuf;
 	char err[512];
 	int rc;
 
 	if (s->done)
 		return -1;
-	err[0] = 0;
-	rc = ut_trace_next(s->rd, buf, cap, err, sizeof(err));
-	if (rc == 1)
-		return deliver(s, buf);
-	s->done = 1;
-	if (rc == 0)
-		return -1;
-	if (err[0])
-		fprintf(stderr, "unixtrace: %s\n", err);
-	else
-		fprintf(stderr, "unixtrace: %s: %s\n", s->path, strerror(-rc));
-	return -2;
+	for (;;) {
+		if (ut_reorder_pop(s->ro, buf, cap, s->rd_end != 0))
+			return deliver(s, buf);
+		if (s->rd_end) {
+			/* everything read before the end (or the damage) is out */
+			s->done = 1;
+			return s->rd_end == 1 ? -1 : -2;
+		}
+		err[0] = 0;
+		rc = ut_trace_next(s->rd, rec, UT_EVENT_MAX, err, sizeof(err));
+		if (rc == 1) {
+			if (ut_reorder_push(s->ro, rec) == 0)
+				continue;
+			/* no memory for one more: out of order rather than lost */
+			return deliver(s, memcpy(buf, rec, rec->size));
+		}
+		s->rd_end = rc == 0 ? 1 : -2;
+		if (rc == 0)
+			continue;
+		if (err[0])
+			fprintf(stderr, "unixtrace: %s\n", err);
+		else
+			fprintf(stderr, "unixtrace: %s: %s\n", s->path, strerror(-rc));
+	}
 }
 
 /* A UT_EV_LOST for the first cause whose counter grew; 1 when one was made. */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* A bounded min-heap of events on (ts, arrival order): see reorder.h. */
+#include "reorder.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct slot {
+	uint64_t ts, seq;
+	struct ut_event *ev; /* a copy, ev->size bytes */
+};
+
+struct ut_reorder {
+	struct slot *heap;
+	unsigned n, cap;
+	uint64_t window_ns, seq, newest;
+};
+
+struct ut_reorder *ut_reorder_new(unsigned slots, uint64_t window_ns)
+{
+	struct ut_reorder *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->heap = calloc(slots ? slots : 1, sizeof(*r->heap));
+	if (!r->heap) {
+		free(r);
+		return NULL;
+	}
+	r->cap = slots ? slots : 1;
+	r->window_ns = window_ns;
+	return r;
+}
+
+void ut_reorder_free(struct ut_reorder *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < r->n; i++)
+		free(r->heap[i].ev);
+	free(r->heap);
+	free(r);
+}
+
+static int before(const struct slot *a, const struct slot *b)
+{
+	return a->ts != b->ts ? a->ts < b->ts : a->seq < b->seq;
+}
+
+static void swap(struct slot *a, struct slot *b)
+{
+	struct slot t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+int ut_reorder_push(struct ut_reorder *r, const struct ut_event *ev)
+{
+	struct slot s = { .ts = ev->ts, .seq = r->seq++ };
+	unsigned i;
+
+	if (r->n == r->cap)
+		return -ENOMEM;
+	s.ev = malloc(ev->size);
+	if (!s.ev)
+		return -ENOMEM;
+	memcpy(s.ev, ev, ev->size);
+	if (ev->ts > r->newest)
+		r->newest = ev->ts;
+	i = r->n++;
+	r->heap[i] = s;
+	while (i && before(&r->heap[i], &r->heap[(i - 1) / 2])) {
+		swap(&r->heap[i], &r->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+int ut_reorder_pop(struct ut_reorder *r, struct ut_event *buf, size_t cap, int flush)
+{
+	struct slot top;
+	unsigned i = 0;
+	int fits;
+
+	if (!r->n)
+		return 0;
+	top = r->heap[0];
+	if (!flush && r->n < r->cap && r->newest - top.ts < r->window_ns)
+		return 0;
+	fits = top.ev->size <= cap; /* always: records are validated <= UT_EVENT_MAX */
+	if (fits)
+		memcpy(buf, top.ev, top.ev->size);
+	free(top.ev);
+	r->heap[0] = r->heap[--r->n];
+	for (;;) {
+		unsigned l = 2 * i + 1, m = i;
+
+		if (l < r->n && before(&r->heap[l], &r->heap[m]))
+			m = l;
+		if (l + 1 < r->n && before(&r->heap[l + 1], &r->heap[m]))
+			m = l + 1;
+		if (m == i)
+			break;
+		swap(&r->heap[i], &r->heap[m]);
+		i = m;
+	}
+	return fits ? 1 : ut_reorder_pop(r, buf, cap, flush);
+}

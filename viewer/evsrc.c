@@ -32,6 +32,8 @@ struct ut_evsrc {
 	struct ut_trace_reader *rd;
 	struct ut_reorder *ro;
 	int rd_end;     /* 0 reading, 1 clean end of file, -2 an error (already reported) */
+	uint64_t *obuf; /* live: an event on its way into the reorder heap */
+	int raw_end;    /* live: the ring has nothing more to give */
 	char *path;
 	/* live ring */
 	struct ut_ring *ring;
@@ -117,15 +119,19 @@ int ut_evsrc_open_live(const struct ut_evsrc_live_opts *o, struct ut_evsrc **out
 	s->rt_off = o->realtime_offset;
 	s->backoff_us = UT_POLL_MIN_US;
 	s->last_flush = s->last_alive = mono_ns();
+	s->ro = ut_reorder_new(UT_REORDER_SLOTS, UT_REORDER_LIVE_WINDOW_NS);
+	s->obuf = malloc(UT_EVENT_MAX);
 	if (o->merge) {
 		s->merge = ut_merge_new(UT_MERGE_SLOTS, UT_MERGE_HOLD_NS, UT_MERGE_MATCH_NS);
 		s->rbuf = malloc(UT_EVENT_MAX);
-		if (!s->merge || !s->rbuf) {
-			ut_merge_free(s->merge);
-			free(s->rbuf);
-			free(s);
-			return -ENOMEM;
-		}
+	}
+	if (!s->ro || !s->obuf || (o->merge && (!s->merge || !s->rbuf))) {
+		ut_merge_free(s->merge);
+		ut_reorder_free(s->ro);
+		free(s->rbuf);
+		free(s->obuf);
+		free(s);
+		return -ENOMEM;
 	}
 	*out = s;
 	return 0;
@@ -140,6 +146,7 @@ void ut_evsrc_close(struct ut_evsrc *s)
 	ut_merge_free(s->merge);
 	ut_reorder_free(s->ro);
 	free(s->rbuf);
+	free(s->obuf);
 	free(s->path);
 	free(s);
 }
@@ -285,7 +292,8 @@ static void pause_us(unsigned us)
 	nanosleep(&ts, NULL);
 }
 
-static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
+/* The ring (and the merge) in arrival order: 1 an event, 0 timeout, -1 the end. */
+static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
 {
 	uint64_t start = mono_ns();
 	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
@@ -298,9 +306,9 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 		int rc;
 
 		if (s->merge && ut_merge_pop(s->merge, buf, cap, now, 0))
-			return deliver(s, buf);
+			return 1;
 		if (make_lost(s, buf))
-			return deliver(s, buf);
+			return 1;
 		/* Under load, producers and signals are still looked after. */
 		if (!s->ended && ++s->since_alive >= 64) {
 			s->since_alive = 0;
@@ -324,12 +332,12 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 				continue;
 			}
 			if (!s->merge)
-				return deliver(s, buf);
+				return 1;
 			if (ut_merge_push(s->merge, ev, now) < 0) {
 				/* The window is full: the oldest goes out now to make room. */
 				ut_merge_pop(s->merge, buf, cap, now, 1);
 				ut_merge_push(s->merge, ev, now);
-				return deliver(s, buf);
+				return 1;
 			}
 			continue;
 		}
@@ -344,9 +352,9 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 		}
 		if (s->ended) {
 			if (s->merge && ut_merge_pop(s->merge, buf, cap, now, 1))
-				return deliver(s, buf);
+				return 1;
 			if (make_lost(s, buf))
-				return deliver(s, buf);
+				return 1;
 			s->done = 1;
 			if (s->save && !s->save_failed) {
 				rc = ut_trace_flush(s->save);
@@ -373,6 +381,49 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 		pause_us(us);
 		if (s->backoff_us < UT_POLL_MAX_US)
 			s->backoff_us *= 2;
+	}
+}
+
+/*
+ * Events in time order, a short while late (reorder.h): an event waits in the
+ * heap until UT_REORDER_LIVE_WINDOW_NS after its own timestamp, so one
+ * committed a little after a later one (a send stamped before its call,
+ * committed after it) is shown, and saved, in its place.
+ */
+static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
+{
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX
+					   : mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+	struct ut_event *rec = (struct ut_event *)s->obuf;
+
+	for (;;) {
+		uint64_t now = mono_ns(), until;
+		int rc, wait_ms;
+
+		if (ut_reorder_pop_live(s->ro, buf, cap, now, s->raw_end))
+			return deliver(s, buf);
+		if (s->raw_end)
+			return -1;
+		/* the ring is read at least once a call, then waited on until the caller's
+		 * deadline or until the next held event is due */
+		until = ut_reorder_due(s->ro);
+		if (deadline < until)
+			until = deadline;
+		wait_ms = until == UINT64_MAX ? -1
+		       : until <= now ? 0 : (int)((until - now + 999999) / 1000000);
+		rc = live_next_raw(s, rec, UT_EVENT_MAX, wait_ms);
+		if (rc == 1) {
+			if (ut_reorder_push(s->ro, rec) == 0)
+				continue;
+			/* no memory for one more: out of order rather than lost */
+			return deliver(s, memcpy(buf, rec, rec->size));
+		}
+		if (rc < 0) {
+			s->raw_end = 1;
+			continue;
+		}
+		if (mono_ns() >= deadline)
+			return ut_reorder_pop_live(s->ro, buf, cap, mono_ns(), 0) ? deliver(s, buf) : 0;
 	}
 }
 

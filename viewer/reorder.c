@@ -78,17 +78,13 @@ int ut_reorder_push(struct ut_reorder *r, const struct ut_event *ev)
 	return 0;
 }
 
-int ut_reorder_pop(struct ut_reorder *r, struct ut_event *buf, size_t cap, int flush)
+/* Takes the earliest event out into buf; 1, or 0 when it did not fit (dropped). */
+static int pop_top(struct ut_reorder *r, struct ut_event *buf, size_t cap)
 {
-	struct slot top;
+	struct slot top = r->heap[0];
 	unsigned i = 0;
 	int fits;
 
-	if (!r->n)
-		return 0;
-	top = r->heap[0];
-	if (!flush && r->n < r->cap && r->newest - top.ts < r->window_ns)
-		return 0;
 	fits = top.ev->size <= cap; /* always: records are validated <= UT_EVENT_MAX */
 	if (fits)
 		memcpy(buf, top.ev, top.ev->size);
@@ -106,5 +102,35 @@ int ut_reorder_pop(struct ut_reorder *r, struct ut_event *buf, size_t cap, int f
 		swap(&r->heap[i], &r->heap[m]);
 		i = m;
 	}
-	return fits ? 1 : ut_reorder_pop(r, buf, cap, flush);
+	return fits;
+}
+
+int ut_reorder_pop(struct ut_reorder *r, struct ut_event *buf, size_t cap, int flush)
+{
+	while (r->n) {
+		if (!flush && r->n < r->cap && r->newest - r->heap[0].ts < r->window_ns)
+			return 0;
+		if (pop_top(r, buf, cap))
+			return 1;
+	}
+	return 0;
+}
+
+int ut_reorder_pop_live(struct ut_reorder *r, struct ut_event *buf, size_t cap, uint64_t now,
+			int flush)
+{
+	while (r->n) {
+		if (!flush && r->n < r->cap && now < r->heap[0].ts + r->window_ns)
+			return 0;
+		if (pop_top(r, buf, cap))
+			return 1;
+	}
+	return 0;
+}
+
+uint64_t ut_reorder_due(const struct ut_reorder *r)
+{
+	if (!r->n)
+		return UINT64_MAX;
+	return r->n == r->cap ? 0 : r->heap[0].ts + r->window_ns;
 }

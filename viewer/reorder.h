@@ -22,7 +22,8 @@
 #include "event.h"
 
 #define UT_REORDER_SLOTS 16384
-#define UT_REORDER_WINDOW_NS 500000000ull
+#define UT_REORDER_WINDOW_NS 500000000ull      /* a saved trace */
+#define UT_REORDER_LIVE_WINDOW_NS 100000000ull /* live: what the display lags by */
 
 struct ut_reorder;
 
@@ -36,5 +37,14 @@ int ut_reorder_push(struct ut_reorder *r, const struct ut_event *ev);
  * when nothing is due.
  */
 int ut_reorder_pop(struct ut_reorder *r, struct ut_event *buf, size_t cap, int flush);
+/*
+ * The same for a live stream, where the clock decides: the earliest event is
+ * due window_ns after its own timestamp (now: CLOCK_MONOTONIC, the clock of
+ * every event's ts).  ut_reorder_due says when that is (0: now, UINT64_MAX:
+ * nothing held).
+ */
+int ut_reorder_pop_live(struct ut_reorder *r, struct ut_event *buf, size_t cap, uint64_t now,
+			int flush);
+uint64_t ut_reorder_due(const struct ut_reorder *r);
 
 #endif /* UT_REORDER_H */

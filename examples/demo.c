@@ -51,6 +51,7 @@ int main(void)
 		if (rc < 0)
 			goto out;
 	}
+	demo_settle();
 	printf("\nut_demo: all %d steps done\n", step - 1);
 out:
 	if (lock_fd >= 0)

@@ -20,6 +20,8 @@
 void demo_say(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a step title. */
 void demo_step(int n, const char *title);
+/* A short pause so the tracer's lines catch up with the narration. */
+void demo_settle(void);
 /* Reports a failed call once: "ut_demo: what: strerror"; returns -errno. */
 int demo_fail(const char *what);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void demo_say(const char *who, const char *fmt, ...)
@@ -26,8 +27,20 @@ void demo_say(const char *who, const char *fmt, ...)
 	fflush(stdout);
 }
 
+void demo_settle(void)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+
+	/* unixtrace shows each event a couple of ms after it happens (in time
+	 * order): give the previous step's lines time to appear under it. */
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 void demo_step(int n, const char *title)
 {
+	if (n > 1)
+		demo_settle();
 	printf("\n%d. %s\n", n, title);
 	fflush(stdout);
 }

@@ -23,7 +23,7 @@
 
 #define UT_REORDER_SLOTS 16384
 #define UT_REORDER_WINDOW_NS 500000000ull      /* a saved trace */
-#define UT_REORDER_LIVE_WINDOW_NS 100000000ull /* live: what the display lags by */
+#define UT_REORDER_LIVE_WINDOW_NS 2000000ull /* live: what the display lags by (the demo interleaves its narration with the events) */
 
 struct ut_reorder;
 

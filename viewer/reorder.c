@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* A bounded min-heap of events on (ts, arrival order): see reorder.h. */
+/*
+ * A bounded min-heap of events on (ts, arrival order): see reorder.h.  Event
+ * copies live in buffers of power-of-two sizes that are recycled through one
+ * free list per size, so a long trace costs no malloc per event.
+ */
 #include "reorder.h"
 
 #include <errno.h>
@@ -11,11 +15,52 @@ struct slot {
 	struct ut_event *ev; /* a copy, ev->size bytes */
 };
 
+#define MIN_SHIFT 8  /* 256 bytes: most events fit */
+#define CLASSES 7    /* 256 B .. 16 KiB (UT_EVENT_MAX) */
+#define FREE_MAX 256 /* buffers kept per size */
+
 struct ut_reorder {
 	struct slot *heap;
 	unsigned n, cap;
 	uint64_t window_ns, seq, newest;
+	void *free_list[CLASSES]; /* each free buffer's first word links the next */
+	unsigned nfree[CLASSES];
 };
+
+static unsigned size_class(uint32_t size)
+{
+	unsigned c = 0;
+
+	while (c < CLASSES - 1 && (1u << (MIN_SHIFT + c)) < size)
+		c++;
+	return c;
+}
+
+static void *buf_get(struct ut_reorder *r, uint32_t size)
+{
+	unsigned c = size_class(size);
+	void *b = r->free_list[c];
+
+	if (b) {
+		r->free_list[c] = *(void **)b;
+		r->nfree[c]--;
+		return b;
+	}
+	return malloc((size_t)1 << (MIN_SHIFT + c));
+}
+
+static void buf_put(struct ut_reorder *r, void *b, uint32_t size)
+{
+	unsigned c = size_class(size);
+
+	if (r->nfree[c] >= FREE_MAX) {
+		free(b);
+		return;
+	}
+	*(void **)b = r->free_list[c];
+	r->free_list[c] = b;
+	r->nfree[c]++;
+}
 
 struct ut_reorder *ut_reorder_new(unsigned slots, uint64_t window_ns)
 {
@@ -39,6 +84,14 @@ void ut_reorder_free(struct ut_reorder *r)
 		return;
 	for (unsigned i = 0; i < r->n; i++)
 		free(r->heap[i].ev);
+	for (unsigned c = 0; c < CLASSES; c++) {
+		while (r->free_list[c]) {
+			void *b = r->free_list[c];
+
+			r->free_list[c] = *(void **)b;
+			free(b);
+		}
+	}
 	free(r->heap);
 	free(r);
 }
@@ -61,9 +114,9 @@ int ut_reorder_push(struct ut_reorder *r, const struct ut_event *ev)
 	struct slot s = { .ts = ev->ts, .seq = r->seq++ };
 	unsigned i;
 
-	if (r->n == r->cap)
+	if (r->n == r->cap || ev->size > UT_EVENT_MAX)
 		return -ENOMEM;
-	s.ev = malloc(ev->size);
+	s.ev = buf_get(r, ev->size);
 	if (!s.ev)
 		return -ENOMEM;
 	memcpy(s.ev, ev, ev->size);
@@ -88,7 +141,7 @@ static int pop_top(struct ut_reorder *r, struct ut_event *buf, size_t cap)
 	fits = top.ev->size <= cap; /* always: records are validated <= UT_EVENT_MAX */
 	if (fits)
 		memcpy(buf, top.ev, top.ev->size);
-	free(top.ev);
+	buf_put(r, top.ev, top.ev->size);
 	r->heap[0] = r->heap[--r->n];
 	for (;;) {
 		unsigned l = 2 * i + 1, m = i;

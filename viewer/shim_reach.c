@@ -43,43 +43,40 @@ static int resolve(const char *cmd, char *out, size_t cap)
 	}
 }
 
-/* 1: an ELF file without a program interpreter (statically linked); 0 otherwise. */
+/*
+ * 1: an ELF executable of this class without a program interpreter
+ * (statically linked); 0 otherwise.  One function per class, same body.
+ */
+#define UT_ELF_IS_STATIC(name, Ehdr, Phdr)                                              \
+	static int name(int fd)                                                           \
+	{                                                                                 \
+		Ehdr eh;                                                                  \
+                                                                                          \
+		if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))                \
+			return 0;                                                         \
+		for (unsigned i = 0; i < eh.e_phnum && i < 256; i++) {                    \
+			Phdr ph;                                                          \
+			off_t at = (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize);    \
+                                                                                          \
+			if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))        \
+				return 0;                                                 \
+			if (ph.p_type == PT_INTERP)                                       \
+				return 0;                                                 \
+		}                                                                         \
+		return eh.e_type == ET_EXEC || eh.e_type == ET_DYN;                       \
+	}
+UT_ELF_IS_STATIC(elf64_is_static, Elf64_Ehdr, Elf64_Phdr)
+UT_ELF_IS_STATIC(elf32_is_static, Elf32_Ehdr, Elf32_Phdr)
+
 static int elf_is_static(int fd)
 {
-	Elf64_Ehdr eh;
-	ssize_t n = pread(fd, &eh, sizeof(eh), 0);
+	unsigned char id[EI_NIDENT];
 
-	if (n < (ssize_t)EI_NIDENT || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+	if (pread(fd, id, sizeof(id), 0) != (ssize_t)sizeof(id) || memcmp(id, ELFMAG, SELFMAG) != 0)
 		return 0;
-	if (eh.e_ident[EI_CLASS] == ELFCLASS64 && n == (ssize_t)sizeof(eh)) {
-		for (unsigned i = 0; i < eh.e_phnum && i < 256; i++) {
-			Elf64_Phdr ph;
-
-			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-			    (ssize_t)sizeof(ph))
-				return 0;
-			if (ph.p_type == PT_INTERP)
-				return 0;
-		}
-		return eh.e_type == ET_EXEC || eh.e_type == ET_DYN;
-	}
-	if (eh.e_ident[EI_CLASS] == ELFCLASS32) {
-		Elf32_Ehdr e32;
-
-		if (pread(fd, &e32, sizeof(e32), 0) != (ssize_t)sizeof(e32))
-			return 0;
-		for (unsigned i = 0; i < e32.e_phnum && i < 256; i++) {
-			Elf32_Phdr ph;
-
-			if (pread(fd, &ph, sizeof(ph), (off_t)(e32.e_phoff + (uint64_t)i * e32.e_phentsize)) !=
-			    (ssize_t)sizeof(ph))
-				return 0;
-			if (ph.p_type == PT_INTERP)
-				return 0;
-		}
-		return e32.e_type == ET_EXEC || e32.e_type == ET_DYN;
-	}
-	return 0;
+	if (id[EI_CLASS] == ELFCLASS64)
+		return elf64_is_static(fd);
+	return id[EI_CLASS] == ELFCLASS32 && elf32_is_static(fd);
 }
 
 int ut_shim_reach(const char *cmd, char *why, size_t cap)

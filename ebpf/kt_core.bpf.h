@@ -122,6 +122,16 @@ static __always_inline struct pt_regs *kt_task_regs(struct task_struct *t)
 	return r;
 }
 
+/* The same for the current task, given as a read-only pointer (KT_CURRENT). */
+static __always_inline struct pt_regs *kt_current_regs(struct task_struct *cur)
+{
+	__u64 stack = (__u64)cur->stack;
+
+	if (kt_pt_regs_off && stack)
+		return KT_CAST(struct pt_regs, stack + kt_pt_regs_off);
+	return kt_task_regs(bpf_get_current_task_btf());
+}
+
 /* The inode number of a struct socket (it sits in struct socket_alloc), with direct loads. */
 static __always_inline __u64 kt_socket_ino(struct socket *so)
 {

@@ -197,6 +197,35 @@ struct { \
 	__type(value, struct kt_gates); \
 } gates SEC(".maps")
 
+/*
+ * Per CPU, the task running there, written by the sched_switch hook (its
+ * "next").  bpf_get_current_task_btf() is a real call, and on this kind of
+ * machine (AMD, SRSO "safe RET") every call and return costs: the hot paths
+ * read this instead.  0 until the first switch the hook sees on that CPU, or
+ * without the hook: then the helper is used (kt_current).
+ */
+struct kt_cpu_task {
+	__u64 task;
+};
+
+#define KT_MAP_CUR \
+struct { \
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+	__uint(max_entries, 1); \
+	__type(key, __u32); \
+	__type(value, struct kt_cpu_task); \
+} cur_task SEC(".maps")
+
+/* The current task as a read-only BTF pointer (direct, fault-safe loads). */
+#define KT_CURRENT() ({ \
+	__u32 _z = 0; \
+	struct kt_cpu_task *_ct = bpf_map_lookup_elem(&cur_task, &_z); \
+	__u64 _t = _ct ? _ct->task : 0; \
+	if (!_t) \
+		_t = (__u64)bpf_get_current_task_btf(); \
+	KT_CAST(struct task_struct, _t); \
+})
+
 #define KT_MAP_EVENTS \
 struct { \
 	__uint(type, BPF_MAP_TYPE_RINGBUF); \

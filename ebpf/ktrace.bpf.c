@@ -45,8 +45,10 @@ KT_MAP_OWNER_CACHE;
 KT_MAP_SCRATCH;
 KT_MAP_UNIX_FDS;
 KT_MAP_EVENTS;
+KT_MAP_CUR;        /* written by the sched hook, read by the skb hook: shared through this object */
 
 #include "kt_filter.bpf.h"
+#include "kt_reader.bpf.h"
 
 #define KT_MAX_CMSG 4
 #define KT_MAX_MMSG 4
@@ -551,30 +553,6 @@ static __always_inline int kt_nothing_pending(void)
 	return g && g->pending <= 0;
 }
 
-/*
- * Remembers that the current process reads the socket with inode ino ("who
- * is at the other end" for its peer), unless this CPU wrote the same pair
- * last time.
- */
-static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
-{
-	struct kt_owner_cache *oc;
-	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
-	struct kt_owner no = { .ino = ino, .tgid = tgid };
-
-	if (!ino)
-		return;
-	oc = bpf_map_lookup_elem(&owner_cache, &zero);
-	if (oc && oc->e[i].ino == ino && oc->e[i].tgid == tgid)
-		return;
-	bpf_get_current_comm(no.comm, sizeof(no.comm));
-	bpf_map_update_elem(&sk_owner, &ino, &no, BPF_ANY);
-	if (oc) {
-		oc->e[i].ino = ino;
-		oc->e[i].tgid = tgid;
-	}
-}
-
 static __always_inline struct kt_call *kt_scratch(void)
 {
 	__u32 zero = 0;
@@ -780,20 +758,6 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 	return c;
 }
 
-/* The reader-only decode of kt_sys_exit: is fd a unix socket of a traced process? */
-static __always_inline int kt_note_read(int fd)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct socket *so;
-
-	if (!kt_traced_task(t))
-		return 0;
-	so = kt_file_unix_socket(kt_fd_file(t, fd));
-	if (so)
-		kt_note_reader(kt_socket_ino(so), t->tgid);
-	return 0;
-}
-
 /*
  * close() at sys_exit: the fd is gone, so the socket is the one remembered
  * for (process, fd) from earlier events.  No sys_enter program at all: every
@@ -848,12 +812,12 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 		/*
 		 * A receive without a control buffer that worked, with the skb hook
 		 * running and no record pending anywhere: no fds came with it and
-		 * no datagram was cut, so all there is to note is who reads the
-		 * socket.  Inline, without the scratch record: on this kind of
-		 * machine (AMD, SRSO "safe RET") every call and return costs.
+		 * no datagram was cut, and the skb hook has already noted who reads
+		 * the socket.  Nothing to do, not even the fd lookup: every read()
+		 * on the machine (files, pipes, TCP) takes this path.
 		 */
 		if (!messages && ret >= 0 && skb_hook_on && kt_nothing_pending())
-			return kt_note_read(regs->di);
+			return 0;
 		break;
 	case KT_NR_sendmsg: case KT_NR_recvmsg:
 	case KT_NR_sendmmsg: case KT_NR_recvmmsg:

@@ -20,6 +20,7 @@ KT_MAP_CALLS;
 KT_MAP_GATES;
 KT_MAP_WAITS;
 KT_MAP_PIDS;
+KT_MAP_CUR;
 
 #include "kt_filter.bpf.h"
 
@@ -100,11 +101,16 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
+	struct kt_cpu_task *ct;
 	struct kt_gates *g;
 	struct kt_call *c;
 	__u32 zero = 0;
 	__u64 now = 0;
 
+	/* next runs on this CPU until the next switch: the hot paths' current task */
+	ct = bpf_map_lookup_elem(&cur_task, &zero);
+	if (ct)
+		ct->task = (__u64)next;
 	g = bpf_map_lookup_elem(&gates, &zero);
 	if (!g)
 		return 0;

@@ -7,11 +7,13 @@
  * fds the kernel attached to it (UNIXCB(skb).fp), so a dropped fd is counted
  * exactly.  sys_exit takes it from task storage.
  *
- * It fires for every unix receive on the machine, so it records only what
+ * It fires for every receive on the machine, so it records only what
  * sys_exit can report: an skb carrying fds, or a datagram copied short of its
- * length.  For every other skb it returns before any lookup, and sys_exit
- * (told by skb_hook_on that this hook runs) reads "no record" as "nothing
- * attached, nothing cut".
+ * length.  For every other skb it only notes who reads the socket (sk_owner),
+ * and sys_exit (told by skb_hook_on that this hook runs) reads "no record" as
+ * "nothing attached, nothing cut, reader noted": a plain read() then costs
+ * sys_exit nothing, whatever the fd is.  The current task comes from the
+ * sched hook's per-CPU record (KT_CURRENT), not from a helper call.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,8 +30,11 @@ KT_MAP_GATES;
 KT_MAP_WAITS;
 KT_MAP_OWNER;
 KT_MAP_PIDS;
+KT_MAP_OWNER_CACHE;
+KT_MAP_CUR;
 
 #include "kt_filter.bpf.h"
+#include "kt_reader.bpf.h"
 
 static __always_inline int kt_recv_nr(long nr)
 {
@@ -44,11 +49,8 @@ static __always_inline int kt_recv_nr(long nr)
  * It is also the reader of that socket, noted now: the woken send's sys_exit
  * may well run before this reader's own.
  */
-static __always_inline void kt_stamp_waker(struct sock *owner)
+static __always_inline void kt_stamp_waker(struct sock *owner, struct socket *rso)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct pt_regs *regs = kt_task_regs(t);
-	struct socket *rso = kt_file_unix_socket(kt_fd_file(t, regs->di));
 	__u64 keys[2] = { (__u64)owner, rso ? (__u64)rso->sk : 0 };
 	__u64 now = 0, pt = bpf_get_current_pid_tgid();
 	int stamped = 0;
@@ -81,29 +83,40 @@ SEC("tp_btf/skb_copy_datagram_iovec")
 int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 {
 	struct task_struct *t;
+	struct socket *rso;
 	struct scm_fp_list *fp;
 	struct pt_regs *regs;
 	struct sock *owner = skb->sk;
 	struct kt_gates *g;
 	struct kt_call *c;
 	__u32 zero = 0;
+	int traced, sleepers;
 	long nr;
 
 	/* a unix skb belongs to its sender's sock: TCP and the rest stop here */
 	if (!owner || owner->__sk_common.skc_family != KT_AF_UNIX)
 		return 0;
+	/* an untraced reader matters only as the waker of a sleeping send */
+	t = KT_CURRENT();
+	traced = kt_traced_task(t);
 	g = bpf_map_lookup_elem(&gates, &zero);
-	if (g && g->sleepers > 0)
-		kt_stamp_waker(owner);
+	sleepers = g && g->sleepers > 0;
+	if (!traced && !sleepers)
+		return 0;
+	regs = kt_current_regs(t);
+	nr = regs->orig_ax;
+	rso = kt_recv_nr(nr) ? kt_file_unix_socket(kt_fd_file(t, regs->di)) : NULL;
+	if (sleepers)
+		kt_stamp_waker(owner, rso);
+	if (!traced || !kt_recv_nr(nr))
+		return 0;
+	if (rso)
+		kt_note_reader(kt_socket_ino(rso), t->tgid);
 	fp = kt_unixcb(skb)->fp;
 	/* no fds, and not a datagram cut short (a stream read may take part of an skb) */
 	if (!fp && (owner->sk_type == KT_SOCK_STREAM || len >= skb->len))
 		return 0;
-	t = bpf_get_current_task_btf();
-	regs = kt_task_regs(t);
-	nr = regs->orig_ax;
-	if (!kt_recv_nr(nr) || !kt_traced_task(t))
-		return 0;
+	t = bpf_get_current_task_btf(); /* task storage wants the helper's pointer */
 	c = KT_CALL_CREATE(t);
 	if (!c)
 		return 0;

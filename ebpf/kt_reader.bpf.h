@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Who reads a socket: sk_owner answers "which process is at the other end"
+ * for the peer of a send.  Shared by the objects that see receives (the skb
+ * hook for every read that copies data; sys_exit for calls it decodes).
+ * The object must declare KT_MAP_OWNER and KT_MAP_OWNER_CACHE first.
+ */
+#ifndef UT_KT_READER_BPF_H
+#define UT_KT_READER_BPF_H
+
+/*
+ * Remembers that the current process reads the socket with inode ino ("who
+ * is at the other end" for its peer), unless this CPU wrote the same pair
+ * last time.
+ */
+static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
+{
+	struct kt_owner_cache *oc;
+	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
+	struct kt_owner no = { .ino = ino, .tgid = tgid };
+
+	if (!ino)
+		return;
+	oc = bpf_map_lookup_elem(&owner_cache, &zero);
+	if (oc && oc->e[i].ino == ino && oc->e[i].tgid == tgid)
+		return;
+	bpf_get_current_comm(no.comm, sizeof(no.comm));
+	bpf_map_update_elem(&sk_owner, &ino, &no, BPF_ANY);
+	if (oc) {
+		oc->e[i].ino = ino;
+		oc->e[i].tgid = tgid;
+	}
+}
+
+#endif

@@ -68,6 +68,7 @@ enum ut_kind {
 	UT_EV_EXEC,       /* the shim loaded into a new program image: item UT_ITEM_TEXT = argv[0] */
 	UT_EV_FORK,       /* a traced process forked: u.fork */
 	UT_EV_EXIT,       /* a traced process exited (kernel side) */
+	UT_EV_STALLED,    /* a send still asleep after --stall-after: u.blocked so far, item UT_ITEM_QUEUE */
 	UT_EV_KIND_COUNT
 };
 

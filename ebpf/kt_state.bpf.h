@@ -18,6 +18,7 @@
  * sleep) saw while it ran, marked active until that exit takes it.
  */
 struct kt_call {
+	__u64 task;           /* scratch: the thread the call is of; 0 = the current one */
 	__u64 sk;             /* struct sock * of the socket the call is on */
 	__u64 ino;
 	__u64 args[6];
@@ -31,6 +32,7 @@ struct kt_call {
 	__u32 nskb, skb_len, copy_len, skb_nfds;
 	/* send side, from sched_switch / sched_waking */
 	__u32 nsleep;
+	__u32 stall_seen;     /* the stall scan has reported this sleep (kt_stall_scan) */
 	__u64 off_ts;         /* when the thread went to sleep, 0 when running */
 	__u64 first_sleep_ts; /* when this call first went to sleep */
 	__u64 wait_key[2];    /* waits entries (kt_wait) this call sleeps on: own sock, peer */

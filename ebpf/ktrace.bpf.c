@@ -140,14 +140,15 @@ static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind)
  */
 __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 ret)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t;
 	struct sock *sk, *peer;
 	struct kt_owner *o;
-	__u64 pt = bpf_get_current_pid_tgid();
 	__u64 key;
 
 	if (!r || !c)
 		return 0;
+	/* the current thread, or the sleeping one the stall scan reports */
+	t = KT_CAST(struct task_struct, c->task ? c->task : (__u64)bpf_get_current_task_btf());
 	sk = (struct sock *)c->sk;
 	peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
 	if (sk) {
@@ -165,18 +166,18 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.source = UT_SRC_KERNEL;
 	r->ev.call = kt_call_id(c);
 	r->ev.ts = bpf_ktime_get_ns();
-	r->ev.pid = pt >> 32;
-	r->ev.tid = (__u32)pt;
+	r->ev.pid = t->tgid;
+	r->ev.tid = t->pid;
 	r->ev.uid = t->cred->euid.val;
 	r->ev.gid = t->cred->egid.val;
-	bpf_get_current_comm(r->ev.comm, sizeof(r->ev.comm));
+	__builtin_memcpy(r->ev.comm, t->comm, sizeof(r->ev.comm));
 	r->ev.fd = (__s32)c->args[0];
 	r->ev.ret = ret;
 	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
 	r->ev.ino = c->ino ? c->ino : kt_sock_ino(sk);
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
-	if (sk && kind != UT_EV_CLOSE && r->ev.fd >= 0)
+	if (sk && kind != UT_EV_CLOSE && kind != UT_EV_STALLED && r->ev.fd >= 0)
 		kt_remember_fd(r, kind);
 	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
 		r->ev.flags |= UT_F_PEEK;
@@ -496,9 +497,21 @@ __noinline int kt_exit_newfd(struct kt_call *c, int fd, __s64 ret, __u32 kind)
 	return 0;
 }
 
+/*
+ * The bytes a send asked to send, when its registers say: write()/send()/
+ * sendto() (sendmsg()'s are in its iovecs; writev() is kt_send_outcome's).
+ */
+static __always_inline __u64 kt_send_len(struct kt_call *c)
+{
+	return c->nr == KT_NR_write || c->nr == KT_NR_sendto ? c->args[2] : 0;
+}
+
 static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 {
-	__u64 len = c->nr == KT_NR_sendmsg || c->nr == KT_NR_sendmmsg ? 0 : c->args[2];
+	__u64 len = kt_send_len(c);
+
+	if (c->nr == KT_NR_writev && c->args[2] <= 4) /* kt_iov sums the first 4 */
+		kt_iov(c->args[1], c->args[2], &len);
 
 	if (c->nsleep && c->blocked_ns >= block_ns) {
 		KT_EMIT(c, UT_EV_BLOCKED, ret, ({
@@ -845,3 +858,5 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
 	return kt_exit(ret);
 }
+
+#include "kt_stall.bpf.h"

@@ -46,6 +46,8 @@ struct ut_ktrace {
 	atomic_int stop;
 	uint64_t lost_seen;  /* kernel drops already reported as UT_EV_LOST */
 	uint64_t events;
+	uint64_t stall_scan_ns; /* how often the stall scan runs; 0 = never */
+	uint64_t last_scan;
 	_Alignas(8) unsigned char buf[UT_EVENT_MAX];
 };
 
@@ -101,13 +103,43 @@ static int kt_on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Runs the stall scan (kt_stall.bpf.h): reading an iterator runs its
+ * program over every task; what it finds arrives through the ring buffer.
+ * It writes nothing to the iterator itself.
+ */
+static void kt_scan_stalls(struct ut_ktrace *k)
+{
+	struct bpf_link *link = k->core->links.kt_stall_scan;
+	uint64_t now = kt_now_ns();
+	char sink[64];
+	int fd;
+
+	if (!k->stall_scan_ns || !link || now - k->last_scan < k->stall_scan_ns)
+		return;
+	k->last_scan = now;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return;
+	while (read(fd, sink, sizeof(sink)) > 0)
+		;
+	close(fd);
+}
+
 static void *kt_drain(void *arg)
 {
 	struct ut_ktrace *k = arg;
 
 	while (!atomic_load(&k->stop)) {
+		/*
+		 * The programs submit without a wake-up until KT_WAKEUP_BYTES are
+		 * queued (kt_submit), and a poll that times out consumes nothing:
+		 * consume after every poll, so a record waits at most KT_POLL_MS.
+		 */
 		ring_buffer__poll(k->rb, KT_POLL_MS);
+		ring_buffer__consume(k->rb);
 		kt_report_lost(k);
+		kt_scan_stalls(k);
 	}
 	return NULL;
 }
@@ -190,6 +222,7 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 	ro->messages = o->messages ? 1 : 0;
 	ro->payload_max = o->messages ? (o->payload < KT_PAYLOAD_MAX ? o->payload : KT_PAYLOAD_MAX) : 0;
 	ro->block_ns = o->block_threshold_ns;
+	ro->stall_ns = o->stall_after_ns;
 	ro->wakeup_bytes = KT_WAKEUP_BYTES;
 	return 0;
 }
@@ -289,6 +322,9 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		KT_OPTIONAL(k, sched, ktrace_sched_bpf, KT_PROC_FILTERS(k->sched->rodata, o),
 			    "tp_btf/sched_switch",
 			    "blocked sends are not reported");
+	/* the stall scan finds what the sched hook recorded: a quarter of the wait, at most 250 ms late */
+	if (k->sched && o->stall_after_ns)
+		k->stall_scan_ns = o->stall_after_ns / 4 < 250000000ull ? o->stall_after_ns / 4 : 250000000ull;
 	if (o->npids > 0 && o->follow_children)
 		KT_OPTIONAL(k, fork, ktrace_fork_bpf, (void)0, "tp_btf/sched_process_fork",
 			    "children forked later are not followed");

@@ -25,6 +25,7 @@ struct ut_ktrace_opts {
 	int messages;          /* per-message send/recv events */
 	uint32_t payload;      /* bytes of payload to keep (0 = none) */
 	uint64_t block_threshold_ns; /* report sends slower than this as blocked */
+	uint64_t stall_after_ns; /* report a send still asleep this long as stalled; 0 = never */
 	int verbose;           /* print the active hooks to stderr */
 	unsigned skip_hooks;   /* UT_KTRACE_SKIP_*: leave optional hooks out (cost studies) */
 };

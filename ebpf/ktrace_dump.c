@@ -6,7 +6,7 @@
  * Used by tests/kernel and for debugging the collector.
  *
  * USAGE: ut-ktrace-dump [-p PID]... [-f] [-c COMM] [-P PREFIX] [-m] [-s BYTES]
- *                       [-b USEC] [-d SEC] [-v] [-S] [-N]
+ *                       [-b USEC] [-t USEC] [-d SEC] [-v] [-S] [-N]
  * EXAMPLES:
  *   ut-ktrace-dump -c nginx            every unix-socket event of processes named nginx
  *   ut-ktrace-dump -p 1234 -f -d 10    pid 1234 and its children, for 10 s
@@ -41,6 +41,7 @@ static const char *const kd_kinds[UT_EV_KIND_COUNT] = {
 	[UT_EV_PASSCRED] = "passcred", [UT_EV_PEERCRED] = "peercred", [UT_EV_TRUNC] = "trunc",
 	[UT_EV_BLOCKED] = "blocked", [UT_EV_EAGAIN] = "eagain", [UT_EV_ERROR] = "error",
 	[UT_EV_LOST] = "lost", [UT_EV_EXEC] = "exec", [UT_EV_FORK] = "fork", [UT_EV_EXIT] = "exit",
+	[UT_EV_STALLED] = "stalled",
 };
 
 static void kd_str(const char *s, size_t n)
@@ -152,6 +153,7 @@ static void kd_usage(const char *argv0)
 {
 	fprintf(stderr,
 		"USAGE: %s [-p PID]... [-f] [-c COMM] [-P PREFIX] [-m] [-s BYTES] [-b USEC] [-d SEC] [-v] [-S] [-N]\n"
+		"  -t USEC: report a send still asleep after USEC as stalled (default: never)\n"
 		"  -S / -N: leave out the skb / scheduler hooks (to measure what they cost)\n"
 		"EXAMPLES:\n"
 		"  %s -c nginx           every unix-socket event of processes named nginx\n"
@@ -180,7 +182,7 @@ int main(int argc, char **argv)
 	struct timespec t0, now;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "p:fc:P:ms:b:d:vSNh")) != -1) {
+	while ((opt = getopt(argc, argv, "p:fc:P:ms:b:t:d:vSNh")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (kd_num(optarg, &v) || o.npids >= UT_KTRACE_MAX_PIDS)
@@ -200,6 +202,11 @@ int main(int argc, char **argv)
 			if (kd_num(optarg, &v))
 				goto usage;
 			o.block_threshold_ns = (uint64_t)v * 1000;
+			break;
+		case 't':
+			if (kd_num(optarg, &v))
+				goto usage;
+			o.stall_after_ns = (uint64_t)v * 1000;
 			break;
 		case 'd':
 			if (kd_num(optarg, &duration))

@@ -83,6 +83,7 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 		c->skb_seen = 0;
 		c->nskb = c->skb_len = c->copy_len = c->skb_nfds = 0;
 		c->nsleep = 0;
+		c->stall_seen = 0;
 		c->blocked_ns = 0;
 		c->waker.pid = 0;
 		c->sk = (__u64)so->sk;

@@ -14,6 +14,9 @@
 #define UT_EXIT_NOEXEC 126
 #define UT_EXIT_NOTFOUND 127
 
+/* --stall-after: a send asleep this long is reported while it still sleeps (kernel side) */
+#define UT_STALL_AFTER_DEFAULT_NS 1000000000ull
+
 int ut_cmd_run(int argc, char **argv);
 int ut_cmd_view(int argc, char **argv);
 int ut_cmd_trace(int argc, char **argv);

@@ -21,7 +21,7 @@
 #endif
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_KERNEL,
-       OPT_NO_COLOR, OPT_WATCH_READS };
+       OPT_NO_COLOR, OPT_WATCH_READS, OPT_STALL };
 
 static const struct option run_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -32,6 +32,7 @@ static const struct option run_opts[] = {
 	{ "watch-reads", no_argument, NULL, OPT_WATCH_READS },
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
+	{ "stall-after", required_argument, NULL, OPT_STALL },
 	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
 	{ "iterations", required_argument, NULL, 'n' },
@@ -120,6 +121,7 @@ int ut_cmd_run(int argc, char **argv)
 	const char *output = NULL;
 	int text = 0, json = 0, quiet = 0, kernel = 0, c, rc;
 	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, lost = 0;
+	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
 	char shim[4096];
 
 	opterr = 0;
@@ -145,6 +147,10 @@ int ut_cmd_run(int argc, char **argv)
 			if (ut_parse_duration(optarg, 1000000, &so.block_ns) < 0)
 				return ut_usage_error("run", "bad --block-threshold '%s'", optarg);
 			oo.stall_alert_ns = so.block_ns;
+			break;
+		case OPT_STALL:
+			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
+				return ut_usage_error("run", "bad --stall-after '%s'", optarg);
 			break;
 		case OPT_RING:
 			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
@@ -207,6 +213,9 @@ int ut_cmd_run(int argc, char **argv)
 	so.ring_path = t.ring_path;
 	ut_spawn_signals();
 	rc = ut_spawn_start(&so, &st.sp);
+#ifndef UT_HAVE_KTRACE
+	(void)stall_ns;
+#endif
 	if (rc < 0) {
 		fprintf(stderr, "unixtrace: cannot start %s: %s\n", so.argv[0], strerror(-rc));
 		ut_tracer_discard_output(&t);
@@ -221,6 +230,7 @@ int ut_cmd_run(int argc, char **argv)
 			.messages = so.messages,
 			.payload = so.payload,
 			.block_threshold_ns = so.block_ns,
+			.stall_after_ns = stall_ns,
 		};
 		char err[512] = "";
 

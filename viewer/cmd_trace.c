@@ -20,7 +20,7 @@
 #endif
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_PATH,
-       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR };
+       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL };
 
 static const struct option trace_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -33,6 +33,7 @@ static const struct option trace_opts[] = {
 	{ "messages", no_argument, NULL, OPT_MESSAGES },
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
+	{ "stall-after", required_argument, NULL, OPT_STALL },
 	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "text", no_argument, NULL, OPT_TEXT },
@@ -106,6 +107,7 @@ int ut_cmd_trace(int argc, char **argv)
 	const char *output = NULL, *comm = NULL, *path = NULL;
 	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, follow = 0, c;
 	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
+	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
 	uint32_t payload = 0;
 
 	opterr = 0;
@@ -148,6 +150,10 @@ int ut_cmd_trace(int argc, char **argv)
 				return ut_usage_error("trace", "bad --block-threshold '%s'", optarg);
 			oo.stall_alert_ns = block_ns;
 			break;
+		case OPT_STALL:
+			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
+				return ut_usage_error("trace", "bad --stall-after '%s'", optarg);
+			break;
 		case OPT_RING:
 			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
 			    ring_bytes > UT_RING_MAX_BYTES)
@@ -176,7 +182,7 @@ int ut_cmd_trace(int argc, char **argv)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
 	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
-	(void)payload; (void)block_ns; (void)oo; (void)pids; (void)follow;
+	(void)payload; (void)block_ns; (void)stall_ns; (void)oo; (void)pids; (void)follow;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
@@ -188,6 +194,7 @@ int ut_cmd_trace(int argc, char **argv)
 		.messages = messages,
 		.payload = payload,
 		.block_threshold_ns = block_ns,
+		.stall_after_ns = stall_ns,
 		.verbose = verbose,
 	};
 	struct trace_state st = { 0 };

@@ -98,5 +98,5 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 
 int ut_kind_is_socket_event(unsigned kind)
 {
-	return kind >= UT_EV_SOCKET && kind <= UT_EV_ERROR;
+	return (kind >= UT_EV_SOCKET && kind <= UT_EV_ERROR) || kind == UT_EV_STALLED;
 }

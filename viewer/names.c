@@ -35,6 +35,7 @@ static const char *const kind_names[UT_EV_KIND_COUNT] = {
 	[UT_EV_EXEC] = "exec",
 	[UT_EV_FORK] = "fork",
 	[UT_EV_EXIT] = "exit",
+	[UT_EV_STALLED] = "stalled",
 };
 
 static const char *const call_names[UT_CALL_COUNT] = {

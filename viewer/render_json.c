@@ -177,6 +177,7 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 		break;
 	case UT_EV_BLOCKED:
 	case UT_EV_EAGAIN:
+	case UT_EV_STALLED:
 		ut_jw_kv_u64(w, "blocked_ns", ev->u.blocked.blocked_ns);
 		ut_jw_kv_u64(w, "len", ev->u.blocked.len);
 		if (v->queue)
@@ -253,7 +254,8 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 		ut_jw_kv_str(&w, "call", ut_call_name(ev->call));
 	if (ut_kind_is_socket_event(ev->kind)) {
 		render_sock(&w, ev, &v);
-		ut_jw_kv_i64(&w, "ret", ev->ret);
+		if (ev->kind != UT_EV_STALLED) /* it has not returned */
+			ut_jw_kv_i64(&w, "ret", ev->ret);
 	}
 	if (ev->dur_ns)
 		ut_jw_kv_u64(&w, "dur_ns", ev->dur_ns);

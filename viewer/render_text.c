@@ -236,8 +236,12 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 		break;
 	case UT_EV_BLOCKED:
 	case UT_EV_EAGAIN:
+	case UT_EV_STALLED:
 		if (ev->kind == UT_EV_BLOCKED) {
 			tb_puts(&b, " for ");
+			tb_ns(&b, ev->u.blocked.blocked_ns);
+		} else if (ev->kind == UT_EV_STALLED) {
+			tb_puts(&b, " still asleep after ");
 			tb_ns(&b, ev->u.blocked.blocked_ns);
 		}
 		tb_printf(&b, " len=%llu", (unsigned long long)ev->u.blocked.len);

@@ -9,6 +9,11 @@
  * or by the address the sender was talking to).  Read times come from recv
  * events (--messages or --kernel); without them the report says "unknown".
  *
+ * A send the kernel side reported as `stalled` (still asleep) and that never
+ * returned within the trace (its `blocked` never came: still stuck when the
+ * trace ended, or killed) is listed too, as never returned, with the time
+ * asleep when last seen.
+ *
  * Streamed: the connection model is bounded and only the longest
  * STALLS_KEEP stalls are kept (a min-heap); the rest are counted.
  */
@@ -24,6 +29,7 @@
 #define STALLS_KEEP 10000
 #define STALLS_SOCKS 65536
 #define STALLS_PROCS 16384
+#define STALLS_ASLEEP 1024 /* stalled sends waiting for their blocked event */
 
 struct stall {
 	uint64_t ts, start, blocked_ns, len;
@@ -35,6 +41,7 @@ struct stall {
 	int32_t fd;
 	uint16_t type;
 	uint8_t have_queue, reads_known, reads_unsure; /* reads_unsure: history too short to see back to the start */
+	uint8_t never_returned;  /* from a stalled event whose send did not return within the trace */
 	struct ut_queue q;
 	char comm[UT_COMM_LEN + 1], reader_comm[UT_COMM_LEN + 1], waker_comm[UT_COMM_LEN + 1];
 	char path[UT_MC_PATH];
@@ -54,6 +61,8 @@ struct stalls {
 	struct stall pending[STALLS_PENDING];
 	unsigned npending;
 	uint64_t total_count, total_ns, dropped;
+	struct ut_event *asleep[STALLS_ASLEEP]; /* copies of stalled events, their send not returned yet */
+	unsigned nasleep;
 };
 
 static int stall_less(const struct stall *a, const struct stall *b)
@@ -129,6 +138,7 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 	uint16_t len = 0;
 
 	memset(&s, 0, sizeof(s));
+	s.never_returned = ev->kind == UT_EV_STALLED;
 	s.ts = ev->ts;
 	s.blocked_ns = ev->u.blocked.blocked_ns ? ev->u.blocked.blocked_ns : ev->dur_ns;
 	s.start = ev->ts > s.blocked_ns ? ev->ts - s.blocked_ns : 0;
@@ -233,6 +243,44 @@ static void settle(struct stalls *st, uint64_t now, int flush)
 	st->npending = k;
 }
 
+/* A stalled send: kept until its blocked event says it returned. */
+static void asleep_add(struct stalls *st, const struct ut_event *ev)
+{
+	struct ut_event *copy;
+
+	if (st->nasleep == STALLS_ASLEEP)
+		return; /* its blocked event, when it comes, still counts it */
+	copy = malloc(ev->size);
+	if (!copy)
+		return;
+	memcpy(copy, ev, ev->size);
+	st->asleep[st->nasleep++] = copy;
+}
+
+/* Thread tid's send returned (blocked): forget its stalled copy. */
+static void asleep_returned(struct stalls *st, uint32_t tid)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < st->nasleep; i++) {
+		if (st->asleep[i]->tid == tid)
+			free(st->asleep[i]);
+		else
+			st->asleep[k++] = st->asleep[i];
+	}
+	st->nasleep = k;
+}
+
+/* The end of the trace: what is still asleep never returned. */
+static void asleep_flush(struct stalls *st, const struct ut_mconn *m)
+{
+	for (unsigned i = 0; i < st->nasleep; i++) {
+		record(st, m, st->asleep[i]);
+		free(st->asleep[i]);
+	}
+	st->nasleep = 0;
+}
+
 static int stall_cmp_desc(const void *a, const void *b)
 {
 	const struct stall *x = a, *y = b;
@@ -271,8 +319,9 @@ static void json_qnum(FILE *out, const char *key, uint32_t v, int first)
 
 static void print_json(FILE *out, const struct stall *s)
 {
-	fprintf(out, "{\"ts\":%" PRIu64 ",\"start\":%" PRIu64 ",\"blocked_ns\":%" PRIu64 ",\"pid\":%u,\"tid\":%u,"
-		"\"comm\":", s->ts, s->start, s->blocked_ns, s->pid, s->tid);
+	fprintf(out, "{\"ts\":%" PRIu64 ",\"start\":%" PRIu64 ",\"blocked_ns\":%" PRIu64 ",\"never_returned\":%s,"
+		"\"pid\":%u,\"tid\":%u,\"comm\":", s->ts, s->start, s->blocked_ns,
+		s->never_returned ? "true" : "false", s->pid, s->tid);
 	ut_rfmt_json_str(out, s->comm);
 	fprintf(out, ",\"fd\":%d,\"len\":%" PRIu64 ",\"sock\":{\"ino\":%" PRIu64 ",\"type\":\"%s\",\"path\":", s->fd,
 		s->len, s->ino, ut_sock_type_name(s->type));
@@ -324,8 +373,9 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 {
 	char d[32], t[32], t2[32], c[UT_COMM_LEN * 4 + 1];
 
-	fprintf(out, "#%zu  %s blocked, at %s\n", rank, ut_rfmt_dur(s->blocked_ns, d, sizeof(d)),
-		ut_rfmt_rel(s->start, base, t, sizeof(t)));
+	fprintf(out, "#%zu  %s%s blocked, at %s%s\n", rank, s->never_returned ? "at least " : "",
+		ut_rfmt_dur(s->blocked_ns, d, sizeof(d)), ut_rfmt_rel(s->start, base, t, sizeof(t)),
+		s->never_returned ? " (never returned: still asleep when last seen)" : "");
 	fprintf(out, "    who:       pid %u (%s) tid %u fd %d", s->pid, ut_rfmt_clean(s->comm, c, sizeof(c)), s->tid,
 		s->fd);
 	if (s->len)
@@ -400,13 +450,17 @@ int ut_report_stalls(struct ut_evsrc *src, FILE *out, int json)
 		if (!base || ev->ts < base)
 			base = ev->ts;
 		ut_mconn_ingest(&m, ev);
-		if (ev->kind == UT_EV_BLOCKED)
+		if (ev->kind == UT_EV_BLOCKED) {
+			asleep_returned(&st, ev->tid);
 			record(&st, &m, ev);
-		else if (st.npending && is_read(ev->kind))
+		} else if (ev->kind == UT_EV_STALLED) {
+			asleep_add(&st, ev);
+		} else if (st.npending && is_read(ev->kind))
 			late_read(&st, ev);
 		if (st.npending)
 			settle(&st, ev->ts, 0);
 	}
+	asleep_flush(&st, &m);
 	settle(&st, 0, 1);
 	if (r == -2)
 		rc = 1;

@@ -257,7 +257,7 @@ static void print_alerts(const struct summary *s, FILE *out)
 	const uint64_t *k = s->kinds;
 
 	if (!k[UT_EV_FD_LOST] && !k[UT_EV_TRUNC] && !k[UT_EV_BLOCKED] && !k[UT_EV_EAGAIN] &&
-	    !k[UT_EV_ERROR])
+	    !k[UT_EV_ERROR] && !k[UT_EV_STALLED])
 		return;
 	fprintf(out, "alerts:\n");
 	if (k[UT_EV_FD_LOST]) {
@@ -275,6 +275,10 @@ static void print_alerts(const struct summary *s, FILE *out)
 			"blocked", (unsigned long long)k[UT_EV_BLOCKED], (double)s->blocked_total_ns / 1e6,
 			(double)s->worst_blocked_ns / 1e6, (int)strnlen(s->worst_comm, UT_COMM_LEN),
 			s->worst_comm, s->worst_pid, (unsigned long long)s->worst_ino);
+	if (k[UT_EV_STALLED])
+		fprintf(out, "  %-8s %8llu  sends seen still asleep (kernel side, --stall-after); "
+			"`view --stalls` lists those that never returned\n", "stalled",
+			(unsigned long long)k[UT_EV_STALLED]);
 	if (k[UT_EV_EAGAIN])
 		fprintf(out, "  %-8s %8llu  non-blocking sends refused (peer full)\n", "eagain",
 			(unsigned long long)k[UT_EV_EAGAIN]);
@@ -391,6 +395,7 @@ static void print_json(struct summary *s, FILE *out, struct proc *pl, struct soc
 		ut_jw_kv_u64(&w, "ino", s->worst_ino);
 		ut_jw_obj_end(&w);
 	}
+	ut_jw_kv_u64(&w, "stalled", s->kinds[UT_EV_STALLED]);
 	ut_jw_kv_u64(&w, "eagain", s->kinds[UT_EV_EAGAIN]);
 	ut_jw_kv_u64(&w, "error", s->kinds[UT_EV_ERROR]);
 	ut_jw_obj_end(&w);

@@ -146,6 +146,9 @@ void ut_ui_model_ingest(struct ut_ui_model *m, const struct ut_event *ev, int lo
 		if (ev->u.blocked.blocked_ns >= m->stall_alert_ns)
 			alert(m, UT_AL_STALL, ev, ev->u.blocked.blocked_ns);
 		break;
+	case UT_EV_STALLED: /* its blocked event, if it ever returns, is the STALL alert */
+		alert(m, UT_AL_STUCK, ev, ev->u.blocked.blocked_ns);
+		break;
 	case UT_EV_EAGAIN:
 		if (r & UT_MC_STORM)
 			alert(m, UT_AL_STORM, ev, UT_MC_STORM_N);

@@ -27,6 +27,7 @@ enum ut_ui_alert_kind {
 	UT_AL_STALL,        /* a send blocked longer than the threshold */
 	UT_AL_STORM,        /* EAGAIN storm: many refused sends within a second */
 	UT_AL_RING,         /* the ring dropped events */
+	UT_AL_STUCK,        /* a send seen still asleep (kernel side: stalled) */
 	UT_AL_KINDS
 };
 

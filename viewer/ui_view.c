@@ -233,7 +233,7 @@ static void draw_table(struct ut_ui_view *v, int y, int h)
 
 static const char *const alert_tag[UT_AL_KINDS] = {
 	[UT_AL_FD_LOST] = "FDS LOST", [UT_AL_TRUNC] = "TRUNCATED", [UT_AL_STALL] = "STALL",
-	[UT_AL_STORM] = "EAGAIN", [UT_AL_RING] = "RING LOST",
+	[UT_AL_STORM] = "EAGAIN", [UT_AL_RING] = "RING LOST", [UT_AL_STUCK] = "STUCK",
 };
 
 static int alert_cmp(const void *a, const void *b)
@@ -269,6 +269,11 @@ static void alert_text(const struct ut_ui_model *m, const struct ut_ui_alert *a,
 		o = (size_t)snprintf(b, len, "%s (%u) blocked %" PRIu64 "x on %s, worst %s, total %s", a->comm, a->pid,
 				     a->count, where, ut_rfmt_dur(a->worst, d1, sizeof(d1)),
 				     ut_rfmt_dur(a->amount, d2, sizeof(d2)));
+		break;
+	case UT_AL_STUCK:
+		o = (size_t)snprintf(b, len, "%s (%u) send still asleep on %s: %s when seen (%" PRIu64 " such send%s)",
+				     a->comm, a->pid, where, ut_rfmt_dur(a->worst, d1, sizeof(d1)), a->count,
+				     a->count == 1 ? "" : "s");
 		break;
 	case UT_AL_STORM:
 		o = (size_t)snprintf(b, len, "%s (%u) EAGAIN storm on %s: %d+ refused sends within a second "

@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: MIT
+"""Sends that are still asleep: `unixtrace trace` reports a send stuck behind a
+reader that does not read while it is stuck (`stalled`, --stall-after), not only
+once it returns (`blocked`).  And the live output shows kernel events while the
+traced program runs, not when tracing stops."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import UNIXTRACE, view_json, wait_for
+from ktutil import Dump, Tracer, tracers  # noqa: F401
+
+pytestmark = pytest.mark.bpf
+
+COMM = "ut_stalled"
+
+# Fills a stream socketpair's send buffer, then a child sends once more and
+# sleeps in that send; the parent reads everything only when told (a line on
+# stdin), which lets the child's send return.
+SCRIPT = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME: the tracer's -c
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+a.setblocking(False)
+queued = 0
+try:
+    while True:
+        queued += a.send(b"x" * 4096)
+except BlockingIOError:
+    pass
+a.setblocking(True)
+pid = os.fork()
+if pid == 0:
+    a.send(b"y" * 4096)
+    os._exit(0)
+print(os.getpid(), pid, flush=True)
+sys.stdin.readline()
+queued += 4096
+while queued > 0:
+    queued -= len(b.recv(1 << 16))
+os.waitpid(pid, 0)
+"""
+
+
+def live_trace(tmp_path, tracers, *opts):  # noqa: F811
+    t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--json", "-o", str(tmp_path / "t.trace"), "-c", COMM,
+                          *opts], "tracing", "ktrace")
+    tracers.append(t)
+    return t
+
+
+def live_events(t):
+    return [json.loads(line) for line in t.out_path.read_text().splitlines() if line.strip()]
+
+
+def start_script(tmp_path):
+    path = tmp_path / "stall.py"
+    path.write_text(SCRIPT)
+    p = subprocess.Popen([sys.executable, str(path), COMM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    parent, child = map(int, p.stdout.readline().split())
+    return p, parent, child
+
+
+def release(p):
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    assert p.wait(timeout=30) == 0
+
+
+def stalled_of(events, pid):
+    return [e for e in events if e.get("event") == "stalled" and e.get("pid") == pid]
+
+
+def test_stalled_while_asleep_then_blocked(require_bpf, tmp_path, tracers):  # noqa: F811
+    t = live_trace(tmp_path, tracers, "--stall-after", "200ms")
+    p, parent, child = start_script(tmp_path)
+    try:
+        wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="a live stalled event")
+        # the parent has not read yet, so the child cannot have returned from its send
+        state = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0]
+        assert state == "S", state
+    finally:
+        release(p)
+    assert t.stop() == 0, t.stderr()
+    events = view_json(tmp_path / "t.trace")
+    stalled = stalled_of(events, child)
+    assert len(stalled) == 1, stalled  # once per sleep
+    s = stalled[0]
+    assert s["source"] == "kernel" and s["call"] == "send" and s["sock"]["type"] == "stream"
+    assert s["blocked_ns"] >= 200_000_000
+    assert s["queue"]["cause"] == "sndbuf"
+    assert s["peer"]["pid"] == parent
+    assert "ret" not in s  # it had not returned
+    blocked = [e for e in events if e.get("event") == "blocked" and e.get("tid") == child]
+    assert len(blocked) == 1, blocked
+    assert blocked[0]["ts"] > s["ts"] and blocked[0]["blocked_ns"] >= s["blocked_ns"]
+    assert blocked[0]["waker"]["pid"] == parent
+
+
+def test_stall_report_lists_the_send_that_never_returned(require_bpf, tmp_path, tracers):  # noqa: F811
+    t = live_trace(tmp_path, tracers, "--stall-after", "100ms")
+    p, parent, child = start_script(tmp_path)
+    try:
+        wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="a live stalled event")
+        assert t.stop() == 0, t.stderr()  # the trace ends while the child still sleeps
+    finally:
+        release(p)
+    out = subprocess.run([str(UNIXTRACE), "view", "--stalls", "--json", str(tmp_path / "t.trace")],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    mine = [r for r in rows if r["pid"] == child]
+    assert len(mine) == 1, rows
+    assert mine[0]["never_returned"] is True and mine[0]["blocked_ns"] >= 100_000_000
+    assert mine[0]["reader"]["pid"] == parent
+    text = subprocess.run([str(UNIXTRACE), "view", "--stalls", str(tmp_path / "t.trace")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "never returned" in text
+    summary = json.loads(subprocess.run([str(UNIXTRACE), "view", "--summary", "--json",
+                                         str(tmp_path / "t.trace")],
+                                        capture_output=True, text=True, check=True).stdout)
+    assert summary["alerts"]["stalled"] == 1 and summary["alerts"]["blocked"] == 0
+
+
+def test_stall_after_zero_reports_none(require_bpf, tmp_path, tracers):  # noqa: F811
+    t = live_trace(tmp_path, tracers, "--stall-after", "0")
+    # a second tracer, reporting stalls after 100 ms, says when the child has slept that long
+    d = Dump(tmp_path, "-c", COMM, "-t", "100000")
+    tracers.append(d)
+    p, parent, child = start_script(tmp_path)
+    try:
+        wait_for(lambda: any(json.loads(line).get("event") == "stalled"
+                             for line in d.out_path.read_text().splitlines() if line.strip()),
+                 timeout=20, what="the other tracer's stalled event")
+    finally:
+        release(p)
+    assert t.stop() == 0, t.stderr()
+    events = view_json(tmp_path / "t.trace")
+    assert not stalled_of(events, child)
+    assert [e for e in events if e.get("event") == "blocked" and e.get("tid") == child]
+
+
+def test_bad_stall_after_is_a_usage_error():
+    p = subprocess.run([str(UNIXTRACE), "trace", "--stall-after", "soon"], capture_output=True, text=True)
+    assert p.returncode == 2 and "--stall-after" in p.stderr

@@ -10,26 +10,25 @@
 
 /*
  * Remembers that the current process reads the socket with inode ino ("who
- * is at the other end" for its peer), unless this CPU wrote the same pair
- * last time.
+ * is at the other end" for its peer), unless it was the last one noted for
+ * that socket's cache slot.
  */
 static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
 {
 	struct kt_owner_cache *oc;
 	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
 	struct kt_owner no = { .ino = ino, .tgid = tgid };
+	__u64 word = (ino << 32) | tgid;
 
 	if (!ino)
 		return;
 	oc = bpf_map_lookup_elem(&owner_cache, &zero);
-	if (oc && oc->e[i].ino == ino && oc->e[i].tgid == tgid)
+	if (oc && oc->e[i] == word)
 		return;
 	bpf_get_current_comm(no.comm, sizeof(no.comm));
 	bpf_map_update_elem(&sk_owner, &ino, &no, BPF_ANY);
-	if (oc) {
-		oc->e[i].ino = ino;
-		oc->e[i].tgid = tgid;
-	}
+	if (oc)
+		oc->e[i] = word;
 }
 
 #endif

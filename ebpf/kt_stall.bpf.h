@@ -4,8 +4,8 @@
  * returns, so a writer stuck behind a reader that stopped reading would show
  * nothing for as long as it stays stuck, which is exactly when a user looks.
  * This task iterator, run by the collector every few hundred ms, finds the
- * traced sends that the sched hook saw go to sleep (task storage) and that
- * have been asleep for stall_ns or more, and reports each sleep once as
+ * traced sends that the sched hook saw go to sleep (task storage), asleep
+ * now and for stall_ns or more in all during the call, and reports each once as
  * UT_EV_STALLED: who, on which socket, the queue state at its first sleep,
  * how long so far.  The `blocked` event still follows when the send returns.
  *
@@ -44,13 +44,16 @@ int kt_stall_scan(struct bpf_iter__task *ctx)
 		return 0;
 	off = c->off_ts;
 	now = bpf_ktime_get_ns();
-	if (!off || off > now || now - c->first_sleep_ts < stall_ns)
+	if (!off || off > now)
+		return 0;
+	/* time actually asleep in this call: a send that keeps making some progress counts its sleeps */
+	asleep = c->blocked_ns + (now - off);
+	if (asleep < stall_ns)
 		return 0;
 	s = bpf_map_lookup_elem(&stall_scratch, &zero);
 	if (!s)
 		return 0;
 	c->stall_seen = 1;
-	asleep = c->blocked_ns + (now - off);
 	regs = kt_task_regs(t);
 	__builtin_memset(s, 0, sizeof(*s));
 	s->task = (__u64)t;

@@ -117,29 +117,34 @@ struct { \
 	((struct kt_call *)bpf_task_storage_get(&calls, (t), 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
 
 /*
- * The call being decoded at sys_exit (or sys_enter for close): per CPU, as
- * tracepoint programs run with preemption off.  Task storage only holds what
- * the skb and scheduler hooks saw during a call, so a call nobody else looked
- * at never creates any.
+ * The last (socket inode, process) pair written to sk_owner for each slot,
+ * direct mapped by inode, as one word (inode numbers are 32-bit: get_next_ino):
+ * a process reading the same sockets again skips the map update (and the comm
+ * read) without a hash lookup.  Shared by all CPUs, not per CPU: with a cache
+ * per CPU, a socket read in turn by two processes on two CPUs kept naming the
+ * one that read it first on each CPU.  It is written only when the pair
+ * changes, so in the steady state (one reader per socket) its lines stay
+ * shared, not bounced.
  */
-/*
- * Per CPU, the last (socket inode, process) pairs written to sk_owner,
- * direct mapped by inode: a process reading the same sockets again skips
- * the map update (and the comm read) without a task-storage lookup.
- */
-#define KT_OWNER_CACHE 64
+#define KT_OWNER_CACHE 4096
 struct kt_owner_cache {
-	struct { __u64 ino; __u32 tgid; __u32 pad; } e[KT_OWNER_CACHE];
+	__u64 e[KT_OWNER_CACHE]; /* (ino << 32) | tgid; 0 empty */
 };
 
 #define KT_MAP_OWNER_CACHE \
 struct { \
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+	__uint(type, BPF_MAP_TYPE_ARRAY); \
 	__uint(max_entries, 1); \
 	__type(key, __u32); \
 	__type(value, struct kt_owner_cache); \
 } owner_cache SEC(".maps")
 
+/*
+ * The call being decoded at sys_exit (or sys_enter for close): per CPU, as
+ * tracepoint programs run with preemption off.  Task storage only holds what
+ * the skb and scheduler hooks saw during a call, so a call nobody else looked
+ * at never creates any.
+ */
 #define KT_MAP_SCRATCH \
 struct { \
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \

@@ -71,12 +71,8 @@ static __always_inline void kt_stamp_waker(struct sock *owner, struct socket *rs
 		bpf_get_current_comm(v->waker.comm, sizeof(v->waker.comm));
 		stamped = 1;
 	}
-	if (stamped && rso) {
-		struct kt_owner no = { .ino = kt_socket_ino(rso), .tgid = pt >> 32 };
-
-		bpf_get_current_comm(no.comm, sizeof(no.comm));
-		bpf_map_update_elem(&sk_owner, &no.ino, &no, BPF_ANY);
-	}
+	if (stamped && rso)
+		kt_note_reader(kt_socket_ino(rso), pt >> 32);
 }
 
 SEC("tp_btf/skb_copy_datagram_iovec")

@@ -87,7 +87,7 @@ def test_stalled_while_asleep_then_blocked(require_bpf, tmp_path, tracers):  # n
     assert t.stop() == 0, t.stderr()
     events = view_json(tmp_path / "t.trace")
     stalled = stalled_of(events, child)
-    assert len(stalled) == 1, stalled  # once per sleep
+    assert len(stalled) == 1, stalled  # once per send
     s = stalled[0]
     assert s["source"] == "kernel" and s["call"] == "send" and s["sock"]["type"] == "stream"
     assert s["blocked_ns"] >= 200_000_000

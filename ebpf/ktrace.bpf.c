@@ -860,3 +860,4 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 }
 
 #include "kt_stall.bpf.h"
+#include "kt_seed.bpf.h"

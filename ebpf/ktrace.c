@@ -103,6 +103,22 @@ static int kt_on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Runs an iterator program once: reading the iterator runs it over every task (or file). */
+static void kt_run_iter(struct bpf_link *link)
+{
+	char sink[64];
+	int fd;
+
+	if (!link)
+		return;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return;
+	while (read(fd, sink, sizeof(sink)) > 0)
+		;
+	close(fd);
+}
+
 /*
  * Runs the stall scan (kt_stall.bpf.h): reading an iterator runs its
  * program over every task; what it finds arrives through the ring buffer.
@@ -110,20 +126,12 @@ static int kt_on_record(void *ctx, void *data, size_t len)
  */
 static void kt_scan_stalls(struct ut_ktrace *k)
 {
-	struct bpf_link *link = k->core->links.kt_stall_scan;
 	uint64_t now = kt_now_ns();
-	char sink[64];
-	int fd;
 
-	if (!k->stall_scan_ns || !link || now - k->last_scan < k->stall_scan_ns)
+	if (!k->stall_scan_ns || now - k->last_scan < k->stall_scan_ns)
 		return;
 	k->last_scan = now;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0)
-		return;
-	while (read(fd, sink, sizeof(sink)) > 0)
-		;
-	close(fd);
+	kt_run_iter(k->core->links.kt_stall_scan);
 }
 
 static void *kt_drain(void *arg)
@@ -274,6 +282,8 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		       "(the LD_PRELOAD shim) still works", strerror(-err));
 		return err;
 	}
+	/* sockets opened before now: their close() is reported too (kt_seed.bpf.h) */
+	kt_run_iter(k->core->links.kt_seed_fds);
 	if (o->verbose)
 		fprintf(stderr, "unixtrace: hook tp_btf/sys_exit active "
 			"(fd passing, credentials, truncation flags, lifecycle)\n");

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * close() is decoded at sys_exit from the socket remembered for (process,
+ * fd) by earlier events (unix_fds), as the fd is gone by then.  A socket that
+ * existed before the tracer started has had no such event, and one that is
+ * only written to never will (a send that worked reports nothing, so it is
+ * not even looked up).  This task_file iterator, run once by the collector
+ * right after sys_exit is attached, remembers every unix socket fd the traced
+ * processes already hold, so their close() is reported too.
+ *
+ * Part of the core object (ktrace.bpf.c includes it): it shares unix_fds and
+ * the process filters.  An entry an event wrote meanwhile is fresher: kept.
+ */
+#ifndef UT_KT_SEED_BPF_H
+#define UT_KT_SEED_BPF_H
+
+SEC("iter/task_file")
+int kt_seed_fds(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct file *f = ctx->file;
+	struct kt_fdkey key = {};
+	struct kt_fdval v = {};
+	struct socket *so;
+
+	if (!t || !f || !kt_traced_task(t))
+		return 0;
+	so = kt_file_unix_socket(f);
+	if (!so)
+		return 0;
+	key.tgid = t->tgid;
+	key.fd = ctx->fd;
+	v.ino = kt_socket_ino(so);
+	v.type = so->type;
+	v.addr_len = kt_unix_addr(so->sk, v.addr);
+	bpf_map_update_elem(&unix_fds, &key, &v, BPF_NOEXIST);
+	return 0;
+}
+
+#endif /* UT_KT_SEED_BPF_H */

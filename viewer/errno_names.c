@@ -136,6 +136,21 @@ static const char *const ut_errno_names[] = {
 	[130] = "EOWNERDEAD",
 	[131] = "ENOTRECOVERABLE",
 	[132] = "ERFKILL",
+	[133] = "EHWPOISON",
+};
+
+/*
+ * The kernel's own restart codes (include/linux/errno.h).  A program never
+ * sees them, but the kernel side reads a syscall's return at sys_exit, before
+ * signal delivery turns them into a restart or EINTR: a send interrupted by a
+ * signal (a kill while it was blocked, say) returns one.
+ */
+static const char *const ut_restart_names[] = {
+	[512 - 512] = "ERESTARTSYS",
+	[513 - 512] = "ERESTARTNOINTR",
+	[514 - 512] = "ERESTARTNOHAND",
+	[515 - 512] = "ENOIOCTLCMD",
+	[516 - 512] = "ERESTART_RESTARTBLOCK",
 };
 
 const char *ut_errno_name(int err)
@@ -143,5 +158,7 @@ const char *ut_errno_name(int err)
 	if (err > 0 && (unsigned)err < sizeof(ut_errno_names) / sizeof(ut_errno_names[0]) &&
 	    ut_errno_names[err])
 		return ut_errno_names[err];
+	if (err >= 512 && (unsigned)(err - 512) < sizeof(ut_restart_names) / sizeof(ut_restart_names[0]))
+		return ut_restart_names[err - 512];
 	return NULL;
 }

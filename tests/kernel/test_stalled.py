@@ -4,6 +4,8 @@ reader that does not read while it is stuck (`stalled`, --stall-after), not only
 once it returns (`blocked`).  And the live output shows kernel events while the
 traced program runs, not when tracing stops."""
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -145,3 +147,21 @@ def test_stall_after_zero_reports_none(require_bpf, tmp_path, tracers):  # noqa:
 def test_bad_stall_after_is_a_usage_error():
     p = subprocess.run([str(UNIXTRACE), "trace", "--stall-after", "soon"], capture_output=True, text=True)
     assert p.returncode == 2 and "--stall-after" in p.stderr
+
+
+def test_send_killed_while_asleep(require_bpf, tmp_path, tracers):  # noqa: F811
+    t = live_trace(tmp_path, tracers, "--stall-after", "100ms")
+    p, parent, child = start_script(tmp_path)
+    try:
+        wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="a live stalled event")
+        os.kill(child, signal.SIGKILL)
+        wait_for(lambda: any(e.get("event") == "blocked" and e.get("tid") == child for e in live_events(t)),
+                 timeout=20, what="the killed send's blocked event")
+    finally:
+        p.kill()  # its child's bytes will never come: it cannot finish by itself
+        p.wait(timeout=30)
+    assert t.stop() == 0, t.stderr()
+    blocked = [e for e in view_json(tmp_path / "t.trace") if e.get("event") == "blocked" and e.get("tid") == child]
+    assert len(blocked) == 1, blocked
+    # the return value at sys_exit, before the signal is delivered: the kernel's restart code, named
+    assert blocked[0]["errno"] == "ERESTARTSYS" and blocked[0]["blocked_ns"] >= 100_000_000

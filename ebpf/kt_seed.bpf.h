@@ -6,7 +6,8 @@
  * only written to never will (a send that worked reports nothing, so it is
  * not even looked up).  This task_file iterator, run once by the collector
  * right after sys_exit is attached, remembers every unix socket fd the traced
- * processes already hold, so their close() is reported too.
+ * processes already hold, so their close() is reported too, and marks those
+ * processes as users of unix sockets (their exit is reported: ktrace_exit).
  *
  * Part of the core object (ktrace.bpf.c includes it): it shares unix_fds and
  * the process filters.  An entry an event wrote meanwhile is fresher: kept.
@@ -22,6 +23,7 @@ int kt_seed_fds(struct bpf_iter__task_file *ctx)
 	struct kt_fdkey key = {};
 	struct kt_fdval v = {};
 	struct socket *so;
+	__u8 one = 1;
 
 	if (!t || !f || !kt_traced_task(t))
 		return 0;
@@ -34,6 +36,7 @@ int kt_seed_fds(struct bpf_iter__task_file *ctx)
 	v.type = so->type;
 	v.addr_len = kt_unix_addr(so->sk, v.addr);
 	bpf_map_update_elem(&unix_fds, &key, &v, BPF_NOEXIST);
+	bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY);
 	return 0;
 }
 

@@ -233,6 +233,18 @@ struct { \
 	KT_CAST(struct task_struct, _t); \
 })
 
+/*
+ * Processes that used unix sockets while traced (an event on one, or one held
+ * when the tracer started): the exit hook reports their exit only.
+ */
+#define KT_MAP_SEEN_PROCS \
+struct { \
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+	__uint(max_entries, 16384); \
+	__type(key, __u32); \
+	__type(value, __u8); \
+} seen_procs SEC(".maps")
+
 #define KT_MAP_EVENTS \
 struct { \
 	__uint(type, BPF_MAP_TYPE_RINGBUF); \

@@ -44,6 +44,7 @@ KT_MAP_OWNER;
 KT_MAP_OWNER_CACHE;
 KT_MAP_SCRATCH;
 KT_MAP_UNIX_FDS;
+KT_MAP_SEEN_PROCS;
 KT_MAP_EVENTS;
 KT_MAP_CUR;        /* written by the sched hook, read by the skb hook: shared through this object */
 
@@ -131,6 +132,11 @@ static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind)
 	nv.addr_len = r->own_len;
 	__builtin_memcpy(nv.addr, r->own_addr, sizeof(nv.addr));
 	bpf_map_update_elem(&unix_fds, &key, &nv, BPF_ANY);
+	if (!v) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY); /* its exit is reported */
+	}
 }
 
 /*

@@ -27,6 +27,7 @@
 #include "kt_convert.h"
 #include "kt_record.h"
 #include "ktrace.skel.h"
+#include "ktrace_exit.skel.h"
 #include "ktrace_fork.skel.h"
 #include "ktrace_sched.skel.h"
 #include "ktrace_skb.skel.h"
@@ -39,6 +40,7 @@ struct ut_ktrace {
 	struct ktrace_skb_bpf *skb;
 	struct ktrace_sched_bpf *sched;
 	struct ktrace_fork_bpf *fork;
+	struct ktrace_exit_bpf *exit;
 	struct ring_buffer *rb;
 	struct ut_ring *ring;
 	pthread_t thread;
@@ -72,7 +74,7 @@ static uint64_t kt_now_ns(void)
 /* A UT_EV_LOST for what the BPF ring buffer dropped since the last report. */
 static void kt_report_lost(struct ut_ktrace *k)
 {
-	uint64_t dropped = __atomic_load_n(&k->core->bss->dropped, __ATOMIC_RELAXED);
+	uint64_t dropped = ut_ktrace_lost(k);
 	struct ut_event ev;
 
 	if (dropped == k->lost_seen)
@@ -335,6 +337,10 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 	/* the stall scan finds what the sched hook recorded: a quarter of the wait, at most 250 ms late */
 	if (k->sched && o->stall_after_ns)
 		k->stall_scan_ns = o->stall_after_ns / 4 < 250000000ull ? o->stall_after_ns / 4 : 250000000ull;
+	if (!(o->skip_hooks & UT_KTRACE_SKIP_EXIT))
+		KT_OPTIONAL(k, exit, ktrace_exit_bpf, KT_PROC_FILTERS(k->exit->rodata, o),
+			    "tp_btf/sched_process_exit",
+			    "process exits are not reported (the fds of a process that exits look open)");
 	if (o->npids > 0 && o->follow_children)
 		KT_OPTIONAL(k, fork, ktrace_fork_bpf, (void)0, "tp_btf/sched_process_fork",
 			    "children forked later are not followed");
@@ -375,6 +381,7 @@ void ut_ktrace_stop(struct ut_ktrace *k)
 		ring_buffer__free(k->rb);
 	}
 	ktrace_fork_bpf__destroy(k->fork);
+	ktrace_exit_bpf__destroy(k->exit);
 	ktrace_sched_bpf__destroy(k->sched);
 	ktrace_skb_bpf__destroy(k->skb);
 	ktrace_bpf__destroy(k->core);
@@ -383,7 +390,12 @@ void ut_ktrace_stop(struct ut_ktrace *k)
 
 uint64_t ut_ktrace_lost(const struct ut_ktrace *k)
 {
+	uint64_t n;
+
 	if (!k || !k->core || !k->core->bss)
 		return 0;
-	return __atomic_load_n(&k->core->bss->dropped, __ATOMIC_RELAXED);
+	n = __atomic_load_n(&k->core->bss->dropped, __ATOMIC_RELAXED);
+	if (k->exit && k->exit->bss) /* its own counter: an object's globals are its own */
+		n += __atomic_load_n(&k->exit->bss->dropped, __ATOMIC_RELAXED);
+	return n;
 }

@@ -32,6 +32,7 @@ struct ut_ktrace_opts {
 
 #define UT_KTRACE_SKIP_SKB 0x1   /* no skb_copy_datagram_iovec: no read() truncation, no exact fd counts */
 #define UT_KTRACE_SKIP_SCHED 0x2 /* no sched_switch/sched_waking: no blocked sends */
+#define UT_KTRACE_SKIP_EXIT 0x4  /* no sched_process_exit: no exit events */
 
 struct ut_ktrace;
 

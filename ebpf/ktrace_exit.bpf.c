@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Optional hook: tp_btf/sched_process_exit.  A traced process that used unix
+ * sockets (seen_procs: it had an event on one, or held one when the tracer
+ * started) and exits gets an `exit` event, so its fds close with it in the
+ * reports (`view --fds`: "closed at exit" instead of "open when the trace
+ * ended").  An exit closes its fds without any close() for sys_exit to see.
+ *
+ * Fires once per thread exit on the machine: only the last thread of a
+ * process (group_dead) goes on to a lookup.  At this tracepoint the fds are
+ * still open (exit_files comes after it).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kt_state.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+KT_MAP_PIDS;
+KT_MAP_SEEN_PROCS;
+KT_MAP_EVENTS;
+
+#include "kt_filter.bpf.h"
+
+#define KT_SIGNAL_GROUP_EXIT 0x4 /* signal->flags: exit_group() or a fatal signal */
+
+__u64 dropped = 0; /* exit records the ring buffer had no room for (the collector adds them up) */
+
+/* The wait status as a shell shows it: the exit status, or -N for a process signal N killed. */
+static __always_inline __s64 kt_exit_ret(struct task_struct *p)
+{
+	int code = p->exit_code;
+
+	if (p->signal->flags & KT_SIGNAL_GROUP_EXIT)
+		code = p->signal->group_exit_code;
+	return code & 0x7f ? -(__s64)(code & 0x7f) : (code >> 8) & 0xff;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid;
+	struct kt_rec *r;
+
+	if (!group_dead || !bpf_map_lookup_elem(&seen_procs, &tgid))
+		return 0;
+	bpf_map_delete_elem(&seen_procs, &tgid);
+	if (!kt_traced_task(p))
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->ev.kind = UT_EV_EXIT;
+	r->ev.source = UT_SRC_KERNEL;
+	r->ev.ts = bpf_ktime_get_ns();
+	r->ev.pid = tgid;
+	r->ev.tid = p->pid;
+	r->ev.uid = p->cred->euid.val;
+	r->ev.gid = p->cred->egid.val;
+	__builtin_memcpy(r->ev.comm, p->comm, sizeof(r->ev.comm));
+	r->ev.fd = -1;
+	r->ev.ret = kt_exit_ret(p);
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}

@@ -504,22 +504,49 @@ __noinline int kt_exit_newfd(struct kt_call *c, int fd, __s64 ret, __u32 kind)
 }
 
 /*
- * The bytes a send asked to send, when its registers say: write()/send()/
- * sendto() (sendmsg()'s are in its iovecs; writev() is kt_send_outcome's).
+ * The bytes a send asked to send: from its registers (write, send, sendto),
+ * else from its iovecs in the caller's memory (writev, sendmsg; the first
+ * KT_MAX_IOV of them: 0 when there are more, as the sum would be short).
+ * Only for the current thread (its memory), and only once there is an event.
  */
-static __always_inline __u64 kt_send_len(struct kt_call *c)
+#define KT_MAX_IOV 4
+
+/* What the registers alone say (write, send, sendto); 0 otherwise.  Any thread. */
+static __always_inline __u64 kt_send_len_regs(struct kt_call *c)
 {
 	return c->nr == KT_NR_write || c->nr == KT_NR_sendto ? c->args[2] : 0;
 }
 
+static __always_inline __u64 kt_send_len(struct kt_call *c)
+{
+	struct user_msghdr um;
+	__u64 len = 0;
+
+	if (c->nr == KT_NR_write || c->nr == KT_NR_sendto)
+		return kt_send_len_regs(c);
+	if (c->nr == KT_NR_writev && c->args[2] <= KT_MAX_IOV)
+		kt_iov(c->args[1], c->args[2], &len);
+	else if (c->nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)c->args[1]) &&
+		 um.msg_iovlen <= KT_MAX_IOV)
+		kt_iov((__u64)um.msg_iov, um.msg_iovlen, &len);
+	return len;
+}
+
+/*
+ * A failure worth an error event: not EAGAIN (its own event), not EINTR,
+ * not the kernel's restart codes (ERESTARTSYS..ERESTART_RESTARTBLOCK, 512-516)
+ * that a signal turns into a restart or EINTR after sys_exit.
+ */
+static __always_inline int kt_is_error(__s64 ret)
+{
+	return ret != -KT_EAGAIN && ret != -KT_EINTR && !(ret >= -516 && ret <= -512);
+}
+
 static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 {
-	__u64 len = kt_send_len(c);
-
-	if (c->nr == KT_NR_writev && c->args[2] <= 4) /* kt_iov sums the first 4 */
-		kt_iov(c->args[1], c->args[2], &len);
-
 	if (c->nsleep && c->blocked_ns >= block_ns) {
+		__u64 len = kt_send_len(c);
+
 		KT_EMIT(c, UT_EV_BLOCKED, ret, ({
 			r->ev.u.blocked.blocked_ns = c->blocked_ns;
 			r->ev.u.blocked.len = len;
@@ -531,6 +558,8 @@ static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 			}
 		}));
 	} else if (ret == -KT_EAGAIN) {
+		__u64 len = kt_send_len(c);
+
 		KT_EMIT(c, UT_EV_EAGAIN, ret, ({
 			r->ev.u.blocked.len = len;
 			r->ev.flags |= UT_F_NONBLOCK;
@@ -720,11 +749,11 @@ __noinline int kt_exit(__s64 ret)
 
 	if (c->is_send) {
 		kt_send_outcome(c, ret);
-		if (ret < 0 && ret != -KT_EAGAIN && ret != -KT_EINTR)
+		if (ret < 0 && kt_is_error(ret))
 			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	} else if (ret >= 0) {
 		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid);
-	} else if (ret != -KT_EAGAIN && ret != -KT_EINTR) {
+	} else if (kt_is_error(ret)) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	}
 	return 0;

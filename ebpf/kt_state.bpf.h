@@ -47,7 +47,8 @@ struct kt_call {
  * The unix sockets seen behind (process, fd), remembered from the events
  * emitted for them: close() is decoded at sys_exit, when the fd is gone, from
  * what was remembered here.  An fd closed without close() (dup2 over it,
- * exit, exec) leaves its entry to the LRU.
+ * exit, exec) leaves its entry to the LRU; the start time keeps a later
+ * process that reuses the pid from inheriting it.
  */
 struct kt_fdkey {
 	__u32 tgid;
@@ -56,6 +57,7 @@ struct kt_fdkey {
 
 struct kt_fdval {
 	__u64 ino;
+	__u64 start;          /* the process's start time: a later process with the same pid is another */
 	__u16 type;
 	__u16 addr_len;
 	__u32 pad;

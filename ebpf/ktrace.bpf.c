@@ -119,15 +119,16 @@ static __always_inline __u32 kt_recv_flags(struct kt_call *c)
  * Remembers the socket behind (process, fd) for its close(): always after a
  * call that may change it (creation, bind, connect, accept), once otherwise.
  */
-static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind)
+static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind, __u64 start)
 {
 	struct kt_fdkey key = { .tgid = r->ev.pid, .fd = r->ev.fd };
 	struct kt_fdval *v = bpf_map_lookup_elem(&unix_fds, &key);
 	struct kt_fdval nv = {};
 
-	if (v && v->ino == r->ev.ino && kind != UT_EV_BIND && kind != UT_EV_CONNECT)
+	if (v && v->ino == r->ev.ino && v->start == start && kind != UT_EV_BIND && kind != UT_EV_CONNECT)
 		return;
 	nv.ino = r->ev.ino;
+	nv.start = start;
 	nv.type = r->ev.sock_type;
 	nv.addr_len = r->own_len;
 	__builtin_memcpy(nv.addr, r->own_addr, sizeof(nv.addr));
@@ -184,7 +185,7 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.peer_ino = kt_sock_ino(peer);
 	r->ev.sock_type = c->sktype;
 	if (sk && kind != UT_EV_CLOSE && kind != UT_EV_STALLED && r->ev.fd >= 0)
-		kt_remember_fd(r, kind);
+		kt_remember_fd(r, kind, t->group_leader->start_time);
 	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
 		r->ev.flags |= UT_F_PEEK;
 	if (peer) {
@@ -824,7 +825,8 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret)
 	if (!v)
 		return 0;
 	c = kt_scratch();
-	if (c) {
+	/* an entry of an earlier process with the same pid is not this one's socket */
+	if (c && v->start == t->group_leader->start_time) {
 		__builtin_memset(c, 0, sizeof(*c));
 		c->nr = KT_NR_close;
 		c->args[0] = fd;

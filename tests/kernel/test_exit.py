@@ -51,3 +51,46 @@ def test_exit_events(require_bpf, tmp_path, tracers):  # noqa: F811
     assert exits["none"] == [], exits  # no unix socket, no exit event
     e = exits["sockets"][0]
     assert e["source"] == "kernel" and e["tid"] == e["pid"] and e["comm"] == COMM
+
+
+REUSE_A = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+os.dup2(s.fileno(), 50)
+socket.socket(fileno=50).bind("\0ut-reuse-%d" % os.getpid())  # an event on fd 50: remembered
+print(os.getpid(), flush=True)
+os._exit(0)   # fd 50 goes with the process: no close() to see
+"""
+
+REUSE_B = r"""
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+fd = os.open("/dev/null", os.O_RDONLY)
+os.dup2(fd, 50)
+os.close(50)  # a file: no unix close event, whatever the pid was before
+print(os.getpid(), flush=True)
+"""
+
+
+def test_a_reused_pid_does_not_inherit_sockets(require_bpf, tmp_path, tracers):  # noqa: F811
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text(REUSE_A)
+    b.write_text(REUSE_B)
+    t = UnixTrace(tmp_path, "-c", COMM)
+    tracers.append(t)
+    reused = None
+    for _ in range(20):  # another process may take the pid first: try again
+        pid_a = int(subprocess.run([sys.executable, str(a), COMM], capture_output=True, text=True,
+                                   check=True).stdout)
+        # the next pid handed out is pid_a again (/proc/sys/kernel/ns_last_pid, root)
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(pid_a - 1))
+        pid_b = int(subprocess.run([sys.executable, str(b), COMM], capture_output=True, text=True,
+                                   check=True).stdout)
+        if pid_b == pid_a:
+            reused = pid_a
+            break
+    assert reused, "could not get a pid handed out twice"
+    closes = [e for e in evs(t.events(), "close", pid=reused) if e["fd"] == 50]
+    assert closes == [], closes  # the first process's socket is not the second's file

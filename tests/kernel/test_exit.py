@@ -58,7 +58,8 @@ import ctypes, os, socket, sys
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 os.dup2(s.fileno(), 50)
-socket.socket(fileno=50).bind("\0ut-reuse-%d" % os.getpid())  # an event on fd 50: remembered
+keep = socket.socket(fileno=50)  # kept: a collected socket object would close fd 50
+keep.bind("\0ut-reuse-%d" % os.getpid())  # an event on fd 50: remembered
 print(os.getpid(), flush=True)
 os._exit(0)   # fd 50 goes with the process: no close() to see
 """

@@ -122,6 +122,7 @@ int ut_cmd_run(int argc, char **argv)
 	int text = 0, json = 0, quiet = 0, kernel = 0, c, rc;
 	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, lost = 0;
 	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
+	int stall_set = 0;
 	char shim[4096];
 
 	opterr = 0;
@@ -151,6 +152,7 @@ int ut_cmd_run(int argc, char **argv)
 		case OPT_STALL:
 			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
 				return ut_usage_error("run", "bad --stall-after '%s'", optarg);
+			stall_set = 1;
 			break;
 		case OPT_RING:
 			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
@@ -175,6 +177,9 @@ int ut_cmd_run(int argc, char **argv)
 		return ut_usage_error("run", "choose one of --text and --json");
 	if (quiet && !output)
 		return ut_usage_error("run", "--quiet without -o would show and save nothing");
+	if (stall_set && !kernel)
+		return ut_usage_error("run", "--stall-after needs --kernel (only the kernel side sees a send "
+				      "that is still asleep)");
 	if (so.payload_set && so.payload && !so.messages)
 		fprintf(stderr, "unixtrace: note: --payload applies to per-message events (--messages)\n");
 #ifndef UT_HAVE_KTRACE

@@ -174,3 +174,8 @@ def test_send_killed_while_asleep(require_bpf, tmp_path, tracers):  # noqa: F811
     assert blocked[0]["errno"] == "ERESTARTSYS" and blocked[0]["blocked_ns"] >= 100_000_000
     # not an error of its own: the program never sees ERESTARTSYS
     assert not [e for e in view_json(tmp_path / "t.trace") if e.get("event") == "error" and e.get("tid") == child]
+
+
+def test_stall_after_without_kernel_is_a_usage_error():
+    p = subprocess.run([str(UNIXTRACE), "run", "--stall-after", "1s", "--", "true"], capture_output=True, text=True)
+    assert p.returncode == 2 and "--stall-after needs --kernel" in p.stderr

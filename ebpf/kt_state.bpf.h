@@ -30,9 +30,9 @@ struct kt_call {
 	__u32 skb_seen;       /* the skb hook ran for this call (its counts are exact) */
 	/* receive side, from skb_copy_datagram_iovec */
 	__u32 nskb, skb_len, copy_len, skb_nfds;
-	/* send side, from sched_switch / sched_waking */
+	/* send side, from sched_switch */
 	__u32 nsleep;
-	__u32 stall_seen;     /* the stall scan has reported this sleep (kt_stall_scan) */
+	__u32 stall_seen;     /* the stall scan has reported this call (kt_stall_scan) */
 	__u64 off_ts;         /* when the thread went to sleep, 0 when running */
 	__u64 first_sleep_ts; /* when this call first went to sleep */
 	__u64 wait_key[2];    /* waits entries (kt_wait) this call sleeps on: own sock, peer */
@@ -211,7 +211,7 @@ struct { \
  * "next").  bpf_get_current_task_btf() is a real call, and on this kind of
  * machine (AMD, SRSO "safe RET") every call and return costs: the hot paths
  * read this instead.  0 until the first switch the hook sees on that CPU, or
- * without the hook: then the helper is used (kt_current).
+ * without the hook: then the helper is used (KT_CURRENT).
  */
 struct kt_cpu_task {
 	__u64 task;

@@ -211,6 +211,7 @@ enum ut_block_cause {
 	UT_BLOCK_UNKNOWN = 0,
 	UT_BLOCK_SNDBUF = 1,   /* own sk_wmem_alloc over sk_sndbuf (sock_alloc_send_pskb) */
 	UT_BLOCK_PEER_QLEN = 2,/* datagram peer over max_dgram_qlen (unix_wait_for_peer) */
+	UT_BLOCK_BACKLOG = 3,  /* connect: the listener's backlog is full (unix_wait_for_peer) */
 };
 
 struct ut_waker {

@@ -15,6 +15,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "kt_record.h"
+#include "kt_sysno.h"
 
 #define KT_AF_UNIX 1
 #define KT_SOCK_STREAM 1 /* SOCK_STREAM */
@@ -275,6 +276,39 @@ __noinline int kt_describe_file(__u64 fptr, struct kt_fd *fi)
 		}
 	}
 	return 1;
+}
+
+/*
+ * The address a connect(), bind(), sendto() or sendmsg() named, from the
+ * caller's memory, as unix_address.len (0: none, or not AF_UNIX).  For a
+ * socket with no peer: a connect that failed (EAGAIN from a full backlog,
+ * ENOENT...) or a datagram sent to an address still say where they went,
+ * and a bind that failed (EADDRINUSE) says which path.
+ */
+static __always_inline __u16 kt_call_target(__u32 nr, const __u64 *args, char *dst)
+{
+	struct user_msghdr um;
+	__u64 addr = 0, len = 0;
+	__u16 family = 0;
+	__u32 n;
+
+	if (nr == KT_NR_connect || nr == KT_NR_bind) {
+		addr = args[1];
+		len = args[2];
+	} else if (nr == KT_NR_sendto) {
+		addr = args[4];
+		len = args[5];
+	} else if (nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)args[1])) {
+		addr = (__u64)um.msg_name;
+		len = um.msg_namelen;
+	}
+	if (!addr || len <= 2 || bpf_probe_read_user(&family, sizeof(family), (void *)addr) ||
+	    family != KT_AF_UNIX)
+		return 0;
+	n = len - 2 > KT_ADDR_LEN ? KT_ADDR_LEN : len - 2;
+	if (bpf_probe_read_user(dst, n, (void *)(addr + 2)))
+		return 0;
+	return n + 2;
 }
 
 #endif /* UT_KT_CORE_BPF_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sends still asleep: a `blocked` event is only emitted when the send
+ * Sends (and connects) still asleep: a `blocked` event is only emitted when the send
  * returns, so a writer stuck behind a reader that stopped reading would show
  * nothing for as long as it stays stuck, which is exactly when a user looks.
  * This task iterator, run by the collector every few hundred ms, finds the
@@ -61,7 +61,9 @@ int kt_stall_scan(struct bpf_iter__task *ctx)
 	s->sk = c->sk;
 	sk = (struct sock *)c->sk;
 	s->sktype = BPF_CORE_READ(sk, sk_type);
-	s->is_send = 1;
+	s->is_send = c->nr != KT_NR_connect;
+	s->fd_addr_len = c->fd_addr_len; /* a connect's target (the sched hook read it) */
+	__builtin_memcpy(s->fd_addr, c->fd_addr, sizeof(s->fd_addr));
 	s->args[0] = regs->di;
 	s->args[1] = regs->si;
 	s->args[2] = regs->dx;

@@ -141,39 +141,6 @@ static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind, __u64 s
 }
 
 /*
- * The address a connect(), bind(), sendto() or sendmsg() named, from the
- * caller's memory, as unix_address.len (0: none, or not AF_UNIX).  For a
- * socket with no peer: a connect that failed (EAGAIN from a full backlog,
- * ENOENT...) or a datagram sent to an address still say where they went,
- * and a bind that failed (EADDRINUSE) says which path.
- */
-static __always_inline __u16 kt_call_target(struct kt_call *c, char *dst)
-{
-	struct user_msghdr um;
-	__u64 addr = 0, len = 0;
-	__u16 family = 0;
-	__u32 n;
-
-	if (c->nr == KT_NR_connect || c->nr == KT_NR_bind) {
-		addr = c->args[1];
-		len = c->args[2];
-	} else if (c->nr == KT_NR_sendto) {
-		addr = c->args[4];
-		len = c->args[5];
-	} else if (c->nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)c->args[1])) {
-		addr = (__u64)um.msg_name;
-		len = um.msg_namelen;
-	}
-	if (!addr || len <= 2 || bpf_probe_read_user(&family, sizeof(family), (void *)addr) ||
-	    family != KT_AF_UNIX)
-		return 0;
-	n = len - 2 > KT_ADDR_LEN ? KT_ADDR_LEN : len - 2;
-	if (bpf_probe_read_user(dst, n, (void *)(addr + 2)))
-		return 0;
-	return n + 2;
-}
-
-/*
  * Fills the common part of a record for the call c on socket c->sk.  Returns
  * 0 when the socket does not pass the path filter (the caller discards).
  * Global: verified once for every emission site.
@@ -201,9 +168,14 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->peer_len = kt_unix_addr(peer, r->peer_addr);
 	/* else what the call named (not for another thread: its memory is not ours) */
 	if (!c->task && c->nr == KT_NR_bind && !r->own_len)
-		r->own_len = kt_call_target(c, r->own_addr);
+		r->own_len = kt_call_target(c->nr, c->args, r->own_addr);
 	else if (!c->task && c->nr != KT_NR_bind && !r->peer_len)
-		r->peer_len = kt_call_target(c, r->peer_addr);
+		r->peer_len = kt_call_target(c->nr, c->args, r->peer_addr);
+	else if (c->task && !r->peer_len && c->fd_addr_len) {
+		/* the stall scan: a connect's target, read by the sched hook when it went to sleep */
+		__builtin_memcpy(r->peer_addr, c->fd_addr, sizeof(r->peer_addr));
+		r->peer_len = c->fd_addr_len;
+	}
 	if (prefix_len && !kt_prefix_match(r->own_addr, r->own_len) &&
 	    !kt_prefix_match(r->peer_addr, r->peer_len))
 		return 0;
@@ -712,6 +684,13 @@ __noinline int kt_exit(__s64 ret)
 		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_LISTEN, ret, ({}));
 		return 0;
 	case KT_NR_connect:
+		/* a connect that slept waited for a listener with a full backlog to accept */
+		if (c->nsleep && c->blocked_ns >= block_ns)
+			KT_EMIT(c, UT_EV_BLOCKED, ret, ({
+				r->ev.u.blocked.blocked_ns = c->blocked_ns;
+				r->queue = c->q;
+				r->has |= KT_HAS_QUEUE;
+			}));
 		KT_EMIT(c, ret < 0 && ret != -KT_EINPROGRESS ? UT_EV_ERROR : UT_EV_CONNECT, ret, ({}));
 		return 0;
 	case KT_NR_setsockopt:

@@ -24,10 +24,11 @@ KT_MAP_CUR;
 
 #include "kt_filter.bpf.h"
 
-static __always_inline int kt_send_nr(long nr)
+/* The calls whose sleep is a stall: sends (a full peer), connect (a full backlog). */
+static __always_inline int kt_waiting_nr(long nr)
 {
 	return nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write ||
-	       nr == KT_NR_writev || nr == KT_NR_sendmmsg;
+	       nr == KT_NR_writev || nr == KT_NR_sendmmsg || nr == KT_NR_connect;
 }
 
 /*
@@ -59,7 +60,7 @@ static __always_inline void kt_open_waits(struct kt_call *c, __u64 now)
 	}
 }
 
-/* prev goes to sleep inside a syscall: is it a traced unix send?  Then note the sleep. */
+/* prev goes to sleep inside a syscall: a traced unix send or connect?  Then note the sleep. */
 static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates *g, __u64 *now)
 {
 	struct pt_regs *regs = kt_task_regs(prev);
@@ -68,7 +69,7 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 	long nr = regs->orig_ax;
 
 	/* the syscall number is on the thread's own stack: no lookup for the others */
-	if (!kt_send_nr(nr) || !kt_traced_task(prev))
+	if (!kt_waiting_nr(nr) || !kt_traced_task(prev))
 		return;
 	so = kt_file_unix_socket(kt_fd_file(prev, regs->di));
 	if (!so)
@@ -93,7 +94,22 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 	__sync_fetch_and_add(&g->sleepers, 1);
 	if (c->nsleep++ == 0) {
 		__builtin_memset(&c->q, 0, sizeof(c->q));
-		kt_read_queue(c->sk, &c->q);
+		if (nr == KT_NR_connect) {
+			/*
+			 * unix_stream_connect() sleeps only for a listener whose backlog
+			 * is full.  The listener is not reachable from this socket, but
+			 * its address is in the caller's memory, readable now (prev is
+			 * still the current task): the stall scan cannot read it later.
+			 */
+			__u64 args[3] = { regs->di, regs->si, regs->dx };
+
+			__builtin_memset(&c->q, 0xff, sizeof(c->q) - sizeof(c->q.cause));
+			c->q.cause = UT_BLOCK_BACKLOG;
+			c->fd_addr_len = kt_call_target(nr, args, c->fd_addr);
+		} else {
+			kt_read_queue(c->sk, &c->q);
+			c->fd_addr_len = 0;
+		}
 		kt_open_waits(c, *now);
 	}
 }

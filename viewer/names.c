@@ -108,6 +108,7 @@ static const char *const block_cause_names[] = {
 	[UT_BLOCK_UNKNOWN] = "unknown",
 	[UT_BLOCK_SNDBUF] = "sndbuf",
 	[UT_BLOCK_PEER_QLEN] = "peer_qlen",
+	[UT_BLOCK_BACKLOG] = "backlog",
 };
 
 const char *ut_kind_name(unsigned kind)

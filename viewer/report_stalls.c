@@ -295,6 +295,7 @@ static const char *cause_name(uint32_t c)
 	switch (c) {
 	case UT_BLOCK_SNDBUF: return "sndbuf";
 	case UT_BLOCK_PEER_QLEN: return "peer_qlen";
+	case UT_BLOCK_BACKLOG: return "backlog";
 	default: return "unknown";
 	}
 }
@@ -408,7 +409,10 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		else
 			fputs("    next read: none seen\n", out);
 	}
-	if (s->have_queue) {
+	if (s->have_queue && s->q.cause == UT_BLOCK_BACKLOG) {
+		fputs("    queue:     the listener's backlog is full: the connect waits for an accept (cause: backlog)\n",
+		      out);
+	} else if (s->have_queue) {
 		char n1[16], n2[16];
 
 		fputs("    queue:     ", out);

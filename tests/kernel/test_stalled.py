@@ -179,3 +179,51 @@ def test_send_killed_while_asleep(require_bpf, tmp_path, tracers):  # noqa: F811
 def test_stall_after_without_kernel_is_a_usage_error():
     p = subprocess.run([str(UNIXTRACE), "run", "--stall-after", "1s", "--", "true"], capture_output=True, text=True)
     assert p.returncode == 2 and "--stall-after needs --kernel" in p.stderr
+
+
+# A listener with a backlog of 1 that does not accept: two connects fill it, the
+# child's blocking connect then sleeps until the parent accepts (a line on stdin).
+BACKLOG = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[2])
+srv.listen(1)
+keep = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(2)]
+for c in keep:
+    c.connect(sys.argv[2])
+pid = os.fork()
+if pid == 0:
+    socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(sys.argv[2])
+    os._exit(0)
+print(os.getpid(), pid, flush=True)
+sys.stdin.readline()
+conn, _ = srv.accept()
+os.waitpid(pid, 0)
+"""
+
+
+def test_connect_to_a_full_backlog(require_bpf, tmp_path, tracers):  # noqa: F811
+    t = live_trace(tmp_path, tracers, "--stall-after", "200ms")
+    script, path = tmp_path / "backlog.py", tmp_path / "srv.sock"
+    script.write_text(BACKLOG)
+    p = subprocess.Popen([sys.executable, str(script), COMM, str(path)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    parent, child = map(int, p.stdout.readline().split())
+    try:
+        wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="the stalled connect")
+    finally:
+        release(p)
+    assert t.stop() == 0, t.stderr()
+    events = view_json(tmp_path / "t.trace")
+    s = one_of(stalled_of(events, child))
+    b = one_of([e for e in events if e.get("event") == "blocked" and e.get("tid") == child])
+    for e in (s, b):
+        assert e["call"] == "connect" and e["queue"]["cause"] == "backlog", e
+        assert e["peer_path"] == str(path), e  # the listener, though the socket has no peer yet
+    assert s["blocked_ns"] >= 200_000_000 and b["blocked_ns"] >= s["blocked_ns"]
+
+
+def one_of(lst):
+    assert len(lst) == 1, lst
+    return lst[0]

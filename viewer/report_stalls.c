@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "model_conn.h"
+#include "names.h"
 #include "render.h"
 #include "report_fmt.h"
 #include "reports.h"
@@ -40,6 +41,7 @@ struct stall {
 	uint32_t pid, tid, reader_pid, waker_pid;
 	int32_t fd;
 	uint16_t type;
+	uint8_t call;            /* UT_CALL_*: the send, or a connect waiting for an accept */
 	uint8_t have_queue, reads_known, reads_unsure; /* reads_unsure: history too short to see back to the start */
 	uint8_t never_returned;  /* from a stalled event whose send did not return within the trace */
 	struct ut_queue q;
@@ -148,6 +150,7 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 	s.pid = ev->pid;
 	s.tid = ev->tid;
 	s.fd = ev->fd;
+	s.call = ev->call;
 	s.type = ev->sock_type ? ev->sock_type : own ? own->type : 0;
 	ut_rfmt_comm(s.comm, ev->comm);
 	if (own)
@@ -324,6 +327,8 @@ static void print_json(FILE *out, const struct stall *s)
 		"\"pid\":%u,\"tid\":%u,\"comm\":", s->ts, s->start, s->blocked_ns,
 		s->never_returned ? "true" : "false", s->pid, s->tid);
 	ut_rfmt_json_str(out, s->comm);
+	if (s->call)
+		fprintf(out, ",\"call\":\"%s\"", ut_call_name(s->call));
 	fprintf(out, ",\"fd\":%d,\"len\":%" PRIu64 ",\"sock\":{\"ino\":%" PRIu64 ",\"type\":\"%s\",\"path\":", s->fd,
 		s->len, s->ino, ut_sock_type_name(s->type));
 	ut_rfmt_json_str(out, s->path);
@@ -379,6 +384,8 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		s->never_returned ? " (never returned: still asleep when last seen)" : "");
 	fprintf(out, "    who:       pid %u (%s) tid %u fd %d", s->pid, ut_rfmt_clean(s->comm, c, sizeof(c)), s->tid,
 		s->fd);
+	if (s->call)
+		fprintf(out, ", in %s()", ut_call_name(s->call));
 	if (s->len)
 		fprintf(out, ", sending %" PRIu64 " bytes", s->len);
 	fprintf(out, "\n    socket:    %s ino %" PRIu64, ut_sock_type_name(s->type), s->ino);

@@ -222,6 +222,10 @@ def test_connect_to_a_full_backlog(require_bpf, tmp_path, tracers):  # noqa: F81
         assert e["call"] == "connect" and e["queue"]["cause"] == "backlog", e
         assert e["peer_path"] == str(path), e  # the listener, though the socket has no peer yet
     assert s["blocked_ns"] >= 200_000_000 and b["blocked_ns"] >= s["blocked_ns"]
+    out = subprocess.run([str(UNIXTRACE), "view", "--stalls", "--json", str(tmp_path / "t.trace")],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip() and json.loads(line)["pid"] == child]
+    assert [r["call"] for r in rows] == ["connect"], rows
 
 
 def one_of(lst):

@@ -136,7 +136,9 @@ struct ut_event {
 	uint64_t dur_ns;      /* how long the call took (0 when not measured) */
 	union {
 		struct { uint64_t len; uint64_t full_len; uint32_t msg_flags; uint32_t cap; } trunc;
-		struct { uint64_t blocked_ns; uint64_t len; } blocked; /* len: bytes asked to send */
+		/* len: bytes asked to send; since: when the call first slept (kernel side; 0 unknown),
+		 * which ties a stalled event to the blocked one of the same call */
+		struct { uint64_t blocked_ns; uint64_t len; uint64_t since; } blocked;
 		struct { uint64_t len; uint32_t msg_flags; uint32_t nfds; } msg;
 		struct { uint32_t lost; uint32_t received; uint32_t controllen; uint32_t pad; } fdlost;
 		struct ut_cred cred;

@@ -19,6 +19,7 @@
 
 #define KT_AF_UNIX 1
 #define KT_SOCK_STREAM 1 /* SOCK_STREAM */
+#define KT_SOCK_DGRAM 2  /* SOCK_DGRAM */
 #define KT_AF_INET 2
 #define KT_AF_INET6 10
 #define KT_S_IFMT 00170000

@@ -281,6 +281,9 @@ static __always_inline void kt_read_queue(__u64 skp, struct ut_queue *q)
 	if (peer) {
 		q->peer_qlen = BPF_CORE_READ(peer, sk_receive_queue.qlen);
 		q->peer_qmax = BPF_CORE_READ(peer, sk_max_ack_backlog);
+	} else {
+		/* a send to an address: the socket it goes to is not reachable from here */
+		q->peer_qlen = q->peer_qmax = UT_QUEUE_UNKNOWN;
 	}
 	/* unix_dgram_sendmsg() waits for a peer over max_dgram_qlen only when that
 	 * peer is not connected back to us (a socketpair never waits there) */
@@ -289,6 +292,10 @@ static __always_inline void kt_read_queue(__u64 skp, struct ut_queue *q)
 		q->cause = UT_BLOCK_PEER_QLEN;
 	else if (q->own_wmem >= q->own_sndbuf)
 		q->cause = UT_BLOCK_SNDBUF;
+	else if (BPF_CORE_READ(sk, sk_type) != 1 && !peer)
+		/* unconnected, send buffer not full: a datagram send waits only on the
+		 * receiver's queue (unix_wait_for_peer), whose numbers are out of reach */
+		q->cause = UT_BLOCK_PEER_QLEN;
 	else
 		q->cause = UT_BLOCK_UNKNOWN;
 }

@@ -133,7 +133,7 @@ static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind, __u64 s
 	nv.addr_len = r->own_len;
 	__builtin_memcpy(nv.addr, r->own_addr, sizeof(nv.addr));
 	bpf_map_update_elem(&unix_fds, &key, &nv, BPF_ANY);
-	if (!v) {
+	if (!v || v->start != start) {
 		__u8 one = 1;
 
 		bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY); /* its exit is reported */
@@ -208,6 +208,17 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 			r->has |= KT_HAS_PEER;
 		} else {
 			struct pid *pp = BPF_CORE_READ(sk, sk_peer_pid);
+			struct kt_owner_cache *oc;
+			__u32 zero = 0;
+
+			/*
+			 * sk_owner (an LRU) may have dropped it while the reader cache
+			 * still holds the pair, which would keep the next read from
+			 * noting it again: forget the pair.
+			 */
+			oc = key ? bpf_map_lookup_elem(&owner_cache, &zero) : NULL;
+			if (oc && oc->e[key & (KT_OWNER_CACHE - 1)] >> 32 == key)
+				oc->e[key & (KT_OWNER_CACHE - 1)] = 0;
 
 			r->peer.pid = kt_pid_nr(pp);
 			kt_pid_comm(pp, r->peer.comm);
@@ -555,12 +566,14 @@ static __always_inline int kt_is_error(__s64 ret)
 
 static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 {
-	if (c->nsleep && c->blocked_ns >= block_ns) {
+	/* one the stall scan reported gets its blocked event, whatever --block-threshold says */
+	if (c->nsleep && (c->blocked_ns >= block_ns || c->stall_seen)) {
 		__u64 len = kt_send_len(c);
 
 		KT_EMIT(c, UT_EV_BLOCKED, ret, ({
 			r->ev.u.blocked.blocked_ns = c->blocked_ns;
 			r->ev.u.blocked.len = len;
+			r->ev.u.blocked.since = c->first_sleep_ts;
 			r->queue = c->q;
 			r->has |= KT_HAS_QUEUE;
 			if (c->waker.pid) {
@@ -650,6 +663,8 @@ __noinline int kt_exit(__s64 ret)
 				c->ctl_in = s->ctl_in;
 			c->nsleep = s->nsleep;
 			c->blocked_ns = s->blocked_ns;
+			c->first_sleep_ts = s->first_sleep_ts;
+			c->stall_seen = s->stall_seen;
 			c->q = s->q;
 			if (s->nsleep)
 				kt_find_waker(c, s);
@@ -685,9 +700,10 @@ __noinline int kt_exit(__s64 ret)
 		return 0;
 	case KT_NR_connect:
 		/* a connect that slept waited for a listener with a full backlog to accept */
-		if (c->nsleep && c->blocked_ns >= block_ns)
+		if (c->nsleep && (c->blocked_ns >= block_ns || c->stall_seen))
 			KT_EMIT(c, UT_EV_BLOCKED, ret, ({
 				r->ev.u.blocked.blocked_ns = c->blocked_ns;
+				r->ev.u.blocked.since = c->first_sleep_ts;
 				r->queue = c->q;
 				r->has |= KT_HAS_QUEUE;
 			}));

@@ -116,8 +116,13 @@ static void kt_run_iter(struct bpf_link *link)
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0)
 		return;
-	while (read(fd, sink, sizeof(sink)) > 0)
-		;
+	/* EAGAIN: the kernel paused a long walk (a million objects) to let it be resumed */
+	for (int tries = 0; tries < 1000; tries++) {
+		ssize_t n = read(fd, sink, sizeof(sink));
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
 	close(fd);
 }
 

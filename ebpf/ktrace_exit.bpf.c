@@ -47,7 +47,8 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 	if (!group_dead || !bpf_map_lookup_elem(&seen_procs, &tgid))
 		return 0;
 	bpf_map_delete_elem(&seen_procs, &tgid);
-	if (!kt_traced_task(p))
+	/* the process, as -c names it: its leader's comm, not that of whichever thread ended last */
+	if (!kt_traced_task(p->group_leader))
 		return 0;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {

@@ -61,7 +61,10 @@ static __always_inline void kt_open_waits(struct kt_call *c, __u64 now)
 }
 
 /* prev goes to sleep inside a syscall: a traced unix send or connect?  Then note the sleep. */
-static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates *g, __u64 *now)
+#define KT_TASK_INTERRUPTIBLE 0x1
+
+static __always_inline void kt_sleeps(struct task_struct *prev, unsigned int prev_state,
+				      struct kt_gates *g, __u64 *now)
 {
 	struct pt_regs *regs = kt_task_regs(prev);
 	struct socket *so;
@@ -73,6 +76,13 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 		return;
 	so = kt_file_unix_socket(kt_fd_file(prev, regs->di));
 	if (!so)
+		return;
+	/*
+	 * A connect waits for a backlog only on a stream or seqpacket socket and
+	 * only interruptibly (unix_wait_for_peer); any other sleep in it (a path
+	 * lookup's I/O, a lock, reclaim) is not a stall on the listener.
+	 */
+	if (nr == KT_NR_connect && (so->type == KT_SOCK_DGRAM || !(prev_state & KT_TASK_INTERRUPTIBLE)))
 		return;
 	c = KT_CALL_CREATE(prev);
 	if (!c)
@@ -93,23 +103,25 @@ static __always_inline void kt_sleeps(struct task_struct *prev, struct kt_gates 
 	c->off_ts = *now;
 	__sync_fetch_and_add(&g->sleepers, 1);
 	if (c->nsleep++ == 0) {
-		__builtin_memset(&c->q, 0, sizeof(c->q));
-		if (nr == KT_NR_connect) {
-			/*
-			 * unix_stream_connect() sleeps only for a listener whose backlog
-			 * is full.  The listener is not reachable from this socket, but
-			 * its address is in the caller's memory, readable now (prev is
-			 * still the current task): the stall scan cannot read it later.
-			 */
-			__u64 args[3] = { regs->di, regs->si, regs->dx };
+		/*
+		 * Where the call goes, when the socket cannot say (a connect; a send
+		 * to an address on an unconnected socket): it is in the caller's
+		 * memory, readable now (prev is still the current task), not later
+		 * by the stall scan.
+		 */
+		__u64 args[6] = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 };
 
+		__builtin_memset(&c->q, 0, sizeof(c->q));
+		c->fd_addr_len = 0;
+		if (nr == KT_NR_connect) {
+			/* the listener is not reachable from this socket: no queue numbers */
 			__builtin_memset(&c->q, 0xff, sizeof(c->q) - sizeof(c->q.cause));
 			c->q.cause = UT_BLOCK_BACKLOG;
-			c->fd_addr_len = kt_call_target(nr, args, c->fd_addr);
 		} else {
 			kt_read_queue(c->sk, &c->q);
-			c->fd_addr_len = 0;
 		}
+		if (nr == KT_NR_connect || !BPF_CORE_READ((struct unix_sock *)so->sk, peer))
+			c->fd_addr_len = kt_call_target(nr, args, c->fd_addr);
 		kt_open_waits(c, *now);
 	}
 }
@@ -133,7 +145,7 @@ int BPF_PROG(kt_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		return 0;
 	/* prev_state != TASK_RUNNING: prev goes to sleep (a preemption is not a wait) */
 	if (prev_state)
-		kt_sleeps(prev, g, &now);
+		kt_sleeps(prev, prev_state, g, &now);
 	if (g->sleepers <= 0)
 		return 0;
 	c = KT_CALL_GET(next);

@@ -65,6 +65,12 @@ struct stalls {
 	uint64_t total_count, total_ns, dropped;
 	struct ut_event *asleep[STALLS_ASLEEP]; /* copies of stalled events, their send not returned yet */
 	unsigned nasleep;
+	/*
+	 * Calls that returned, as (tid, since): the stall scan runs apart from
+	 * the thread, so a call's stalled event can land after its blocked one.
+	 */
+	struct { uint32_t tid; uint64_t since; } returned[STALLS_ASLEEP];
+	unsigned nreturned;
 };
 
 static int stall_less(const struct stall *a, const struct stall *b)
@@ -246,11 +252,20 @@ static void settle(struct stalls *st, uint64_t now, int flush)
 	st->npending = k;
 }
 
+/* The same call: same thread and, when both say, the same first sleep. */
+static int same_call(uint32_t tid, uint64_t since, const struct ut_event *ev)
+{
+	return ev->tid == tid && (!since || !ev->u.blocked.since || ev->u.blocked.since == since);
+}
+
 /* A stalled send: kept until its blocked event says it returned. */
 static void asleep_add(struct stalls *st, const struct ut_event *ev)
 {
 	struct ut_event *copy;
 
+	for (unsigned i = 0; i < st->nreturned && i < STALLS_ASLEEP; i++)
+		if (same_call(st->returned[i].tid, st->returned[i].since, ev))
+			return; /* its blocked event came first */
 	if (st->nasleep == STALLS_ASLEEP)
 		return; /* its blocked event, when it comes, still counts it */
 	copy = malloc(ev->size);
@@ -260,18 +275,25 @@ static void asleep_add(struct stalls *st, const struct ut_event *ev)
 	st->asleep[st->nasleep++] = copy;
 }
 
-/* Thread tid's send returned (blocked): forget its stalled copy. */
-static void asleep_returned(struct stalls *st, uint32_t tid)
+/* A call returned (its blocked event): forget its stalled copy, or the one still to come. */
+static void asleep_returned(struct stalls *st, const struct ut_event *ev)
 {
 	unsigned i, k = 0;
 
 	for (i = 0; i < st->nasleep; i++) {
-		if (st->asleep[i]->tid == tid)
+		if (same_call(ev->tid, ev->u.blocked.since, st->asleep[i]))
 			free(st->asleep[i]);
 		else
 			st->asleep[k++] = st->asleep[i];
 	}
 	st->nasleep = k;
+	if (ev->u.blocked.since) {
+		/* a ring of the latest: a late stalled event comes within moments */
+		st->returned[st->nreturned % STALLS_ASLEEP].tid = ev->tid;
+		st->returned[st->nreturned % STALLS_ASLEEP].since = ev->u.blocked.since;
+		if (++st->nreturned >= 2 * STALLS_ASLEEP)
+			st->nreturned = STALLS_ASLEEP;
+	}
 }
 
 /* The end of the trace: what is still asleep never returned. */
@@ -462,7 +484,7 @@ int ut_report_stalls(struct ut_evsrc *src, FILE *out, int json)
 			base = ev->ts;
 		ut_mconn_ingest(&m, ev);
 		if (ev->kind == UT_EV_BLOCKED) {
-			asleep_returned(&st, ev->tid);
+			asleep_returned(&st, ev);
 			record(&st, &m, ev);
 		} else if (ev->kind == UT_EV_STALLED) {
 			asleep_add(&st, ev);

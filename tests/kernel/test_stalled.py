@@ -231,3 +231,70 @@ def test_connect_to_a_full_backlog(require_bpf, tmp_path, tracers):  # noqa: F81
 def one_of(lst):
     assert len(lst) == 1, lst
     return lst[0]
+
+
+def test_stalled_send_gets_its_blocked_whatever_the_threshold(require_bpf, tmp_path, tracers):  # noqa: F811
+    # a block threshold above the time it slept: the stalled send still gets its blocked event
+    t = live_trace(tmp_path, tracers, "--stall-after", "200ms", "--block-threshold", "60s")
+    p, parent, child = start_script(tmp_path)
+    try:
+        wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="a live stalled event")
+    finally:
+        release(p)
+    assert t.stop() == 0, t.stderr()
+    blocked = [e for e in view_json(tmp_path / "t.trace") if e.get("event") == "blocked" and e.get("tid") == child]
+    assert len(blocked) == 1, blocked
+    out = subprocess.run([str(UNIXTRACE), "view", "--stalls", "--json", str(tmp_path / "t.trace")],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [r for r in map(json.loads, out.splitlines()) if r["pid"] == child]
+    assert [r["never_returned"] for r in rows] == [False], rows
+
+
+# An unconnected datagram socket sends to a bound one that does not read: the
+# child's blocking sendto() sleeps on the full queue until the parent drains it.
+UNCONNECTED = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+srv.bind(sys.argv[2])
+cli = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+cli.setblocking(False)
+queued = 0
+try:
+    while True:
+        cli.sendto(b"x", sys.argv[2])
+        queued += 1
+except BlockingIOError:
+    pass
+cli.setblocking(True)
+pid = os.fork()
+if pid == 0:
+    cli.sendto(b"y", sys.argv[2])
+    os._exit(0)
+print(os.getpid(), pid, flush=True)
+sys.stdin.readline()
+for _ in range(queued + 1):
+    srv.recv(16)
+os.waitpid(pid, 0)
+"""
+
+
+def test_stalled_sendto_names_its_target(require_bpf, tmp_path, tracers):  # noqa: F811
+    path = tmp_path / "deaf.sock"
+    # the path filter must keep it: the address comes from the call, the socket has no peer
+    t = live_trace(tmp_path, tracers, "--stall-after", "200ms", "--path", f"{tmp_path}/")
+    script = tmp_path / "unconnected.py"
+    script.write_text(UNCONNECTED)
+    p = subprocess.Popen([sys.executable, str(script), COMM, str(path)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    parent, child = map(int, p.stdout.readline().split())
+    try:
+        wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="the stalled sendto")
+    finally:
+        release(p)
+    assert t.stop() == 0, t.stderr()
+    events = view_json(tmp_path / "t.trace")
+    s = one_of(stalled_of(events, child))
+    assert s["call"] == "sendto" and s["peer_path"] == str(path) and s["queue"]["cause"] == "peer_qlen", s
+    b = one_of([e for e in events if e.get("event") == "blocked" and e.get("tid") == child])
+    assert b["peer_path"] == str(path), b

@@ -7,6 +7,8 @@
  *                              lines: raw numbers, strings as hex)
  *   ut_mktrace many N FILE     N realistic events (speed and memory tests);
  *                              prints per-kind, per-pid and per-ino counts
+ *   ut_mktrace stalls FILE     kernel stalled/blocked pairs as the stall scan can
+ *                              order them (view --stalls must pair them by call)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -331,6 +333,39 @@ static void many(unsigned long long n)
 		printf("UT count_ino=%u n=%llu\n", 5000 + s, n / 100 + (s < n % 100));
 }
 
+/*
+ * Thread 7001: stalled, then its blocked (the usual order).  Thread 7002: its
+ * blocked is committed before its stalled (the scan raced the wake-up).
+ * Thread 7003: stalled, then a blocked of a later call of the same thread, then
+ * nothing: the first call never returned.  Thread 7004: stalled only.
+ */
+static void stall_ev(unsigned kind, uint32_t tid, uint64_t ts, uint64_t since, uint64_t ns)
+{
+	struct ut_event *ev = ev_new(kind, UT_SRC_KERNEL, UT_CALL_SEND);
+
+	ev->pid = 7000;
+	ev->tid = tid;
+	ev->ts = ts;
+	ev->ino = 9000 + tid;
+	ev->u.blocked.blocked_ns = ns;
+	ev->u.blocked.since = since;
+	emit(ev);
+	idx++;
+}
+
+static void stalls(void)
+{
+	const uint64_t s = 1000000000ull * 6000, ms = 1000000ull;
+
+	stall_ev(UT_EV_STALLED, 7001, s + 1000 * ms, s, 1000 * ms);
+	stall_ev(UT_EV_BLOCKED, 7001, s + 1500 * ms, s, 1500 * ms);
+	stall_ev(UT_EV_BLOCKED, 7002, s + 1500 * ms, s, 1500 * ms);
+	stall_ev(UT_EV_STALLED, 7002, s + 1501 * ms, s, 1000 * ms);
+	stall_ev(UT_EV_STALLED, 7003, s + 1000 * ms, s, 1000 * ms);
+	stall_ev(UT_EV_BLOCKED, 7003, s + 3000 * ms, s + 2000 * ms, 900 * ms);
+	stall_ev(UT_EV_STALLED, 7004, s + 1000 * ms, s, 1000 * ms);
+}
+
 int main(int argc, char **argv)
 {
 	char err[256];
@@ -339,18 +374,22 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "contract")) {
 		path = argv[2];
+	} else if (argc == 3 && !strcmp(argv[1], "stalls")) {
+		path = argv[2];
 	} else if (argc == 4 && !strcmp(argv[1], "many")) {
 		n = strtoull(argv[2], NULL, 10);
 		path = argv[3];
 	} else {
-		fprintf(stderr, "usage: ut_mktrace contract FILE | ut_mktrace many N FILE\n");
+		fprintf(stderr, "usage: ut_mktrace contract FILE | ut_mktrace many N FILE | ut_mktrace stalls FILE\n");
 		return 2;
 	}
 	if (ut_trace_create(path, &w, err, sizeof(err)) < 0) {
 		fprintf(stderr, "ut_mktrace: %s\n", err);
 		return 1;
 	}
-	if (argc == 3)
+	if (argc == 3 && !strcmp(argv[1], "stalls"))
+		stalls();
+	else if (argc == 3)
 		contract();
 	else
 		many(n);

@@ -873,6 +873,28 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret)
 	return 0;
 }
 
+/*
+ * A call sys_exit cannot decode (its fd was closed by another thread while
+ * it slept, say) still ends here: a record the hooks made for it must not
+ * pass for the next call with the same number (its sleeps, its stall_seen).
+ */
+static __always_inline int kt_drop_record(long id)
+{
+	struct kt_call *s;
+	struct kt_gates *g;
+
+	if (kt_nothing_pending() || !kt_traced_task(KT_CURRENT()))
+		return 0;
+	s = KT_CALL_GET(bpf_get_current_task_btf());
+	if (!s || !s->active || s->nr != id)
+		return 0;
+	s->active = 0;
+	g = kt_gates();
+	if (g)
+		__sync_fetch_and_add(&g->pending, -1);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -922,7 +944,7 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 	}
 	c = kt_begin(regs, id);
 	if (!c)
-		return 0;
+		return kt_drop_record(id);
 	/* the option value passed in is still in the caller's memory */
 	if (id == KT_NR_setsockopt)
 		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);

@@ -298,3 +298,71 @@ def test_stalled_sendto_names_its_target(require_bpf, tmp_path, tracers):  # noq
     assert s["call"] == "sendto" and s["peer_path"] == str(path) and s["queue"]["cause"] == "peer_qlen", s
     b = one_of([e for e in events if e.get("event") == "blocked" and e.get("tid") == child])
     assert b["peer_path"] == str(path), b
+
+
+# A thread stalls in write(); another closes that fd before the write returns,
+# so sys_exit cannot look the call up.  The thread's next write() stalls too
+# and must be reported as a new call, not taken for the first one.
+CLOSED_UNDER = r"""
+import ctypes, os, socket, sys, threading
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+def full_pair():
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    a.setblocking(False)
+    try:
+        while True:
+            a.send(b"x" * 4096)
+    except BlockingIOError:
+        pass
+    a.setblocking(True)
+    b.settimeout(0.05)
+    return a.detach(), b
+fa, b = full_pair()
+fc, d = full_pair()
+tid, first_done = [], threading.Event()
+def writer():
+    tid.append(threading.get_native_id())
+    os.write(fa, b"y" * 4096)
+    first_done.set()
+    os.write(fc, b"z" * 4096)
+t = threading.Thread(target=writer)
+t.start()
+while not tid:
+    pass
+print(os.getpid(), tid[0], flush=True)
+def drain_until(s, done):
+    while not done():
+        try:
+            s.recv(1 << 16)
+        except socket.timeout:
+            pass
+sys.stdin.readline()
+os.close(fa)  # the first write still sleeps on it
+drain_until(b, first_done.is_set)
+sys.stdin.readline()
+drain_until(d, lambda: not t.is_alive())
+"""
+
+
+def test_a_call_whose_fd_was_closed_does_not_hide_the_next(require_bpf, tmp_path, tracers):  # noqa: F811
+    t = live_trace(tmp_path, tracers, "--stall-after", "200ms")
+    script = tmp_path / "closed_under.py"
+    script.write_text(CLOSED_UNDER)
+    p = subprocess.Popen([sys.executable, str(script), COMM], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    pid, tid = map(int, p.stdout.readline().split())
+
+    def stalls():
+        return [e for e in live_events(t) if e.get("event") == "stalled" and e.get("tid") == tid]
+    try:
+        wait_for(lambda: len(stalls()) == 1, timeout=20, what="the first stalled write")
+        p.stdin.write("1\n")
+        p.stdin.flush()
+        wait_for(lambda: len(stalls()) == 2, timeout=20, what="the second stalled write")
+    finally:
+        p.stdin.write("2\n")
+        p.stdin.flush()
+        assert p.wait(timeout=30) == 0
+    assert t.stop() == 0, t.stderr()
+    first, second = stalls()
+    assert first["fd"] != second["fd"] and second["blocked_ns"] >= 200_000_000

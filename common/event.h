@@ -69,6 +69,7 @@ enum ut_kind {
 	UT_EV_FORK,       /* a traced process forked: u.fork */
 	UT_EV_EXIT,       /* a traced process exited (kernel side) */
 	UT_EV_STALLED,    /* a send still asleep after --stall-after: u.blocked so far, item UT_ITEM_QUEUE */
+	UT_EV_SANDBOX,    /* shim: the process entered a seccomp sandbox; u.sandbox says what it no longer sees */
 	UT_EV_KIND_COUNT
 };
 
@@ -147,6 +148,8 @@ struct ut_event {
 		struct { uint32_t child_pid; uint32_t pad; } fork;
 		struct { int32_t how; uint32_t pad; } shutdown;
 		struct { int32_t newfd; int32_t pad; } dup;
+		/* how: UT_SANDBOX_* (how the filter was found); blind: UT_BLIND_* (what the shim stops seeing) */
+		struct { uint32_t how; uint32_t blind; } sandbox;
 		uint64_t raw[3];
 	} u;
 };
@@ -197,6 +200,7 @@ struct ut_fd {
 	/* followed by a NUL-terminated description, e.g. "tcp listen 127.0.0.1:8080" */
 };
 #define UT_FDF_LISTENING 0x1
+#define UT_FDF_DESC_CUT  0x2 /* the description was cut to fit UT_FD_DESC_MAX */
 
 /* Queue state of a socket at the moment of a blocked or refused send. */
 #define UT_QUEUE_UNKNOWN 0xffffffffu /* any field below the producer could not learn */

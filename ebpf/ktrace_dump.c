@@ -42,6 +42,7 @@ static const char *const kd_kinds[UT_EV_KIND_COUNT] = {
 	[UT_EV_BLOCKED] = "blocked", [UT_EV_EAGAIN] = "eagain", [UT_EV_ERROR] = "error",
 	[UT_EV_LOST] = "lost", [UT_EV_EXEC] = "exec", [UT_EV_FORK] = "fork", [UT_EV_EXIT] = "exit",
 	[UT_EV_STALLED] = "stalled",
+	[UT_EV_SANDBOX] = "sandbox",
 };
 
 static void kd_str(const char *s, size_t n)

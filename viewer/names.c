@@ -36,6 +36,7 @@ static const char *const kind_names[UT_EV_KIND_COUNT] = {
 	[UT_EV_FORK] = "fork",
 	[UT_EV_EXIT] = "exit",
 	[UT_EV_STALLED] = "stalled",
+	[UT_EV_SANDBOX] = "sandbox",
 };
 
 static const char *const call_names[UT_CALL_COUNT] = {

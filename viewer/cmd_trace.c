@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "ring.h"
 #include "tracer.h"
 #ifdef UT_HAVE_KTRACE
@@ -20,7 +21,7 @@
 #endif
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_PATH,
-       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL };
+       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL, OPT_METRICS, OPT_METRICS_SERIES };
 
 static const struct option trace_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -34,6 +35,8 @@ static const struct option trace_opts[] = {
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
 	{ "stall-after", required_argument, NULL, OPT_STALL },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
 	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "text", no_argument, NULL, OPT_TEXT },
@@ -104,7 +107,8 @@ int ut_cmd_trace(int argc, char **argv)
 	pid_t pids[64];
 	int npids = 0;
 	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
-	const char *output = NULL, *comm = NULL, *path = NULL;
+	const char *output = NULL, *comm = NULL, *path = NULL, *metrics_addr = NULL;
+	unsigned metrics_series = UT_METRICS_SERIES_DEFAULT;
 	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, follow = 0, c;
 	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
 	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
@@ -154,6 +158,13 @@ int ut_cmd_trace(int argc, char **argv)
 			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
 				return ut_usage_error("trace", "bad --stall-after '%s'", optarg);
 			break;
+		case OPT_METRICS: metrics_addr = optarg; break;
+		case OPT_METRICS_SERIES:
+			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
+				return ut_usage_error("trace", "bad --metrics-series '%s' (1 to %u)", optarg,
+						      UT_METRICS_SERIES_MAX);
+			metrics_series = (unsigned)v;
+			break;
 		case OPT_RING:
 			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
 			    ring_bytes > UT_RING_MAX_BYTES)
@@ -176,13 +187,14 @@ int ut_cmd_trace(int argc, char **argv)
 				      argv[optind]);
 	if (text && json)
 		return ut_usage_error("trace", "choose one of --text and --json");
-	if (quiet && !output)
-		return ut_usage_error("trace", "--quiet without -o would show and save nothing");
+	if (quiet && !output && !metrics_addr)
+		return ut_usage_error("trace", "--quiet without -o or --metrics would show and save nothing");
 	if (follow && !npids)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
 	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
 	(void)payload; (void)block_ns; (void)stall_ns; (void)oo; (void)pids; (void)follow;
+	(void)metrics_addr; (void)metrics_series;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
@@ -207,9 +219,17 @@ int ut_cmd_trace(int argc, char **argv)
 	for (int i = 0; i < npids; i++)
 		ko.pids[i] = pids[i];
 	oo.format = ut_pick_format(text, json, quiet);
+	/* A bad or busy address fails before anything is traced or saved. */
+	if (metrics_addr && ut_metrics_open(metrics_addr, metrics_series, &oo.metrics, err,
+					    sizeof(err)) < 0) {
+		fprintf(stderr, "unixtrace: trace: %s\n", err);
+		return UT_EXIT_FAIL;
+	}
 	rc = ut_tracer_open_output(&t, output);
-	if (rc)
+	if (rc) {
+		ut_metrics_close(oo.metrics);
 		return rc;
+	}
 	rc = ut_tracer_make_ring(&t, ring_bytes);
 	if (rc) {
 		ut_tracer_discard_output(&t);
@@ -230,6 +250,19 @@ int ut_cmd_trace(int argc, char **argv)
 	}
 	if (duration)
 		st.deadline_ns = mono_ns() + duration;
+	if (oo.metrics) {
+		rc = ut_metrics_start(oo.metrics);
+		if (rc < 0) {
+			fprintf(stderr, "unixtrace: trace: --metrics: %s\n", strerror(-rc));
+			ut_ktrace_stop(st.kt);
+			ut_tracer_discard_output(&t);
+			ut_tracer_finish(&t);
+			ut_metrics_close(oo.metrics);
+			return UT_EXIT_FAIL;
+		}
+		fprintf(stderr, "unixtrace: metrics at http://%s/metrics (port %u)\n", metrics_addr,
+			ut_metrics_port(oo.metrics));
+	}
 	if (oo.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path ? " (filtered)" : " system-wide");
@@ -238,6 +271,7 @@ int ut_cmd_trace(int argc, char **argv)
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);
+	ut_metrics_close(oo.metrics);
 	return rc;
 #endif
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "config_file.h"
 #include "metrics.h"
 #include "ring.h"
 #include "tracer.h"
@@ -114,6 +115,10 @@ int ut_cmd_trace(int argc, char **argv)
 	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
 	uint32_t payload = 0;
 
+	char cfg_err[512];
+
+	if (ut_config_expand(argc, argv, &argc, &argv, cfg_err, sizeof(cfg_err)) < 0)
+		return ut_usage_error("trace", "%s", cfg_err);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:p:fc:o:qn:h", trace_opts, NULL)) != -1) {

@@ -175,6 +175,7 @@ enum ut_item_type {
 	UT_ITEM_PEER = 8,      /* struct ut_peer: who holds the peer end */
 	UT_ITEM_KSTACK = 9,    /* kernel stack of the wait site: uint64_t[] */
 	UT_ITEM_SHIM_SEEN = 10,/* merged event: the shim's own fixed part (struct ut_event) */
+	UT_ITEM_READER = 11,   /* struct ut_reader: a process holding the peer end, and what it is doing */
 };
 
 struct ut_item {
@@ -229,6 +230,26 @@ struct ut_peer {
 	uint32_t pid;          /* a process holding the peer end (best effort) */
 	uint32_t pad;
 	char comm[UT_COMM_LEN];
+};
+
+/*
+ * Why the reader is not reading: a process that holds the peer end of a
+ * stalled send, as /proc showed it when the stall was reported.
+ */
+#define UT_READER_SYSCALL_NONE (-1)    /* running in user space, in no syscall */
+#define UT_READER_SYSCALL_UNKNOWN (-2)
+struct ut_reader {
+	uint32_t pid, tid;     /* tid: the thread whose state is shown */
+	char comm[UT_COMM_LEN];
+	char state;            /* /proc state letter: R S D T t Z X I; 0 = gone or unknown */
+	uint8_t nthreads_gt1;  /* 1: the process has more threads than the one shown */
+	uint16_t pad;
+	int32_t syscall;       /* x86_64 number it sleeps in, or UT_READER_SYSCALL_* */
+	int32_t peer_fd;       /* its fd for the peer end (the socket it should read), -1 unknown */
+	uint32_t pad2;
+	uint64_t arg0;         /* that syscall's first argument (a read's or poll's fd...) */
+	uint64_t last_read_ns; /* when it last read this socket, CLOCK_MONOTONIC; 0 unknown */
+	char wchan[64];        /* kernel wait site, "" unknown (a longer symbol ends in "...") */
 };
 
 #define UT_ALIGN8(x) (((x) + 7u) & ~7u)
@@ -287,6 +308,7 @@ _Static_assert(sizeof(struct ut_item) == 8, "ut_item layout");
 _Static_assert(sizeof(struct ut_fd) == 24, "ut_fd layout");
 _Static_assert(sizeof(struct ut_queue) == 24, "ut_queue layout");
 _Static_assert(sizeof(struct ut_cred) == 16, "ut_cred layout");
+_Static_assert(sizeof(struct ut_reader) == 120, "ut_reader layout");
 _Static_assert(sizeof(void *) == 8, "unixtrace assumes LP64");
 #endif
 

@@ -6,9 +6,12 @@
  * every error names the file and the byte offset where the problem starts.
  */
 #include "tracefile.h"
+#include "traceset.h"
 #include "errbuf.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,12 @@ struct ut_trace_writer {
 	int fd;
 	int err; /* first write error, reported by flush/close */
 	size_t used;
+	/* rotation (-o DIR --rotate SIZE[,KEEP]); dir NULL: one file */
+	char *dir;
+	uint64_t max_bytes, written; /* written: bytes in the current file */
+	unsigned keep;
+	uint32_t seq;
+	volatile sig_atomic_t rotate_req;
 	unsigned char buf[UT_TRACE_WBUF];
 };
 
@@ -78,44 +87,123 @@ static int ut_write_all(int fd, const void *p, size_t n)
 
 /* ---- writer ------------------------------------------------------------ */
 
-int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf, size_t errlen)
+/* Creates path with its header; the fd, or -errno with errbuf filled. */
+static int ut_trace_create_file(const char *path, char *errbuf, size_t errlen)
 {
 	struct ut_trace_hdr h = { .format_version = UT_TRACE_VERSION,
 				  .header_size = UT_TRACE_HDR_SIZE,
 				  .schema_version = UT_SCHEMA_VERSION };
-	struct ut_trace_writer *w;
 	int fd, rc;
 
-	*out = NULL;
 	memcpy(h.magic, UT_TRACE_MAGIC, sizeof(UT_TRACE_MAGIC));
 	h.mono_start_ns = ut_clock_ns(CLOCK_MONOTONIC);
 	h.real_start_ns = ut_clock_ns(CLOCK_REALTIME);
 	h.writer_pid = (uint32_t)getpid();
-
-	w = malloc(sizeof(*w));
-	if (!w) {
-		ut_errf(errbuf, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
 	/* 0600: a trace names processes, users and socket paths, and may hold message bytes */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		ut_errf(errbuf, errlen, "cannot create trace %s: %s", path, strerror(-rc));
-		free(w);
 		return rc;
 	}
 	rc = ut_write_all(fd, &h, sizeof(h));
 	if (rc) {
 		ut_errf(errbuf, errlen, "cannot write trace %s: %s", path, strerror(-rc));
 		close(fd);
-		free(w);
 		return rc;
 	}
+	return fd;
+}
+
+int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf, size_t errlen)
+{
+	struct ut_trace_writer *w;
+	int fd;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		ut_errf(errbuf, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	fd = ut_trace_create_file(path, errbuf, errlen);
+	if (fd < 0) {
+		free(w);
+		return fd;
+	}
 	w->fd = fd;
-	w->err = 0;
-	w->used = 0;
+	w->written = UT_TRACE_HDR_SIZE;
 	*out = w;
+	return 0;
+}
+
+int ut_trace_create_rotating(const char *dir, uint64_t max_bytes, unsigned keep,
+			     struct ut_trace_writer **out, char *errbuf, size_t errlen)
+{
+	char path[4200];
+	uint32_t *seqs;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (max_bytes < UT_TRACE_HDR_SIZE + UT_EVENT_MAX) {
+		ut_errf(errbuf, errlen, "--rotate: a file must hold at least %u bytes",
+			UT_TRACE_HDR_SIZE + UT_EVENT_MAX);
+		return -EINVAL;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		ut_errf(errbuf, errlen, "cannot create trace directory %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	rc = ut_traceset_list(dir, &seqs, &n);
+	if (rc < 0) {
+		ut_errf(errbuf, errlen, "cannot read trace directory %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	ut_traceset_path(dir, n ? seqs[n - 1] + 1 : 1, path, sizeof(path));
+	rc = ut_trace_create(path, out, errbuf, errlen);
+	if (rc == 0 && !((*out)->dir = strdup(dir))) {
+		ut_trace_close(*out);
+		*out = NULL;
+		rc = -ENOMEM;
+	}
+	if (rc == 0) {
+		(*out)->seq = n ? seqs[n - 1] + 1 : 1;
+		(*out)->max_bytes = max_bytes;
+		(*out)->keep = keep;
+		ut_traceset_prune(dir, (*out)->seq, keep);
+	}
+	free(seqs);
+	return rc;
+}
+
+void ut_trace_rotate_soon(struct ut_trace_writer *w)
+{
+	if (w && w->dir)
+		w->rotate_req = 1;
+}
+
+/* Closes the current file of a set and starts the next; 0 or -errno (kept in err). */
+static int ut_trace_rotate(struct ut_trace_writer *w)
+{
+	char path[4200], err[256];
+	int rc = ut_trace_flush(w), fd;
+
+	if (rc)
+		return rc;
+	if (close(w->fd) != 0)
+		return w->err = -errno;
+	w->fd = -1;
+	w->rotate_req = 0;
+	ut_traceset_path(w->dir, w->seq + 1, path, sizeof(path));
+	fd = ut_trace_create_file(path, err, sizeof(err));
+	if (fd < 0)
+		return w->err = fd;
+	w->fd = fd;
+	w->seq++;
+	w->written = UT_TRACE_HDR_SIZE;
+	ut_traceset_prune(w->dir, w->seq, w->keep);
 	return 0;
 }
 
@@ -128,6 +216,7 @@ int ut_trace_flush(struct ut_trace_writer *w)
 	if (!w->used)
 		return 0;
 	rc = ut_write_all(w->fd, w->buf, w->used);
+	w->written += w->used;
 	w->used = 0;
 	if (rc)
 		w->err = rc;
@@ -143,6 +232,14 @@ int ut_trace_append(struct ut_trace_writer *w, const struct ut_event *ev)
 		return w->err;
 	if (size < sizeof(*ev) || size > UT_EVENT_MAX || size % 8)
 		return -EINVAL;
+	/* A set's file ends before the record that would take it past the size
+	 * (a record never spans two files), or when SIGHUP asked for a new one. */
+	if (w->dir && (w->rotate_req || (w->written + w->used + size > w->max_bytes &&
+					 w->written + w->used > UT_TRACE_HDR_SIZE))) {
+		rc = ut_trace_rotate(w);
+		if (rc)
+			return rc;
+	}
 	if (w->used + size > sizeof(w->buf)) {
 		rc = ut_trace_flush(w);
 		if (rc)
@@ -160,8 +257,9 @@ int ut_trace_close(struct ut_trace_writer *w)
 	if (!w)
 		return 0;
 	rc = ut_trace_flush(w);
-	if (close(w->fd) != 0 && !rc)
+	if (w->fd >= 0 && close(w->fd) != 0 && !rc)
 		rc = -errno;
+	free(w->dir);
 	free(w);
 	return rc;
 }

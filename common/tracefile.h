@@ -42,6 +42,15 @@ struct ut_trace_reader;
 
 /* Creates (truncates) path; returns 0 or -errno with errbuf filled. */
 int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf, size_t errlen);
+/*
+ * A rotated set in dir (created 0700 if missing): numbered files (traceset.h)
+ * of at most max_bytes each, the newest keep kept (0: all).  The writer is
+ * used like a single file's.
+ */
+int ut_trace_create_rotating(const char *dir, uint64_t max_bytes, unsigned keep,
+			     struct ut_trace_writer **out, char *errbuf, size_t errlen);
+/* The next record starts a new file of the set (SIGHUP); async-signal-safe. No-op for one file. */
+void ut_trace_rotate_soon(struct ut_trace_writer *w);
 /* Appends one record (ev->size bytes); buffered.  0 or -errno. */
 int ut_trace_append(struct ut_trace_writer *w, const struct ut_event *ev);
 /* Flushes buffered records to the file (called on a timer while tracing live). */

@@ -25,6 +25,7 @@
 
 #include "event.h"
 #include "kt_convert.h"
+#include "kt_reader_state.h"
 #include "kt_record.h"
 #include "ktrace.skel.h"
 #include "ktrace_exit.skel.h"
@@ -98,6 +99,11 @@ static int kt_on_record(void *ctx, void *data, size_t len)
 	struct ut_ktrace *k = ctx;
 	uint32_t size = kt_convert(data, len, k->buf, sizeof(k->buf));
 
+	if (size && ((struct ut_event *)k->buf)->kind == UT_EV_STALLED) {
+		/* rare, and only user space can say what the reader is doing */
+		kt_append_readers((struct ut_event *)k->buf, sizeof(k->buf));
+		size = ((struct ut_event *)k->buf)->size;
+	}
 	if (size) {
 		ut_ring_write(k->ring, k->buf, size); /* a full ring counts its own losses */
 		k->events++;

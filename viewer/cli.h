@@ -8,6 +8,8 @@
 
 #include "evsrc.h"
 
+struct ut_metrics;
+
 /* Exit codes: like a shell for the traced command (126, 127, 128+sig). */
 #define UT_EXIT_FAIL 1
 #define UT_EXIT_USAGE 2
@@ -43,6 +45,7 @@ struct ut_out_opts {
 	int iterations;         /* TUI: -n N */
 	int no_color;
 	uint64_t stall_alert_ns;
+	struct ut_metrics *metrics; /* --metrics: every event is counted there too */
 };
 /*
  * The output mode for run/trace/view: an explicit --text/--json/--quiet, else

@@ -13,14 +13,17 @@
 #include <time.h>
 
 #include "cli.h"
+#include "config_file.h"
+#include "metrics.h"
 #include "ring.h"
+#include "tracefile.h"
 #include "tracer.h"
 #ifdef UT_HAVE_KTRACE
 #include "ktrace.h"
 #endif
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_PATH,
-       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL };
+       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL, OPT_METRICS, OPT_METRICS_SERIES, OPT_ROTATE };
 
 static const struct option trace_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -34,6 +37,9 @@ static const struct option trace_opts[] = {
 	{ "payload", required_argument, NULL, OPT_PAYLOAD },
 	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
 	{ "stall-after", required_argument, NULL, OPT_STALL },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
 	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "text", no_argument, NULL, OPT_TEXT },
@@ -51,7 +57,7 @@ static const char no_bpf[] =
 #endif
 
 #ifdef UT_HAVE_KTRACE
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, new_file_requested;
 
 static void on_stop(int sig)
 {
@@ -59,8 +65,16 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
+/* With --rotate, SIGHUP starts the next file of the set (logrotate, systemctl reload). */
+static void on_hup(int sig)
+{
+	(void)sig;
+	new_file_requested = 1;
+}
+
 struct trace_state {
 	struct ut_ktrace *kt;
+	struct ut_tracer *tracer;
 	uint64_t deadline_ns; /* 0 = none */
 };
 
@@ -78,6 +92,10 @@ static int trace_alive(void *arg)
 {
 	struct trace_state *st = arg;
 
+	if (new_file_requested) {
+		new_file_requested = 0;
+		ut_trace_rotate_soon(st->tracer->save);
+	}
 	if (!stop_requested && (!st->deadline_ns || mono_ns() < st->deadline_ns))
 		return 1;
 	if (st->kt) {
@@ -104,12 +122,18 @@ int ut_cmd_trace(int argc, char **argv)
 	pid_t pids[64];
 	int npids = 0;
 	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
-	const char *output = NULL, *comm = NULL, *path = NULL;
+	const char *output = NULL, *comm = NULL, *path = NULL, *metrics_addr = NULL;
+	unsigned metrics_series = UT_METRICS_SERIES_DEFAULT;
+	uint64_t rotate_bytes = 0, rotate_keep = 0;
 	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, follow = 0, c;
 	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
 	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
 	uint32_t payload = 0;
 
+	char cfg_err[512];
+
+	if (ut_config_expand(argc, argv, &argc, &argv, cfg_err, sizeof(cfg_err)) < 0)
+		return ut_usage_error("trace", "%s", cfg_err);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:p:fc:o:qn:h", trace_opts, NULL)) != -1) {
@@ -154,6 +178,27 @@ int ut_cmd_trace(int argc, char **argv)
 			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
 				return ut_usage_error("trace", "bad --stall-after '%s'", optarg);
 			break;
+		case OPT_METRICS: metrics_addr = optarg; break;
+		case OPT_ROTATE: {
+			char size[64], *comma;
+
+			snprintf(size, sizeof(size), "%s", optarg);
+			comma = strchr(size, ',');
+			if (comma)
+				*comma = 0;
+			if (ut_parse_size(size, &rotate_bytes) < 0 || rotate_bytes < (1u << 20) ||
+			    (comma && (ut_parse_u64(comma + 1, &rotate_keep) < 0 || rotate_keep == 0 ||
+				       rotate_keep > 1000000)))
+				return ut_usage_error("trace", "bad --rotate '%s' (SIZE[,KEEP]: at least 1M, KEEP >= 1)",
+						      optarg);
+			break;
+		}
+		case OPT_METRICS_SERIES:
+			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
+				return ut_usage_error("trace", "bad --metrics-series '%s' (1 to %u)", optarg,
+						      UT_METRICS_SERIES_MAX);
+			metrics_series = (unsigned)v;
+			break;
 		case OPT_RING:
 			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
 			    ring_bytes > UT_RING_MAX_BYTES)
@@ -176,13 +221,16 @@ int ut_cmd_trace(int argc, char **argv)
 				      argv[optind]);
 	if (text && json)
 		return ut_usage_error("trace", "choose one of --text and --json");
-	if (quiet && !output)
-		return ut_usage_error("trace", "--quiet without -o would show and save nothing");
+	if (quiet && !output && !metrics_addr)
+		return ut_usage_error("trace", "--quiet without -o or --metrics would show and save nothing");
+	if (rotate_bytes && !output)
+		return ut_usage_error("trace", "--rotate needs -o DIR (the directory of the set)");
 	if (follow && !npids)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
 	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
 	(void)payload; (void)block_ns; (void)stall_ns; (void)oo; (void)pids; (void)follow;
+	(void)metrics_addr; (void)metrics_series; (void)rotate_keep;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
@@ -197,8 +245,8 @@ int ut_cmd_trace(int argc, char **argv)
 		.stall_after_ns = stall_ns,
 		.verbose = verbose,
 	};
-	struct trace_state st = { 0 };
 	struct ut_tracer t = { 0 };
+	struct trace_state st = { .tracer = &t };
 	struct sigaction sa = { 0 };
 	char err[512] = "";
 	uint64_t lost = 0;
@@ -207,9 +255,18 @@ int ut_cmd_trace(int argc, char **argv)
 	for (int i = 0; i < npids; i++)
 		ko.pids[i] = pids[i];
 	oo.format = ut_pick_format(text, json, quiet);
-	rc = ut_tracer_open_output(&t, output);
-	if (rc)
+	/* A bad or busy address fails before anything is traced or saved. */
+	if (metrics_addr && ut_metrics_open(metrics_addr, metrics_series, &oo.metrics, err,
+					    sizeof(err)) < 0) {
+		fprintf(stderr, "unixtrace: trace: %s\n", err);
+		return UT_EXIT_FAIL;
+	}
+	rc = rotate_bytes ? ut_tracer_open_rotating(&t, output, rotate_bytes, (unsigned)rotate_keep)
+			  : ut_tracer_open_output(&t, output);
+	if (rc) {
+		ut_metrics_close(oo.metrics);
 		return rc;
+	}
 	rc = ut_tracer_make_ring(&t, ring_bytes);
 	if (rc) {
 		ut_tracer_discard_output(&t);
@@ -219,7 +276,14 @@ int ut_cmd_trace(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (rotate_bytes) {
+		struct sigaction hup = { .sa_handler = on_hup };
+
+		sigemptyset(&hup.sa_mask);
+		sigaction(SIGHUP, &hup, NULL);
+	} else {
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	rc = ut_ktrace_start(&ko, t.ring, &st.kt, err, sizeof(err));
 	if (rc < 0) {
@@ -230,6 +294,19 @@ int ut_cmd_trace(int argc, char **argv)
 	}
 	if (duration)
 		st.deadline_ns = mono_ns() + duration;
+	if (oo.metrics) {
+		rc = ut_metrics_start(oo.metrics);
+		if (rc < 0) {
+			fprintf(stderr, "unixtrace: trace: --metrics: %s\n", strerror(-rc));
+			ut_ktrace_stop(st.kt);
+			ut_tracer_discard_output(&t);
+			ut_tracer_finish(&t);
+			ut_metrics_close(oo.metrics);
+			return UT_EXIT_FAIL;
+		}
+		fprintf(stderr, "unixtrace: metrics at http://%s/metrics (port %u)\n", metrics_addr,
+			ut_metrics_port(oo.metrics));
+	}
 	if (oo.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path ? " (filtered)" : " system-wide");
@@ -238,6 +315,7 @@ int ut_cmd_trace(int argc, char **argv)
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);
+	ut_metrics_close(oo.metrics);
 	return rc;
 #endif
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "render.h"
 #include "reports_weak.h"
 
@@ -29,6 +30,7 @@ int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o)
 			.iterations = o->iterations,
 			.no_color = o->no_color || getenv("NO_COLOR") != NULL,
 			.stall_alert_ns = o->stall_alert_ns,
+			.metrics = o->metrics,
 		};
 
 		return ut_tui_run(src, &t);
@@ -41,6 +43,7 @@ int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o)
 	for (;;) {
 		rc = ut_evsrc_next(src, ev, UT_EVENT_MAX, live ? 0 : -1);
 		if (rc == 0) {
+			ut_metrics_set_source(o->metrics, ut_evsrc_count(src), ut_evsrc_lost(src));
 			/* Idle: let a pipe or terminal see what we have. */
 			if (out_ok && fflush(stdout) == EOF)
 				out_ok = 0;
@@ -48,7 +51,10 @@ int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o)
 		}
 		if (rc < 0)
 			break;
-		if (rc == 0 || !out_ok)
+		if (rc == 0)
+			continue;
+		ut_metrics_observe(o->metrics, ev);
+		if (!out_ok)
 			continue;
 		switch (o->format) {
 		case UT_OUT_JSON:
@@ -70,6 +76,7 @@ int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o)
 			out_ok = 0;
 	}
 	free(ev);
+	ut_metrics_set_source(o->metrics, ut_evsrc_count(src), ut_evsrc_lost(src));
 	if (out_ok && fflush(stdout) == EOF)
 		out_ok = 0;
 	if (rc == -2)

@@ -36,6 +36,7 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 	v->queue = NULL;
 	v->waker = NULL;
 	v->peer = NULL;
+	v->nreaders = 0;
 	v->text = NULL;
 	v->text_len = 0;
 	v->kstack = NULL;
@@ -85,6 +86,10 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 		case UT_ITEM_KSTACK:
 			v->kstack = data;
 			v->kstack_n = it->len / sizeof(uint64_t);
+			break;
+		case UT_ITEM_READER:
+			if (it->len >= sizeof(struct ut_reader) && v->nreaders < 4)
+				v->readers[v->nreaders++] = data;
 			break;
 		case UT_ITEM_SHIM_SEEN:
 			if (it->len >= sizeof(struct ut_event))

@@ -41,6 +41,8 @@ struct ut_evview {
 	const uint64_t *kstack;
 	unsigned kstack_n;
 	const struct ut_event *shim; /* UT_ITEM_SHIM_SEEN */
+	const struct ut_reader *readers[4]; /* UT_ITEM_READER: who holds the peer end, doing what */
+	unsigned nreaders;
 };
 
 void ut_evparse(const struct ut_event *ev, struct ut_evview *v);

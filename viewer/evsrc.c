@@ -20,6 +20,7 @@
 #include "reorder.h"
 #include "ring.h"
 #include "tracefile.h"
+#include "traceset.h"
 
 #define UT_SAVE_FLUSH_NS 200000000ull /* a live -o file is at most this stale */
 #define UT_ALIVE_EVERY_NS 10000000ull /* check producers even while busy */
@@ -29,7 +30,7 @@
 struct ut_evsrc {
 	int live;
 	/* saved trace, put back in time order (reorder.h) */
-	struct ut_trace_reader *rd;
+	struct ut_traceset *rd;
 	struct ut_reorder *ro;
 	int rd_end;     /* 0 reading, 1 clean end of file, -2 an error (already reported) */
 	uint64_t *obuf; /* live: an event on its way into the reorder heap */
@@ -78,7 +79,7 @@ int ut_evsrc_open_file(const char *path, struct ut_evsrc **out)
 		return -ENOMEM;
 	}
 	err[0] = 0;
-	rc = ut_trace_open(path, &s->rd, err, sizeof(err));
+	rc = ut_traceset_open(path, &s->rd, err, sizeof(err));
 	if (rc < 0) {
 		if (err[0])
 			fprintf(stderr, "unixtrace: %s\n", err);
@@ -93,11 +94,11 @@ int ut_evsrc_open_file(const char *path, struct ut_evsrc **out)
 		fprintf(stderr, "unixtrace: out of memory\n");
 		ut_reorder_free(s->ro);
 		free(s->rbuf);
-		ut_trace_close_reader(s->rd);
+		ut_traceset_close(s->rd);
 		free(s);
 		return -ENOMEM;
 	}
-	info = ut_trace_info(s->rd);
+	info = ut_traceset_info(s->rd);
 	s->rt_off = (int64_t)info->real_start_ns - (int64_t)info->mono_start_ns;
 	s->path = strdup(path);
 	*out = s;
@@ -142,7 +143,7 @@ void ut_evsrc_close(struct ut_evsrc *s)
 	if (!s)
 		return;
 	if (s->rd)
-		ut_trace_close_reader(s->rd);
+		ut_traceset_close(s->rd);
 	ut_merge_free(s->merge);
 	ut_reorder_free(s->ro);
 	free(s->rbuf);
@@ -222,7 +223,7 @@ static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 			return s->rd_end == 1 ? -1 : -2;
 		}
 		err[0] = 0;
-		rc = ut_trace_next(s->rd, rec, UT_EVENT_MAX, err, sizeof(err));
+		rc = ut_traceset_next(s->rd, rec, UT_EVENT_MAX, err, sizeof(err));
 		if (rc == 1) {
 			if (ut_reorder_push(s->ro, rec) == 0)
 				continue;

@@ -9,6 +9,7 @@
 #include "evparse.h"
 #include "jsonw.h"
 #include "names.h"
+#include "reader_words.h"
 #include "render.h"
 
 /* setsockopt names that matter here (asm-generic/socket.h). */
@@ -129,6 +130,46 @@ static void render_queue(struct ut_jw *w, const struct ut_queue *q)
 	ut_jw_obj_end(w);
 }
 
+/* "readers": who holds the peer end of a stalled send and what each is doing. */
+static void render_readers(struct ut_jw *w, const struct ut_evview *v)
+{
+	ut_jw_key(w, "readers");
+	ut_jw_arr_begin(w);
+	for (unsigned i = 0; i < v->nreaders; i++) {
+		const struct ut_reader *r = v->readers[i];
+		const char *sc = ut_reader_syscall_name(r);
+		char clause[256];
+
+		ut_jw_obj_begin(w);
+		ut_jw_kv_u64(w, "pid", r->pid);
+		ut_jw_kv_u64(w, "tid", r->tid);
+		ut_jw_key(w, "comm");
+		comm_value(w, r->comm);
+		ut_jw_kv_str(w, "state", ut_reader_state_name(r));
+		if (r->syscall >= 0) {
+			if (sc)
+				ut_jw_kv_str(w, "syscall", sc);
+			else
+				ut_jw_kv_i64(w, "syscall_nr", r->syscall);
+			ut_jw_kv_u64(w, "arg0", r->arg0);
+		} else if (r->syscall == UT_READER_SYSCALL_NONE) {
+			ut_jw_kv_bool(w, "in_syscall", 0);
+		}
+		if (r->peer_fd >= 0)
+			ut_jw_kv_i64(w, "peer_fd", r->peer_fd);
+		if (r->wchan[0]) {
+			ut_jw_key(w, "wchan");
+			ut_jw_strn(w, r->wchan, strnlen(r->wchan, sizeof(r->wchan)), 0);
+		}
+		if (r->last_read_ns)
+			ut_jw_kv_u64(w, "last_read_ts", r->last_read_ns);
+		ut_reader_clause(r, clause, sizeof(clause));
+		ut_jw_kv_str(w, "why", clause);
+		ut_jw_obj_end(w);
+	}
+	ut_jw_arr_end(w);
+}
+
 static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
 {
 	const char *name;
@@ -191,6 +232,8 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 			comm_value(w, v->waker->comm);
 			ut_jw_obj_end(w);
 		}
+		if (v->nreaders)
+			render_readers(w, v);
 		break;
 	case UT_EV_LOST:
 		ut_jw_kv_u64(w, "count", ev->u.lost.count);

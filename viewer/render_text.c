@@ -11,6 +11,7 @@
 
 #include "evparse.h"
 #include "names.h"
+#include "reader_words.h"
 #include "render.h"
 
 static int64_t time_base;
@@ -260,6 +261,12 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 		if (v.waker)
 			tb_printf(&b, " woken by %.*s[%u]", (int)strnlen(v.waker->comm, UT_COMM_LEN),
 				  v.waker->comm, v.waker->pid);
+		for (unsigned i = 0; i < v.nreaders; i++) {
+			char clause[256];
+
+			ut_reader_clause(v.readers[i], clause, sizeof(clause));
+			tb_printf(&b, "%s%s", i ? "; " : ": reader ", clause);
+		}
 		break;
 	case UT_EV_LOST:
 		tb_printf(&b, " %llu events (%s)", (unsigned long long)ev->u.lost.count,

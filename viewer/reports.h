@@ -24,6 +24,7 @@ struct ut_tui_opts {
 	int iterations;            /* -n N: draw N frames then exit; 0 = until quit */
 	int no_color;              /* NO_COLOR set or --no-color */
 	uint64_t stall_alert_ns;   /* blocked sends longer than this raise an alert */
+	struct ut_metrics *metrics; /* --metrics: every event is counted there too */
 };
 /* The live terminal UI (ncurses), for run, trace and view on a terminal. */
 int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o);

@@ -34,6 +34,21 @@ int ut_tracer_open_output(struct ut_tracer *t, const char *path)
 	return 0;
 }
 
+int ut_tracer_open_rotating(struct ut_tracer *t, const char *dir, uint64_t max_bytes,
+			    unsigned keep)
+{
+	char err[512] = "";
+	int rc;
+
+	t->save_path = dir;
+	rc = ut_trace_create_rotating(dir, max_bytes, keep, &t->save, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "unixtrace: %s\n", err[0] ? err : strerror(-rc));
+		return UT_EXIT_FAIL;
+	}
+	return 0;
+}
+
 /*
  * A tracer killed with SIGKILL cannot remove its ring (10 MB, maybe on a
  * tmpfs): the next one does.  Directories are named unixtrace.<pid>.XXXXXX;

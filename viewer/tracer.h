@@ -24,6 +24,9 @@ struct ut_tracer {
 
 /* Creates the -o file (when path is set) first, so a bad path fails before anything runs. */
 int ut_tracer_open_output(struct ut_tracer *t, const char *path);
+/* The same for -o DIR --rotate SIZE[,KEEP]: a rotated set of files in DIR. */
+int ut_tracer_open_rotating(struct ut_tracer *t, const char *dir, uint64_t max_bytes,
+			    unsigned keep);
 /* The directory and the ring; 0 or an exit code with the message printed. */
 int ut_tracer_make_ring(struct ut_tracer *t, uint64_t ring_bytes);
 /*

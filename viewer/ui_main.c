@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "reports.h"
 #include "ui_model.h"
 #include "ui_view.h"
@@ -129,7 +130,7 @@ enum src_state { SRC_OPEN, SRC_ENDED, SRC_ERROR };
  * reading stays put; counting goes on so a live ring does not overflow.
  */
 static int pump(struct ut_evsrc *src, struct ut_ui_model *m, struct ut_ui_view *v, struct ut_event *ev,
-		uint64_t deadline, enum src_state *state)
+		uint64_t deadline, enum src_state *state, struct ut_metrics *metrics)
 {
 	unsigned n = 0;
 
@@ -137,11 +138,13 @@ static int pump(struct ut_evsrc *src, struct ut_ui_model *m, struct ut_ui_view *
 		int r = ut_evsrc_next(src, ev, UT_EVENT_MAX, 0);
 
 		if (r == 1) {
+			ut_metrics_observe(metrics, ev);
 			ut_ui_model_ingest(m, ev, !v->paused);
 			if (++n % CHECK_CLOCK_EVERY == 0 && now_ns() >= deadline)
 				return 1;
 			continue;
 		}
+		ut_metrics_set_source(metrics, ut_evsrc_count(src), ut_evsrc_lost(src));
 		if (r == -1)
 			*state = SRC_ENDED;
 		else if (r < 0)
@@ -237,7 +240,7 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 		}
 		/* A saved trace waits while paused; a live ring is always drained. */
 		if (state == SRC_OPEN && (v.live || !v.paused))
-			busy = pump(src, &m, &v, ev, next_frame, &state);
+			busy = pump(src, &m, &v, ev, next_frame, &state, o->metrics);
 		v.ended = state != SRC_OPEN;
 		v.read_error = state == SRC_ERROR;
 		now = now_ns();

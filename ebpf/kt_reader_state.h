@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Why the reader is not reading: when the collector reports a stalled send,
+ * it looks in /proc for the processes holding the peer end and says what
+ * each is doing (stopped, asleep in which syscall on which fd, running, gone).
+ * User space only; it runs once per stalled event, never on the hot path.
+ */
+#ifndef UT_KT_READER_STATE_H
+#define UT_KT_READER_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define KT_MAX_READERS 4
+
+/*
+ * Fills up to max readers of the socket with inode peer_ino: hint_pid (the
+ * last known reader) is tried first, then every process.  Returns how many.
+ */
+unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *out, unsigned max);
+
+/* Appends a UT_ITEM_READER per reader of ev's peer to a stalled event. */
+void kt_append_readers(struct ut_event *ev, size_t cap);
+
+#endif

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: MIT
+"""Why the writer is stuck: a `stalled` send names the processes holding the
+peer end and what each is doing (stopped, asleep in which call on which fd,
+busy on CPU, gone), in JSON (`readers`) and in one sentence in the text line."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from conftest import UNIXTRACE, stop_pid, wait_for
+from ktutil import Tracer, tracers  # noqa: F401
+
+pytestmark = pytest.mark.bpf
+
+WRITER = "ut_rs_writer"
+
+# The parent keeps the reading end and, by mode, stops, reads another fd,
+# spins, or hands the end to a child and exits; the child fills the socket
+# and then sleeps in one more send.
+SCRIPT = r"""
+import ctypes, os, signal, socket, sys, time
+mode = sys.argv[1]
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+w = os.fork()
+if w == 0:
+    ctypes.CDLL(None).prctl(15, sys.argv[2].encode(), 0, 0, 0)
+    b.close()
+    a.setblocking(False)
+    try:
+        while True:
+            a.send(b"x" * 4096)
+    except BlockingIOError:
+        pass
+    a.setblocking(True)
+    a.send(b"y" * 4096)   # asleep here until the test kills it
+    os._exit(0)
+a.close()
+if mode == "exit_child":
+    c = os.fork()
+    if c == 0:
+        print(os.getpid(), w, b.fileno(), flush=True)
+        sys.stdin.readline()
+        os._exit(0)
+    os._exit(0)           # the reader exits; its child still holds the end
+print(os.getpid(), w, b.fileno(), flush=True)
+if mode == "stop":
+    os.kill(os.getpid(), signal.SIGSTOP)
+elif mode == "read_other":
+    sys.stdin.readline()
+elif mode == "busy":
+    while True:
+        pass
+"""
+
+
+def start(tmp_path, mode):
+    path = tmp_path / "rs.py"
+    path.write_text(SCRIPT)
+    p = subprocess.Popen([sys.executable, str(path), mode, WRITER], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    reader, writer, fd = map(int, p.stdout.readline().split())
+    return p, reader, writer, fd
+
+
+def stalled_readers(tmp_path, tracers, mode):  # noqa: F811
+    t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--json", "-c", WRITER, "--stall-after", "200ms"],
+               "tracing", "ktrace")
+    tracers.append(t)
+    p, reader, writer, fd = start(tmp_path, mode)
+    try:
+        def stalled():
+            for line in t.out_path.read_text().splitlines():
+                e = json.loads(line)
+                if e.get("event") == "stalled" and e.get("pid") == writer:
+                    return e
+            return None
+        ev = wait_for(stalled, timeout=30, what="the stalled event")
+    finally:
+        for pid in (writer, reader):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        p.kill()
+        p.wait(timeout=10)
+        stop_pid(t.proc.pid)
+    assert "readers" in ev, ev
+    return ev, reader, fd
+
+
+def the_reader(ev, pid):
+    rs = [r for r in ev["readers"] if r["pid"] == pid]
+    assert rs, ev["readers"]
+    return rs[0]
+
+
+def test_reader_stopped_by_sigstop(tmp_path, tracers, require_bpf):  # noqa: F811
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "stop")
+    r = the_reader(ev, reader)
+    assert r["state"] == "stopped", r
+    assert r["peer_fd"] == fd
+    assert "is stopped (SIGSTOP" in r["why"]
+
+
+def test_reader_asleep_reading_another_fd(tmp_path, tracers, require_bpf):  # noqa: F811
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "read_other")
+    r = the_reader(ev, reader)
+    assert r["state"] == "asleep" and r["syscall"] == "read" and r["arg0"] == 0, r
+    assert f"not this socket (its end is fd {fd})" in r["why"], r["why"]
+
+
+def test_reader_busy_on_cpu(tmp_path, tracers, require_bpf):  # noqa: F811
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "busy")
+    r = the_reader(ev, reader)
+    # Spinning in Python: running, or preempted between two slices (still not in a syscall).
+    assert r["state"] == "running" or r.get("in_syscall") is False, r
+    assert "syscall" not in r, r
+
+
+def test_reader_exited_end_held_by_child(tmp_path, tracers, require_bpf):  # noqa: F811
+    ev, child, fd = stalled_readers(tmp_path, tracers, "exit_child")
+    r = the_reader(ev, child)   # the child printed its own pid: it is the holder now
+    assert r["state"] == "asleep" and r["syscall"] == "read", r
+    assert all(x["pid"] == child or x["state"] == "gone" for x in ev["readers"]), ev["readers"]
+
+
+def test_text_line_says_why(tmp_path, tracers, require_bpf):  # noqa: F811
+    t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--text", "-c", WRITER, "--stall-after", "200ms"],
+               "tracing", "ktrace")
+    tracers.append(t)
+    p, reader, writer, fd = start(tmp_path, "stop")
+    try:
+        line = wait_for(lambda: next((ln for ln in t.out_path.read_text().splitlines()
+                                      if "stalled" in ln and "reader " in ln), None),
+                        timeout=30, what="the stalled line")
+    finally:
+        for pid in (writer, reader):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        p.kill()
+        p.wait(timeout=10)
+        stop_pid(t.proc.pid)
+    assert f"[{reader}] is stopped (SIGSTOP" in line, line

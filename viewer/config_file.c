@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#include "config_file.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_MAX_LINES 256
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+/* Appends "--key" and, when there is one, the value; 0 or -1. */
+static int parse_line(char *line, char **out, int *n, int cap, const char *path, int lineno,
+		      char *err, size_t errlen)
+{
+	char *s = trim(line), *val = NULL, *key;
+	size_t klen;
+
+	if (!*s || *s == '#')
+		return 0;
+	klen = strcspn(s, " \t=");
+	if (s[klen]) {
+		s[klen] = 0;
+		val = trim(s + klen + 1);
+		if (*val == '=')
+			val = trim(val + 1);
+	}
+	key = s;
+	if (key[0] == '-' || !key[0]) {
+		snprintf(err, errlen, "%s:%d: write option names without dashes ('%s')", path,
+			 lineno, key);
+		return -1;
+	}
+	if (!strcmp(key, "config")) {
+		snprintf(err, errlen, "%s:%d: a config file cannot name another one", path, lineno);
+		return -1;
+	}
+	if (*n + 2 > cap) {
+		snprintf(err, errlen, "%s: more than %d options", path, CONFIG_MAX_LINES);
+		return -1;
+	}
+	if (asprintf(&out[(*n)++], "--%s", key) < 0)
+		return -1;
+	if (val && *val && !(out[(*n)++] = strdup(val)))
+		return -1;
+	return 0;
+}
+
+int ut_config_expand(int argc, char **argv, int *out_argc, char ***out_argv, char *err,
+		     size_t errlen)
+{
+	const char *path = NULL;
+	int at = -1, skip = 0, n = 0, lineno = 0;
+	char line[4096], **nv;
+	FILE *f;
+
+	*out_argc = argc;
+	*out_argv = argv;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "--config needs a FILE");
+				return -1;
+			}
+			path = argv[i + 1];
+			at = i;
+			skip = 2;
+			break;
+		}
+		if (!strncmp(argv[i], "--config=", 9)) {
+			path = argv[i] + 9;
+			at = i;
+			skip = 1;
+			break;
+		}
+	}
+	if (!path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "--config %s: %s", path, strerror(errno));
+		return -1;
+	}
+	nv = calloc((size_t)argc + 2 * CONFIG_MAX_LINES + 1, sizeof(*nv));
+	if (!nv) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	nv[n++] = argv[0];
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			goto fail;
+		}
+		if (parse_line(line, nv, &n, 2 * CONFIG_MAX_LINES + 1, path, lineno, err, errlen) < 0)
+			goto fail;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "--config %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	for (int i = 1; i < argc; i++)
+		if (i < at || i >= at + skip)
+			nv[n++] = argv[i];
+	nv[n] = NULL;
+	*out_argc = n;
+	*out_argv = nv;
+	return 0;
+fail:
+	fclose(f);
+	for (int i = 1; i < n; i++)
+		free(nv[i]);
+	free(nv);
+	return -1;
+}

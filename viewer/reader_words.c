@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include "reader_words.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *ut_reader_state_name(const struct ut_reader *r)
+{
+	switch (r->state) {
+	case 'T': return "stopped";
+	case 't': return "traced";
+	case 'S': return "asleep";
+	case 'D': return "disk-sleep";
+	case 'R': return "running";
+	case 'Z': return "zombie";
+	case 'X': case 0: return "gone";
+	case 'I': return "idle";
+	default: return "unknown";
+	}
+}
+
+/* The calls a reader is usually found in (x86_64 numbers). */
+static const struct { int nr; const char *name; int takes_fd; } calls[] = {
+	{ 0, "read", 1 }, { 1, "write", 1 }, { 7, "poll", 0 }, { 19, "readv", 1 },
+	{ 20, "writev", 1 }, { 23, "select", 0 }, { 34, "pause", 0 }, { 35, "nanosleep", 0 },
+	{ 43, "accept", 1 }, { 44, "sendto", 1 }, { 45, "recvfrom", 1 }, { 46, "sendmsg", 1 },
+	{ 47, "recvmsg", 1 }, { 42, "connect", 1 }, { 61, "wait4", 0 }, { 72, "fcntl", 1 },
+	{ 130, "rt_sigsuspend", 0 }, { 128, "rt_sigtimedwait", 0 }, { 202, "futex", 0 },
+	{ 230, "clock_nanosleep", 0 }, { 232, "epoll_wait", 1 }, { 247, "waitid", 0 },
+	{ 270, "pselect6", 0 }, { 271, "ppoll", 0 }, { 281, "epoll_pwait", 1 },
+	{ 288, "accept4", 1 }, { 299, "recvmmsg", 1 }, { 307, "sendmmsg", 1 },
+	{ 426, "io_uring_enter", 1 }, { 441, "epoll_pwait2", 1 }, { 17, "pread64", 1 },
+	{ 74, "fsync", 1 }, { 75, "fdatasync", 1 }, { 16, "ioctl", 1 }, { 73, "flock", 1 },
+};
+
+static int call_index(int nr)
+{
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (calls[i].nr == nr)
+			return (int)i;
+	return -1;
+}
+
+const char *ut_reader_syscall_name(const struct ut_reader *r)
+{
+	int i = r->syscall >= 0 ? call_index(r->syscall) : -1;
+
+	return i >= 0 ? calls[i].name : NULL;
+}
+
+int ut_reader_clause(const struct ut_reader *r, char *buf, size_t cap)
+{
+	size_t cl = strnlen(r->comm, UT_COMM_LEN);
+	int n, i = r->syscall >= 0 ? call_index(r->syscall) : -1;
+
+	if (cl)
+		n = snprintf(buf, cap, "%.*s[%u]", (int)cl, r->comm, r->pid);
+	else
+		n = snprintf(buf, cap, "pid %u", r->pid);
+#define MORE(...) (n += snprintf(buf + ((size_t)n < cap ? (size_t)n : cap), \
+				 (size_t)n < cap ? cap - (size_t)n : 0, __VA_ARGS__))
+	switch (r->state) {
+	case 'T': MORE(" is stopped (SIGSTOP or another stop signal)"); return n;
+	case 't': MORE(" is stopped by a tracer (ptrace)"); return n;
+	case 'Z': MORE(" has exited (a zombie not yet reaped)"); return n;
+	case 'X': case 0: MORE(" is gone"); return n;
+	case 'R': MORE(" is running"); break;
+	case 'D': MORE(" is in uninterruptible sleep"); break;
+	case 'S': case 'I': MORE(" is asleep"); break;
+	default: MORE(" is in state %c", r->state); break;
+	}
+	if (r->syscall == UT_READER_SYSCALL_NONE && r->state != 'R')
+		MORE(" outside any syscall");
+	else if (r->syscall == UT_READER_SYSCALL_NONE)
+		MORE(" in user space (busy, not reading)");
+	else if (r->syscall >= 0 && i >= 0 && calls[i].takes_fd) {
+		MORE(" in %s on fd %llu", calls[i].name, (unsigned long long)r->arg0);
+		if (r->peer_fd >= 0 && r->arg0 != (uint64_t)r->peer_fd &&
+		    strcmp(calls[i].name, "epoll_wait") && strcmp(calls[i].name, "epoll_pwait") &&
+		    strcmp(calls[i].name, "epoll_pwait2") && strcmp(calls[i].name, "io_uring_enter"))
+			MORE(", not this socket (its end is fd %d)", r->peer_fd);
+	} else if (r->syscall >= 0 && i >= 0) {
+		MORE(" in %s", calls[i].name);
+	} else if (r->syscall >= 0) {
+		MORE(" in syscall %d", r->syscall);
+	}
+	if (r->wchan[0] && r->state != 'R')
+		MORE(" (kernel: %.*s)", (int)strnlen(r->wchan, sizeof(r->wchan)), r->wchan);
+#undef MORE
+	return n;
+}

@@ -439,12 +439,6 @@ int ut_event_validate(const struct ut_event *ev, uint32_t len, const char **why)
 				return -EINVAL;
 			}
 			break;
-		case UT_ITEM_KSTACK:
-			if (it.len % 8) {
-				*why = "kernel stack item not made of 8-byte addresses";
-				return -EINVAL;
-			}
-			break;
 		default:
 			break; /* unknown item types are skipped by readers */
 		}

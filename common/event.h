@@ -12,8 +12,9 @@
  * A record is a fixed part, struct ut_event, followed by zero or more items
  * (struct ut_item + payload, each padded to 8 bytes): the socket's own and
  * peer address, the fds of an SCM_RIGHTS message, a payload prefix, the queue
- * state of a blocked send.  Readers skip item types they do not know, so new
- * items never need a version bump; changing the fixed part does.
+ * state of a blocked send.  Readers skip (and count) event kinds and item
+ * types they do not know, so new ones never need a version bump; changing the
+ * fixed part does.
  */
 #ifndef UT_EVENT_H
 #define UT_EVENT_H
@@ -136,6 +137,12 @@ enum ut_item_type {
 	/* 9 was UT_ITEM_KSTACK, never produced: a reader skips it like any unknown item */
 	UT_ITEM_SHIM_SEEN = 10,/* merged event: the shim's own fixed part (struct ut_event) */
 };
+
+/* The item types this build knows; a reader skips (and counts) the others. */
+static inline int ut_item_type_known(unsigned type)
+{
+	return (type >= UT_ITEM_ADDR && type <= UT_ITEM_PEER) || type == UT_ITEM_SHIM_SEEN;
+}
 
 struct ut_item {
 	uint16_t type;  /* enum ut_item_type */

@@ -124,6 +124,8 @@ const char *ut_call_name(unsigned call);
 /* The kind number for a name ("fd_send"), or -1. */
 int ut_kind_from_name(const char *name);
 enum ut_kind_shape ut_kind_shape(unsigned kind);
+/* 1 for a kind this build knows (a reader skips and counts the others). */
+int ut_kind_known(unsigned kind);
 unsigned ut_kind_flags(unsigned kind); /* UT_KF_* */
 /* 1 for kinds that are about one socket (they carry fd and sock). */
 int ut_kind_is_socket_event(unsigned kind);

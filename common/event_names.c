@@ -51,3 +51,8 @@ int ut_kind_is_socket_event(unsigned kind)
 {
 	return (ut_kind_flags(kind) & UT_KF_SOCK) != 0;
 }
+
+int ut_kind_known(unsigned kind)
+{
+	return kind > UT_EV_NONE && kind < UT_EV_KIND_COUNT;
+}

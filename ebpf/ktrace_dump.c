@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "jsonw.h"
 #include "ktrace.h"
 #include "ring.h"
 
@@ -32,20 +33,10 @@ static void kd_on_signal(int sig)
 	kd_stop = 1;
 }
 
+/* Every byte >= 0x80 as \u00XX: a test gets the bytes back with latin-1. */
 static void kd_str(const char *s, size_t n)
 {
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	ut_json_fputs(stdout, s, n, 1);
 }
 
 /* sun_path bytes as the contract spells them: "@name" for abstract names. */

@@ -13,34 +13,23 @@
 #include <time.h>
 
 #include "cli.h"
+#include "live_opts.h"
 #include "ring.h"
 #include "tracer.h"
 #ifdef UT_HAVE_KTRACE
 #include "ktrace.h"
 #endif
 
-enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_PATH,
-       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL };
+enum { OPT_PATH = UT_LOPT_END, OPT_DURATION, OPT_VERBOSE };
 
 static const struct option trace_opts[] = {
+	UT_LIVE_OPTIONS,
 	{ "pid", required_argument, NULL, 'p' },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, 'c' },
 	{ "path", required_argument, NULL, OPT_PATH },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "messages", no_argument, NULL, OPT_MESSAGES },
-	{ "payload", required_argument, NULL, OPT_PAYLOAD },
-	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
-	{ "stall-after", required_argument, NULL, OPT_STALL },
-	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
@@ -103,16 +92,23 @@ int ut_cmd_trace(int argc, char **argv)
 	/* Parsed here even without the eBPF side, so usage errors stay usage errors. */
 	pid_t pids[64];
 	int npids = 0;
-	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
-	const char *output = NULL, *comm = NULL, *path = NULL;
-	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, follow = 0, c;
-	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
-	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
-	uint32_t payload = 0;
+	struct ut_live_opts lo;
+	const char *comm = NULL, *path = NULL;
+	int verbose = 0, follow = 0, c, rc;
+	uint64_t v, duration = 0;
 
+	ut_live_opts_init(&lo);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:p:fc:o:qn:h", trace_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:fc:" UT_LIVE_SHORT, trace_opts, NULL)) != -1) {
+		rc = ut_live_opt("trace", c, optarg, &lo);
+		if (rc == UT_LOPT_HELP)
+			return 0;
+		if (rc != UT_LOPT_NOT_MINE) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'p':
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > 0x7fffffff)
@@ -129,44 +125,11 @@ int ut_cmd_trace(int argc, char **argv)
 			break;
 		case 'f': follow = 1; break;
 		case OPT_PATH: path = optarg; break;
-		case 'o': output = optarg; break;
-		case 'q': quiet = 1; break;
-		case OPT_TEXT: text = 1; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_MESSAGES: messages = 1; break;
 		case OPT_VERBOSE: verbose = 1; break;
-		case OPT_NO_COLOR: oo.no_color = 1; break;
 		case OPT_DURATION:
 			if (ut_parse_duration(optarg, 1000000000, &duration) < 0 || !duration)
 				return ut_usage_error("trace", "bad --duration '%s'", optarg);
 			break;
-		case OPT_PAYLOAD:
-			if (ut_parse_u64(optarg, &v) < 0 || v > UT_PAYLOAD_MAX)
-				return ut_usage_error("trace", "bad --payload '%s'", optarg);
-			payload = (uint32_t)v;
-			break;
-		case OPT_BLOCK:
-			if (ut_parse_duration(optarg, 1000000, &block_ns) < 0)
-				return ut_usage_error("trace", "bad --block-threshold '%s'", optarg);
-			oo.stall_alert_ns = block_ns;
-			break;
-		case OPT_STALL:
-			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
-				return ut_usage_error("trace", "bad --stall-after '%s'", optarg);
-			break;
-		case OPT_RING:
-			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
-			    ring_bytes > UT_RING_MAX_BYTES)
-				return ut_usage_error("trace", "bad --ring-size '%s' (64k to 1G)", optarg);
-			break;
-		case 'n':
-			if (ut_parse_u64(optarg, &v) < 0 || v > 1000000000)
-				return ut_usage_error("trace", "bad --iterations '%s'", optarg);
-			oo.iterations = (int)v;
-			break;
-		case 'h':
-			ut_usage(stdout, "trace");
-			return 0;
 		default:
 			return ut_getopt_error("trace", argv, c);
 		}
@@ -174,15 +137,13 @@ int ut_cmd_trace(int argc, char **argv)
 	if (optind < argc)
 		return ut_usage_error("trace", "unexpected argument '%s' (to trace a command: unixtrace run --kernel -- CMD)",
 				      argv[optind]);
-	if (text && json)
-		return ut_usage_error("trace", "choose one of --text and --json");
-	if (quiet && !output)
-		return ut_usage_error("trace", "--quiet without -o would show and save nothing");
+	rc = ut_live_opts_check("trace", &lo);
+	if (rc)
+		return rc;
 	if (follow && !npids)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
-	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
-	(void)payload; (void)block_ns; (void)stall_ns; (void)oo; (void)pids; (void)follow;
+	(void)comm; (void)path; (void)verbose; (void)duration; (void)pids; (void)follow;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
@@ -191,10 +152,10 @@ int ut_cmd_trace(int argc, char **argv)
 		.follow_children = follow,
 		.comm = comm,
 		.path_prefix = path,
-		.messages = messages,
-		.payload = payload,
-		.block_threshold_ns = block_ns,
-		.stall_after_ns = stall_ns,
+		.messages = lo.messages,
+		.payload = lo.payload,
+		.block_threshold_ns = lo.block_ns,
+		.stall_after_ns = lo.stall_ns,
 		.verbose = verbose,
 	};
 	struct trace_state st = { 0 };
@@ -202,15 +163,13 @@ int ut_cmd_trace(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	char err[512] = "";
 	uint64_t lost = 0;
-	int rc;
 
 	for (int i = 0; i < npids; i++)
 		ko.pids[i] = pids[i];
-	oo.format = ut_pick_format(text, json, quiet);
-	rc = ut_tracer_open_output(&t, output);
+	rc = ut_tracer_open_output(&t, lo.output);
 	if (rc)
 		return rc;
-	rc = ut_tracer_make_ring(&t, ring_bytes);
+	rc = ut_tracer_make_ring(&t, lo.ring_bytes);
 	if (rc) {
 		ut_tracer_discard_output(&t);
 		return rc;
@@ -230,10 +189,10 @@ int ut_cmd_trace(int argc, char **argv)
 	}
 	if (duration)
 		st.deadline_ns = mono_ns() + duration;
-	if (oo.format != UT_OUT_TUI)
+	if (lo.out.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path ? " (filtered)" : " system-wide");
-	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &oo, &lost);
+	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
 	ut_ktrace_stop(st.kt);
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;

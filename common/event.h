@@ -12,8 +12,9 @@
  * A record is a fixed part, struct ut_event, followed by zero or more items
  * (struct ut_item + payload, each padded to 8 bytes): the socket's own and
  * peer address, the fds of an SCM_RIGHTS message, a payload prefix, the queue
- * state of a blocked send.  Readers skip item types they do not know, so new
- * items never need a version bump; changing the fixed part does.
+ * state of a blocked send.  Readers skip (and count) event kinds and item
+ * types they do not know, so new ones never need a version bump; changing the
+ * fixed part does.
  */
 #ifndef UT_EVENT_H
 #define UT_EVENT_H
@@ -42,50 +43,11 @@ typedef __s64 int64_t;
 #define UT_PAYLOAD_MAX 4096     /* --payload N is capped here */
 #define UT_EVENT_MAX 16384      /* largest record, fixed part and items together */
 
-enum ut_kind {
-	UT_EV_NONE = 0,
-	UT_EV_SOCKET,     /* socket() on AF_UNIX */
-	UT_EV_SOCKETPAIR, /* one per end; peer_ino links them */
-	UT_EV_BIND,
-	UT_EV_LISTEN,
-	UT_EV_CONNECT,
-	UT_EV_ACCEPT,
-	UT_EV_CLOSE,
-	UT_EV_SEND,       /* per message, only with --messages */
-	UT_EV_RECV,       /* per message, only with --messages */
-	UT_EV_FD_SEND,    /* SCM_RIGHTS sent: items UT_ITEM_FD */
-	UT_EV_FD_RECV,    /* SCM_RIGHTS received: items UT_ITEM_FD */
-	UT_EV_FD_LOST,    /* MSG_CTRUNC: u.fdlost */
-	UT_EV_CRED_SEND,  /* SCM_CREDENTIALS attached by the sender: u.cred */
-	UT_EV_CRED_RECV,  /* SCM_CREDENTIALS / SCM_PIDFD delivered: u.cred */
-	UT_EV_PASSCRED,   /* setsockopt SO_PASSCRED / SO_PASSPIDFD: u.opt */
-	UT_EV_PEERCRED,   /* getsockopt SO_PEERCRED / SO_PEERPIDFD: u.cred */
-	UT_EV_TRUNC,      /* datagram cut: u.trunc */
-	UT_EV_BLOCKED,    /* a send that slept: u.blocked, item UT_ITEM_QUEUE */
-	UT_EV_EAGAIN,     /* a non-blocking send refused: u.blocked, item UT_ITEM_QUEUE */
-	UT_EV_ERROR,      /* any other failed call on a unix socket: err */
-	UT_EV_LOST,       /* the ring dropped events: u.lost */
-	UT_EV_EXEC,       /* the shim loaded into a new program image: item UT_ITEM_TEXT = argv[0] */
-	UT_EV_FORK,       /* a traced process forked: u.fork */
-	UT_EV_EXIT,       /* a traced process exited (kernel side) */
-	UT_EV_STALLED,    /* a send still asleep after --stall-after: u.blocked so far, item UT_ITEM_QUEUE */
-	UT_EV_SANDBOX,    /* shim: the process entered a seccomp sandbox; u.sandbox says what it no longer sees */
-	UT_EV_KIND_COUNT
-};
-
-/* Which call produced the event (what strace would print). */
-enum ut_call {
-	UT_CALL_NONE = 0,
-	UT_CALL_SOCKET, UT_CALL_SOCKETPAIR, UT_CALL_BIND, UT_CALL_LISTEN,
-	UT_CALL_CONNECT, UT_CALL_ACCEPT, UT_CALL_ACCEPT4, UT_CALL_CLOSE,
-	UT_CALL_SENDMSG, UT_CALL_RECVMSG, UT_CALL_SENDMMSG, UT_CALL_RECVMMSG,
-	UT_CALL_SEND, UT_CALL_SENDTO, UT_CALL_RECV, UT_CALL_RECVFROM,
-	UT_CALL_WRITE, UT_CALL_WRITEV, UT_CALL_READ, UT_CALL_READV,
-	UT_CALL_SETSOCKOPT, UT_CALL_GETSOCKOPT,
-	UT_CALL_DUP, UT_CALL_DUP2, UT_CALL_DUP3, UT_CALL_FORK, UT_CALL_EXEC,
-	UT_CALL_CLOSE_RANGE, UT_CALL_FCNTL, UT_CALL_SHUTDOWN,
-	UT_CALL_COUNT
-};
+/*
+ * enum ut_kind (UT_EV_*) and enum ut_call (UT_CALL_*) come from the one table
+ * in event_kinds.h, with their names, shapes and flags.
+ */
+#include "event_kinds.h"
 
 enum ut_source {
 	UT_SRC_PRELOAD = 1,
@@ -107,7 +69,7 @@ enum ut_source {
 #define UT_F_FULL_LEN     0x0010 /* u.trunc.full_len is known */
 #define UT_F_LOST_KNOWN   0x0020 /* u.fdlost.lost is known */
 #define UT_F_CTRUNC       0x0040 /* the receive also had MSG_CTRUNC */
-#define UT_F_SOCK_GUESS   0x0080 /* sock fields filled from a cache, not re-read */
+/* 0x0080 was UT_F_SOCK_GUESS, never produced; free for reuse only with a version bump */
 
 struct ut_cred {
 	uint32_t pid; /* 0 with pidfd >= 0 means only a pidfd was passed */
@@ -143,11 +105,10 @@ struct ut_event {
 		struct { uint64_t len; uint32_t msg_flags; uint32_t nfds; } msg;
 		struct { uint32_t lost; uint32_t received; uint32_t controllen; uint32_t pad; } fdlost;
 		struct ut_cred cred;
+		/* passcred: the option set; listen: value = the backlog asked for */
 		struct { int32_t level; int32_t optname; int32_t value; uint32_t pad; } opt;
 		struct { uint64_t count; uint32_t cause; uint32_t pad; } lost;
 		struct { uint32_t child_pid; uint32_t pad; } fork;
-		struct { int32_t how; uint32_t pad; } shutdown;
-		struct { int32_t newfd; int32_t pad; } dup;
 		/* how: UT_SANDBOX_* (how the filter was found); blind: UT_BLIND_* (what the shim stops seeing) */
 		struct { uint32_t how; uint32_t blind; } sandbox;
 		uint64_t raw[3];
@@ -173,10 +134,16 @@ enum ut_item_type {
 	UT_ITEM_TEXT = 6,      /* free text (exec: argv[0]; error: detail) */
 	UT_ITEM_WAKER = 7,     /* struct ut_waker */
 	UT_ITEM_PEER = 8,      /* struct ut_peer: who holds the peer end */
-	UT_ITEM_KSTACK = 9,    /* kernel stack of the wait site: uint64_t[] */
+	/* 9 was UT_ITEM_KSTACK, never produced: a reader skips it like any unknown item */
 	UT_ITEM_SHIM_SEEN = 10,/* merged event: the shim's own fixed part (struct ut_event) */
 	UT_ITEM_READER = 11,   /* struct ut_reader: a process holding the peer end, and what it is doing */
 };
+
+/* The item types this build knows; a reader skips (and counts) the others. */
+static inline int ut_item_type_known(unsigned type)
+{
+	return (type >= UT_ITEM_ADDR && type <= UT_ITEM_PEER) || type == UT_ITEM_SHIM_SEEN;
+}
 
 struct ut_item {
 	uint16_t type;  /* enum ut_item_type */

@@ -75,7 +75,14 @@ int ut_trace_next(struct ut_trace_reader *r, struct ut_event *buf, size_t cap,
 		  char *errbuf, size_t errlen);
 void ut_trace_close_reader(struct ut_trace_reader *r);
 
-/* Validates a record's fixed part and items; 0 or -EINVAL with a reason. */
+/*
+ * Validates a record's framing: its size, source and items stay inside it;
+ * 0 or -EINVAL with a reason.  A kind, call or item type this build does not
+ * know (a newer writer) is not an error: readers skip and count what they do
+ * not know (ut_kind_known, ut_event_unknown_items) and render the rest.
+ */
 int ut_event_validate(const struct ut_event *ev, uint32_t len, const char **why);
+/* Items of a validated record whose type this build does not know. */
+unsigned ut_event_unknown_items(const struct ut_event *ev);
 
 #endif /* UT_TRACEFILE_H */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "jsonw.h"
 #include "ktrace.h"
 #include "ring.h"
 
@@ -32,33 +33,10 @@ static void kd_on_signal(int sig)
 	kd_stop = 1;
 }
 
-static const char *const kd_kinds[UT_EV_KIND_COUNT] = {
-	[UT_EV_SOCKET] = "socket", [UT_EV_SOCKETPAIR] = "socketpair", [UT_EV_BIND] = "bind",
-	[UT_EV_LISTEN] = "listen", [UT_EV_CONNECT] = "connect", [UT_EV_ACCEPT] = "accept",
-	[UT_EV_CLOSE] = "close", [UT_EV_SEND] = "send", [UT_EV_RECV] = "recv",
-	[UT_EV_FD_SEND] = "fd_send", [UT_EV_FD_RECV] = "fd_recv", [UT_EV_FD_LOST] = "fd_lost",
-	[UT_EV_CRED_SEND] = "cred_send", [UT_EV_CRED_RECV] = "cred_recv",
-	[UT_EV_PASSCRED] = "passcred", [UT_EV_PEERCRED] = "peercred", [UT_EV_TRUNC] = "trunc",
-	[UT_EV_BLOCKED] = "blocked", [UT_EV_EAGAIN] = "eagain", [UT_EV_ERROR] = "error",
-	[UT_EV_LOST] = "lost", [UT_EV_EXEC] = "exec", [UT_EV_FORK] = "fork", [UT_EV_EXIT] = "exit",
-	[UT_EV_STALLED] = "stalled",
-	[UT_EV_SANDBOX] = "sandbox",
-};
-
+/* Every byte >= 0x80 as \u00XX: a test gets the bytes back with latin-1. */
 static void kd_str(const char *s, size_t n)
 {
-	putchar('"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	ut_json_fputs(stdout, s, n, 1);
 }
 
 /* sun_path bytes as the contract spells them: "@name" for abstract names. */
@@ -77,7 +55,7 @@ static void kd_path(const char *key, const char *p, size_t n)
 
 static void kd_print(const struct ut_event *ev)
 {
-	const char *kind = ev->kind < UT_EV_KIND_COUNT && kd_kinds[ev->kind] ? kd_kinds[ev->kind] : "?";
+	const char *kind = ut_kind_name(ev->kind);
 	const struct ut_item *it;
 	const void *data;
 	size_t off = 0;

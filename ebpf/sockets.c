@@ -14,6 +14,8 @@
 #include <bpf/libbpf.h>
 
 #include "errbuf.h"
+#include "hmap.h"
+#include "jsonw.h"
 #include "kt_fdesc.h"
 #include "ktrace.h"
 #include "sockaddr_describe.h"
@@ -28,6 +30,7 @@ struct sk_snapshot {
 	struct sk_rec_inflight *fl;
 	size_t nfl, capfl;
 	int nomem;
+	struct ut_hmap by_ino; /* inode -> index in socks, built once collected */
 };
 
 /* Appends one record of `size` bytes to a growing array. */
@@ -155,12 +158,19 @@ static void sk_name(char *buf, size_t cap, const char *path, uint32_t addr_len)
 
 static const struct sk_rec_sock *sk_find(const struct sk_snapshot *s, uint64_t ino)
 {
-	if (!ino)
-		return NULL;
+	const uint32_t *i = ut_hmap_get(&s->by_ino, ino);
+
+	return i ? &s->socks[*i] : NULL;
+}
+
+static int sk_index(struct sk_snapshot *s)
+{
+	if (s->nsocks > UINT32_MAX / 2 || ut_hmap_init(&s->by_ino, (uint32_t)s->nsocks) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->nsocks; i++)
-		if (s->socks[i].ino == ino)
-			return &s->socks[i];
-	return NULL;
+		if (s->socks[i].ino)
+			ut_hmap_put(&s->by_ino, s->socks[i].ino, (uint32_t)i);
+	return 0;
 }
 
 /* Does the iterator list the embryo of listener's pending connection from peer_ino? */
@@ -175,18 +185,7 @@ static int sk_embryo_row(const struct sk_snapshot *s, uint64_t listener, uint64_
 
 static void sk_json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	ut_json_fputs(out, s, strlen(s), 0);
 }
 
 static void sk_print_json(FILE *out, const struct sk_snapshot *s, const struct sk_rec_sock *r)
@@ -377,6 +376,8 @@ int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen)
 		return err;
 	}
 	err = sk_collect(&s, errbuf, errlen);
+	if (!err && (err = sk_index(&s)) < 0)
+		ut_errf(errbuf, errlen, "out of memory while indexing the snapshot");
 	if (err)
 		goto out;
 	if (!json)
@@ -404,6 +405,7 @@ int ut_sockets_snapshot(FILE *out, int json, char *errbuf, size_t errlen)
 	if (fflush(out) == EOF)
 		err = -errno;
 out:
+	ut_hmap_free(&s.by_ino);
 	free(s.socks);
 	free(s.owners);
 	free(s.fl);

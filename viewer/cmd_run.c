@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "live_opts.h"
 #include "ring.h"
 #include "spawn.h"
 #include "tracer.h"
@@ -20,24 +21,12 @@
 #include "ktrace.h"
 #endif
 
-enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_KERNEL,
-       OPT_NO_COLOR, OPT_WATCH_READS, OPT_STALL };
+enum { OPT_KERNEL = UT_LOPT_END, OPT_WATCH_READS };
 
 static const struct option run_opts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "messages", no_argument, NULL, OPT_MESSAGES },
+	UT_LIVE_OPTIONS,
 	{ "watch-reads", no_argument, NULL, OPT_WATCH_READS },
-	{ "payload", required_argument, NULL, OPT_PAYLOAD },
-	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
-	{ "stall-after", required_argument, NULL, OPT_STALL },
-	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
@@ -114,74 +103,45 @@ static int find_shim(char *buf, size_t len)
 
 int ut_cmd_run(int argc, char **argv)
 {
-	struct ut_spawn_opts so = { .block_ns = 1000000 };
-	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
+	struct ut_spawn_opts so = { 0 };
+	struct ut_live_opts lo;
 	struct ut_tracer t = { 0 };
 	struct run_state st = { 0 };
-	const char *output = NULL;
-	int text = 0, json = 0, quiet = 0, kernel = 0, c, rc;
-	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, lost = 0;
-	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
-	int stall_set = 0;
+	int kernel = 0, c, rc;
+	uint64_t lost = 0;
 	char shim[4096];
 
+	ut_live_opts_init(&lo);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:o:qn:h", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:" UT_LIVE_SHORT, run_opts, NULL)) != -1) {
+		rc = ut_live_opt("run", c, optarg, &lo);
+		if (rc == UT_LOPT_HELP)
+			return 0;
+		if (rc != UT_LOPT_NOT_MINE) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case 'o': output = optarg; break;
-		case 'q': quiet = 1; break;
-		case OPT_TEXT: text = 1; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_MESSAGES: so.messages = 1; break;
 		case OPT_WATCH_READS: so.watch_reads = 1; break;
 		case OPT_KERNEL: kernel = 1; break;
-		case OPT_NO_COLOR: oo.no_color = 1; break;
-		case OPT_PAYLOAD:
-			if (ut_parse_u64(optarg, &v) < 0 || v > UT_PAYLOAD_MAX)
-				return ut_usage_error("run", "bad --payload '%s' (0 to %d bytes)", optarg,
-						      UT_PAYLOAD_MAX);
-			so.payload = (uint32_t)v;
-			so.payload_set = 1;
-			break;
-		case OPT_BLOCK:
-			if (ut_parse_duration(optarg, 1000000, &so.block_ns) < 0)
-				return ut_usage_error("run", "bad --block-threshold '%s'", optarg);
-			oo.stall_alert_ns = so.block_ns;
-			break;
-		case OPT_STALL:
-			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
-				return ut_usage_error("run", "bad --stall-after '%s'", optarg);
-			stall_set = 1;
-			break;
-		case OPT_RING:
-			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
-			    ring_bytes > UT_RING_MAX_BYTES)
-				return ut_usage_error("run", "bad --ring-size '%s' (64k to 1G)", optarg);
-			break;
-		case 'n':
-			if (ut_parse_u64(optarg, &v) < 0 || v > 1000000000)
-				return ut_usage_error("run", "bad --iterations '%s'", optarg);
-			oo.iterations = (int)v;
-			break;
-		case 'h':
-			ut_usage(stdout, "run");
-			return 0;
 		default:
 			return ut_getopt_error("run", argv, c);
 		}
 	}
 	if (optind >= argc)
 		return ut_usage_error("run", "no command given (unixtrace run [options] -- CMD ARGS...)");
-	if (text && json)
-		return ut_usage_error("run", "choose one of --text and --json");
-	if (quiet && !output)
-		return ut_usage_error("run", "--quiet without -o would show and save nothing");
-	if (stall_set && !kernel)
+	rc = ut_live_opts_check("run", &lo);
+	if (rc)
+		return rc;
+	if (lo.stall_set && !kernel)
 		return ut_usage_error("run", "--stall-after needs --kernel (only the kernel side sees a send "
 				      "that is still asleep)");
-	if (so.payload_set && so.payload && !so.messages)
-		fprintf(stderr, "unixtrace: note: --payload applies to per-message events (--messages)\n");
+	so.messages = lo.messages;
+	so.payload = lo.payload;
+	so.payload_set = lo.payload_set;
+	so.block_ns = lo.block_ns;
 #ifndef UT_HAVE_KTRACE
 	if (kernel) {
 		fprintf(stderr, "unixtrace: --kernel: this unixtrace was built without eBPF support "
@@ -202,15 +162,14 @@ int ut_cmd_run(int argc, char **argv)
 				       : "; trace it from the kernel: add --kernel, or use unixtrace trace");
 	}
 	so.shim = shim;
-	oo.format = ut_pick_format(text, json, quiet);
-	so.quiet_child = oo.format == UT_OUT_TUI;
+	so.quiet_child = lo.out.format == UT_OUT_TUI;
 	so.hold = kernel;
 
 	/* Everything that can fail for a bad argument fails before CMD runs. */
-	rc = ut_tracer_open_output(&t, output);
+	rc = ut_tracer_open_output(&t, lo.output);
 	if (rc)
 		return rc;
-	rc = ut_tracer_make_ring(&t, ring_bytes);
+	rc = ut_tracer_make_ring(&t, lo.ring_bytes);
 	if (rc) {
 		ut_tracer_discard_output(&t);
 		return rc;
@@ -218,9 +177,6 @@ int ut_cmd_run(int argc, char **argv)
 	so.ring_path = t.ring_path;
 	ut_spawn_signals();
 	rc = ut_spawn_start(&so, &st.sp);
-#ifndef UT_HAVE_KTRACE
-	(void)stall_ns;
-#endif
 	if (rc < 0) {
 		fprintf(stderr, "unixtrace: cannot start %s: %s\n", so.argv[0], strerror(-rc));
 		ut_tracer_discard_output(&t);
@@ -235,7 +191,7 @@ int ut_cmd_run(int argc, char **argv)
 			.messages = so.messages,
 			.payload = so.payload,
 			.block_threshold_ns = so.block_ns,
-			.stall_after_ns = stall_ns,
+			.stall_after_ns = lo.stall_ns,
 		};
 		char err[512] = "";
 
@@ -261,7 +217,7 @@ int ut_cmd_run(int argc, char **argv)
 		ut_tracer_finish(&t);
 		return rc;
 	}
-	rc = ut_tracer_consume(&t, run_alive, run_ui_quit, &st, kernel, &oo, &lost);
+	rc = ut_tracer_consume(&t, run_alive, run_ui_quit, &st, kernel, &lo.out, &lost);
 	if (!st.sp.gone) {
 		/* Only on an internal error: do not leave the command unwatched. */
 		ut_spawn_abort(&st.sp);

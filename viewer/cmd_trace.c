@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config_file.h"
 #include "metrics.h"
+#include "live_opts.h"
 #include "ring.h"
 #include "tracefile.h"
 #include "tracer.h"
@@ -22,31 +23,20 @@
 #include "ktrace.h"
 #endif
 
-enum { OPT_TEXT = 256, OPT_JSON, OPT_MESSAGES, OPT_PAYLOAD, OPT_BLOCK, OPT_RING, OPT_PATH,
-       OPT_DURATION, OPT_VERBOSE, OPT_NO_COLOR, OPT_STALL, OPT_METRICS, OPT_METRICS_SERIES, OPT_ROTATE };
+enum { OPT_PATH = UT_LOPT_END, OPT_DURATION, OPT_VERBOSE, OPT_METRICS, OPT_METRICS_SERIES,
+       OPT_ROTATE };
 
 static const struct option trace_opts[] = {
+	UT_LIVE_OPTIONS,
 	{ "pid", required_argument, NULL, 'p' },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "comm", required_argument, NULL, 'c' },
 	{ "path", required_argument, NULL, OPT_PATH },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "messages", no_argument, NULL, OPT_MESSAGES },
-	{ "payload", required_argument, NULL, OPT_PAYLOAD },
-	{ "block-threshold", required_argument, NULL, OPT_BLOCK },
-	{ "stall-after", required_argument, NULL, OPT_STALL },
-	{ "metrics", required_argument, NULL, OPT_METRICS },
-	{ "rotate", required_argument, NULL, OPT_ROTATE },
-	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
-	{ "ring-size", required_argument, NULL, OPT_RING },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "text", no_argument, NULL, OPT_TEXT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "help", no_argument, NULL, 'h' },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
+	{ "rotate", required_argument, NULL, OPT_ROTATE },
 	{ 0 },
 };
 
@@ -121,22 +111,29 @@ int ut_cmd_trace(int argc, char **argv)
 	/* Parsed here even without the eBPF side, so usage errors stay usage errors. */
 	pid_t pids[64];
 	int npids = 0;
-	struct ut_out_opts oo = { .stall_alert_ns = 1000000 };
-	const char *output = NULL, *comm = NULL, *path = NULL, *metrics_addr = NULL;
+	struct ut_live_opts lo;
+	const char *comm = NULL, *path = NULL;
+	int verbose = 0, follow = 0, c, rc;
+	uint64_t v, duration = 0;
+	const char *metrics_addr = NULL;
 	unsigned metrics_series = UT_METRICS_SERIES_DEFAULT;
 	uint64_t rotate_bytes = 0, rotate_keep = 0;
-	int text = 0, json = 0, quiet = 0, messages = 0, verbose = 0, follow = 0, c;
-	uint64_t ring_bytes = UT_RING_DEFAULT_BYTES, v, duration = 0, block_ns = 1000000;
-	uint64_t stall_ns = UT_STALL_AFTER_DEFAULT_NS;
-	uint32_t payload = 0;
-
 	char cfg_err[512];
 
 	if (ut_config_expand(argc, argv, &argc, &argv, cfg_err, sizeof(cfg_err)) < 0)
 		return ut_usage_error("trace", "%s", cfg_err);
+	ut_live_opts_init(&lo);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:p:fc:o:qn:h", trace_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:fc:" UT_LIVE_SHORT, trace_opts, NULL)) != -1) {
+		rc = ut_live_opt("trace", c, optarg, &lo);
+		if (rc == UT_LOPT_HELP)
+			return 0;
+		if (rc != UT_LOPT_NOT_MINE) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'p':
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > 0x7fffffff)
@@ -153,32 +150,14 @@ int ut_cmd_trace(int argc, char **argv)
 			break;
 		case 'f': follow = 1; break;
 		case OPT_PATH: path = optarg; break;
-		case 'o': output = optarg; break;
-		case 'q': quiet = 1; break;
-		case OPT_TEXT: text = 1; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_MESSAGES: messages = 1; break;
 		case OPT_VERBOSE: verbose = 1; break;
-		case OPT_NO_COLOR: oo.no_color = 1; break;
-		case OPT_DURATION:
-			if (ut_parse_duration(optarg, 1000000000, &duration) < 0 || !duration)
-				return ut_usage_error("trace", "bad --duration '%s'", optarg);
-			break;
-		case OPT_PAYLOAD:
-			if (ut_parse_u64(optarg, &v) < 0 || v > UT_PAYLOAD_MAX)
-				return ut_usage_error("trace", "bad --payload '%s'", optarg);
-			payload = (uint32_t)v;
-			break;
-		case OPT_BLOCK:
-			if (ut_parse_duration(optarg, 1000000, &block_ns) < 0)
-				return ut_usage_error("trace", "bad --block-threshold '%s'", optarg);
-			oo.stall_alert_ns = block_ns;
-			break;
-		case OPT_STALL:
-			if (ut_parse_duration(optarg, 1000000, &stall_ns) < 0)
-				return ut_usage_error("trace", "bad --stall-after '%s'", optarg);
-			break;
 		case OPT_METRICS: metrics_addr = optarg; break;
+		case OPT_METRICS_SERIES:
+			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
+				return ut_usage_error("trace", "bad --metrics-series '%s' (1 to %u)", optarg,
+						      UT_METRICS_SERIES_MAX);
+			metrics_series = (unsigned)v;
+			break;
 		case OPT_ROTATE: {
 			char size[64], *comma;
 
@@ -193,25 +172,10 @@ int ut_cmd_trace(int argc, char **argv)
 						      optarg);
 			break;
 		}
-		case OPT_METRICS_SERIES:
-			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
-				return ut_usage_error("trace", "bad --metrics-series '%s' (1 to %u)", optarg,
-						      UT_METRICS_SERIES_MAX);
-			metrics_series = (unsigned)v;
+		case OPT_DURATION:
+			if (ut_parse_duration(optarg, 1000000000, &duration) < 0 || !duration)
+				return ut_usage_error("trace", "bad --duration '%s'", optarg);
 			break;
-		case OPT_RING:
-			if (ut_parse_size(optarg, &ring_bytes) < 0 || ring_bytes < UT_RING_MIN_BYTES ||
-			    ring_bytes > UT_RING_MAX_BYTES)
-				return ut_usage_error("trace", "bad --ring-size '%s' (64k to 1G)", optarg);
-			break;
-		case 'n':
-			if (ut_parse_u64(optarg, &v) < 0 || v > 1000000000)
-				return ut_usage_error("trace", "bad --iterations '%s'", optarg);
-			oo.iterations = (int)v;
-			break;
-		case 'h':
-			ut_usage(stdout, "trace");
-			return 0;
 		default:
 			return ut_getopt_error("trace", argv, c);
 		}
@@ -219,17 +183,16 @@ int ut_cmd_trace(int argc, char **argv)
 	if (optind < argc)
 		return ut_usage_error("trace", "unexpected argument '%s' (to trace a command: unixtrace run --kernel -- CMD)",
 				      argv[optind]);
-	if (text && json)
-		return ut_usage_error("trace", "choose one of --text and --json");
-	if (quiet && !output && !metrics_addr)
-		return ut_usage_error("trace", "--quiet without -o or --metrics would show and save nothing");
-	if (rotate_bytes && !output)
+	lo.other_sink = metrics_addr != NULL;
+	rc = ut_live_opts_check("trace", &lo);
+	if (rc)
+		return rc;
+	if (rotate_bytes && !lo.output)
 		return ut_usage_error("trace", "--rotate needs -o DIR (the directory of the set)");
 	if (follow && !npids)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
-	(void)comm; (void)path; (void)messages; (void)verbose; (void)ring_bytes; (void)duration;
-	(void)payload; (void)block_ns; (void)stall_ns; (void)oo; (void)pids; (void)follow;
+	(void)comm; (void)path; (void)verbose; (void)duration; (void)pids; (void)follow;
 	(void)metrics_addr; (void)metrics_series; (void)rotate_keep;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
@@ -239,10 +202,10 @@ int ut_cmd_trace(int argc, char **argv)
 		.follow_children = follow,
 		.comm = comm,
 		.path_prefix = path,
-		.messages = messages,
-		.payload = payload,
-		.block_threshold_ns = block_ns,
-		.stall_after_ns = stall_ns,
+		.messages = lo.messages,
+		.payload = lo.payload,
+		.block_threshold_ns = lo.block_ns,
+		.stall_after_ns = lo.stall_ns,
 		.verbose = verbose,
 	};
 	struct ut_tracer t = { 0 };
@@ -250,24 +213,22 @@ int ut_cmd_trace(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	char err[512] = "";
 	uint64_t lost = 0;
-	int rc;
 
 	for (int i = 0; i < npids; i++)
 		ko.pids[i] = pids[i];
-	oo.format = ut_pick_format(text, json, quiet);
 	/* A bad or busy address fails before anything is traced or saved. */
-	if (metrics_addr && ut_metrics_open(metrics_addr, metrics_series, &oo.metrics, err,
+	if (metrics_addr && ut_metrics_open(metrics_addr, metrics_series, &lo.out.metrics, err,
 					    sizeof(err)) < 0) {
 		fprintf(stderr, "unixtrace: trace: %s\n", err);
 		return UT_EXIT_FAIL;
 	}
-	rc = rotate_bytes ? ut_tracer_open_rotating(&t, output, rotate_bytes, (unsigned)rotate_keep)
-			  : ut_tracer_open_output(&t, output);
+	rc = rotate_bytes ? ut_tracer_open_rotating(&t, lo.output, rotate_bytes, (unsigned)rotate_keep)
+			  : ut_tracer_open_output(&t, lo.output);
 	if (rc) {
-		ut_metrics_close(oo.metrics);
+		ut_metrics_close(lo.out.metrics);
 		return rc;
 	}
-	rc = ut_tracer_make_ring(&t, ring_bytes);
+	rc = ut_tracer_make_ring(&t, lo.ring_bytes);
 	if (rc) {
 		ut_tracer_discard_output(&t);
 		return rc;
@@ -294,28 +255,28 @@ int ut_cmd_trace(int argc, char **argv)
 	}
 	if (duration)
 		st.deadline_ns = mono_ns() + duration;
-	if (oo.metrics) {
-		rc = ut_metrics_start(oo.metrics);
+	if (lo.out.metrics) {
+		rc = ut_metrics_start(lo.out.metrics);
 		if (rc < 0) {
 			fprintf(stderr, "unixtrace: trace: --metrics: %s\n", strerror(-rc));
 			ut_ktrace_stop(st.kt);
 			ut_tracer_discard_output(&t);
 			ut_tracer_finish(&t);
-			ut_metrics_close(oo.metrics);
+			ut_metrics_close(lo.out.metrics);
 			return UT_EXIT_FAIL;
 		}
 		fprintf(stderr, "unixtrace: metrics at http://%s/metrics (port %u)\n", metrics_addr,
-			ut_metrics_port(oo.metrics));
+			ut_metrics_port(lo.out.metrics));
 	}
-	if (oo.format != UT_OUT_TUI)
+	if (lo.out.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path ? " (filtered)" : " system-wide");
-	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &oo, &lost);
+	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
 	ut_ktrace_stop(st.kt);
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);
-	ut_metrics_close(oo.metrics);
+	ut_metrics_close(lo.out.metrics);
 	return rc;
 #endif
 }

@@ -149,6 +149,7 @@ int ut_cmd_view(int argc, char **argv)
 
 		rc = ut_consume(src, &o);
 	}
+	ut_evsrc_note_unknown(src);
 	ut_evsrc_close(src);
 	return rc;
 }

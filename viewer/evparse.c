@@ -39,8 +39,6 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 	v->nreaders = 0;
 	v->text = NULL;
 	v->text_len = 0;
-	v->kstack = NULL;
-	v->kstack_n = 0;
 	v->shim = NULL;
 
 	while ((it = ut_item_next(ev, &off, &data)) != NULL) {
@@ -83,10 +81,6 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 			if (it->len >= sizeof(struct ut_peer))
 				v->peer = data;
 			break;
-		case UT_ITEM_KSTACK:
-			v->kstack = data;
-			v->kstack_n = it->len / sizeof(uint64_t);
-			break;
 		case UT_ITEM_READER:
 			if (it->len >= sizeof(struct ut_reader) && v->nreaders < 4)
 				v->readers[v->nreaders++] = data;
@@ -101,7 +95,7 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 	}
 }
 
-int ut_kind_is_socket_event(unsigned kind)
+const struct ut_event *ut_evview_shim_part(const struct ut_event *ev, const struct ut_evview *v)
 {
-	return (kind >= UT_EV_SOCKET && kind <= UT_EV_ERROR) || kind == UT_EV_STALLED;
+	return ev->source == UT_SRC_PRELOAD ? ev : v->shim;
 }

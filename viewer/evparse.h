@@ -38,15 +38,18 @@ struct ut_evview {
 	const struct ut_peer *peer;
 	const char *text;    /* not NUL-terminated */
 	size_t text_len;
-	const uint64_t *kstack;
-	unsigned kstack_n;
 	const struct ut_event *shim; /* UT_ITEM_SHIM_SEEN */
 	const struct ut_reader *readers[4]; /* UT_ITEM_READER: who holds the peer end, doing what */
 	unsigned nreaders;
 };
 
 void ut_evparse(const struct ut_event *ev, struct ut_evview *v);
-/* 1 for kinds that are about one socket (they carry fd and sock). */
-int ut_kind_is_socket_event(unsigned kind);
+/*
+ * The shim's fixed part of an event: the event itself when the shim wrote it,
+ * the UT_ITEM_SHIM_SEEN copy on a merged one, else NULL.  For what only the
+ * shim records (listen's backlog): the kernel side's zero would read as a
+ * plausible value.
+ */
+const struct ut_event *ut_evview_shim_part(const struct ut_event *ev, const struct ut_evview *v);
 
 #endif /* UT_EVPARSE_H */

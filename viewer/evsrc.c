@@ -55,6 +55,7 @@ struct ut_evsrc {
 	int64_t rt_off;
 	uint64_t count, lost;
 	uint64_t invalid; /* records the ring delivered that failed validation */
+	uint64_t unknown_kinds, unknown_items; /* from a newer writer: skipped */
 	int filtered;
 	struct ut_evfilter filter;
 };
@@ -177,6 +178,15 @@ uint64_t ut_evsrc_invalid(const struct ut_evsrc *s)
 	return s->invalid;
 }
 
+void ut_evsrc_note_unknown(const struct ut_evsrc *s)
+{
+	if (s->unknown_kinds || s->unknown_items)
+		fprintf(stderr,
+			"unixtrace: skipped %llu events of unknown kinds and %llu items of unknown"
+			" types (written by a newer unixtrace?)\n",
+			(unsigned long long)s->unknown_kinds, (unsigned long long)s->unknown_items);
+}
+
 int ut_evsrc_save_failed(const struct ut_evsrc *s)
 {
 	return s->save_failed;
@@ -206,6 +216,21 @@ static int deliver(struct ut_evsrc *s, const struct ut_event *ev)
 }
 
 /* Records in file order go through the reorder heap; they leave in time order. */
+/*
+ * What a newer writer added is skipped and counted, never fatal: an event of a
+ * kind this build does not know is dropped (0), an unknown item inside a known
+ * event stays in the record for the renderers to pass over.
+ */
+static int known(struct ut_evsrc *s, const struct ut_event *ev)
+{
+	if (!ut_kind_known(ev->kind)) {
+		s->unknown_kinds++;
+		return 0;
+	}
+	s->unknown_items += ut_event_unknown_items(ev);
+	return 1;
+}
+
 static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 {
 	struct ut_event *rec = (struct ut_event *)s->rbuf;
@@ -225,6 +250,8 @@ static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 		err[0] = 0;
 		rc = ut_traceset_next(s->rd, rec, UT_EVENT_MAX, err, sizeof(err));
 		if (rc == 1) {
+			if (!known(s, rec))
+				continue;
 			if (ut_reorder_push(s->ro, rec) == 0)
 				continue;
 			/* no memory for one more: out of order rather than lost */
@@ -332,6 +359,8 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
 				s->invalid++;
 				continue;
 			}
+			if (!known(s, ev))
+				continue;
 			if (!s->merge)
 				return 1;
 			if (ut_merge_push(s->merge, ev, now) < 0) {

@@ -64,6 +64,12 @@ uint64_t ut_evsrc_count(const struct ut_evsrc *s);
 uint64_t ut_evsrc_lost(const struct ut_evsrc *s);
 /* Live: records dropped because they failed validation (a buggy or hostile producer). */
 uint64_t ut_evsrc_invalid(const struct ut_evsrc *s);
+/*
+ * Prints, on stderr, how many events of unknown kinds were skipped and how
+ * many items of unknown types passed over (a trace from a newer writer);
+ * nothing when there were none.  Called by the commands once the source ends.
+ */
+void ut_evsrc_note_unknown(const struct ut_evsrc *s);
 /* Nonzero after a write to the -o file failed (message already printed). */
 int ut_evsrc_save_failed(const struct ut_evsrc *s);
 

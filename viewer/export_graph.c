@@ -19,7 +19,7 @@
 
 #include "model_conn.h"
 #include "model_fdx.h"
-#include "model_hash.h"
+#include "hmap.h"
 #include "render.h"
 #include "report_fmt.h"
 #include "reports.h"

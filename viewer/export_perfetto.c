@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "model_fdx.h"
-#include "model_hash.h"
+#include "hmap.h"
 #include "render.h"
 #include "report_fmt.h"
 #include "reports.h"

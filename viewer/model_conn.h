@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "event.h"
-#include "model_hash.h"
+#include "hmap.h"
 
 #define UT_MC_PATH 112      /* printable address kept per socket (longer ones cut) */
 #define UT_MC_READS 16      /* recent read times kept per socket */

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "event.h"
-#include "model_hash.h"
+#include "hmap.h"
 
 #define UT_FDX_MAX_HOPS 200     /* per object; more are counted in hops_dropped */
 #define UT_FDX_INFLIGHT 256     /* messages with fds not yet received */

@@ -14,7 +14,6 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len);
 /* One JSON object on one line, newline included (DESIGN.md section 6). */
 void ut_render_json(FILE *out, const struct ut_event *ev);
 /* Names used in JSON and text: "fd_send", "stream", "tcp"... ("?" when out of range). */
-const char *ut_kind_name(unsigned kind);
 const char *ut_sock_type_name(unsigned type);
 const char *ut_fd_kind_name(unsigned kind);
 

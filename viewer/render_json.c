@@ -12,25 +12,6 @@
 #include "reader_words.h"
 #include "render.h"
 
-/* setsockopt names that matter here (asm-generic/socket.h). */
-#define UT_SO_PASSCRED 16
-#define UT_SO_PEERCRED 17
-#define UT_SO_PASSPIDFD 76
-#define UT_SO_PEERPIDFD 77
-
-static const char *sockopt_name(int level, int opt)
-{
-	if (level != 1 /* SOL_SOCKET */)
-		return NULL;
-	switch (opt) {
-	case UT_SO_PASSCRED: return "SO_PASSCRED";
-	case UT_SO_PEERCRED: return "SO_PEERCRED";
-	case UT_SO_PASSPIDFD: return "SO_PASSPIDFD";
-	case UT_SO_PEERPIDFD: return "SO_PEERPIDFD";
-	default: return NULL;
-	}
-}
-
 static void addr_value(struct ut_jw *w, const struct ut_addr_view *a)
 {
 	if (!a->present || (a->len == 0 && !a->abstract)) {
@@ -170,44 +151,52 @@ static void render_readers(struct ut_jw *w, const struct ut_evview *v)
 	ut_jw_arr_end(w);
 }
 
+/* listen's backlog: only the shim records it (the kernel side leaves it 0). */
+static void render_backlog(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
+{
+	const struct ut_event *s = ut_evview_shim_part(ev, v);
+
+	if (s)
+		ut_jw_kv_i64(w, "backlog", s->u.opt.value);
+}
+
 static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
 {
 	const char *name;
 
-	switch (ev->kind) {
-	case UT_EV_SEND:
-	case UT_EV_RECV:
+	switch (ut_kind_shape(ev->kind)) {
+	case UT_SHAPE_LISTEN:
+		render_backlog(w, ev, v);
+		break;
+	case UT_SHAPE_MSG:
 		ut_jw_kv_u64(w, "len", ev->u.msg.len);
 		if (ev->u.msg.nfds)
 			ut_jw_kv_u64(w, "nfds", ev->u.msg.nfds);
 		if (ev->u.msg.msg_flags)
 			ut_jw_kv_u64(w, "msg_flags", ev->u.msg.msg_flags);
 		break;
-	case UT_EV_FD_SEND:
-	case UT_EV_FD_RECV:
+	case UT_SHAPE_FDS:
 		render_fds(w, ev, v);
 		break;
-	case UT_EV_FD_LOST:
+	case UT_SHAPE_FDLOST:
 		if (ev->flags & UT_F_LOST_KNOWN)
 			ut_jw_kv_u64(w, "lost", ev->u.fdlost.lost);
 		ut_jw_kv_u64(w, "received", ev->u.fdlost.received);
 		if (ev->u.fdlost.controllen)
 			ut_jw_kv_u64(w, "controllen", ev->u.fdlost.controllen);
 		break;
-	case UT_EV_CRED_SEND:
-	case UT_EV_CRED_RECV:
-	case UT_EV_PEERCRED:
+	case UT_SHAPE_CRED:
 		render_cred(w, &ev->u.cred);
 		break;
-	case UT_EV_PASSCRED:
-		name = sockopt_name(ev->u.opt.level, ev->u.opt.optname);
+	case UT_SHAPE_OPT:
+		name = ut_sockopt_name(ev->u.opt.level, ev->u.opt.optname);
 		if (name)
 			ut_jw_kv_str(w, "opt", name);
 		else
 			ut_jw_kv_i64(w, "opt", ev->u.opt.optname);
 		ut_jw_kv_i64(w, "value", ev->u.opt.value);
 		break;
-	case UT_EV_TRUNC:
+	case UT_SHAPE_TRUNC:
 		ut_jw_kv_u64(w, "len", ev->u.trunc.len);
 		if (ev->flags & UT_F_FULL_LEN)
 			ut_jw_kv_u64(w, "full_len", ev->u.trunc.full_len);
@@ -216,9 +205,7 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 		if (ev->u.trunc.msg_flags)
 			ut_jw_kv_u64(w, "msg_flags", ev->u.trunc.msg_flags);
 		break;
-	case UT_EV_BLOCKED:
-	case UT_EV_EAGAIN:
-	case UT_EV_STALLED:
+	case UT_SHAPE_BLOCKED:
 		ut_jw_kv_u64(w, "blocked_ns", ev->u.blocked.blocked_ns);
 		ut_jw_kv_u64(w, "len", ev->u.blocked.len);
 		if (v->queue)
@@ -235,20 +222,20 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 		if (v->nreaders)
 			render_readers(w, v);
 		break;
-	case UT_EV_LOST:
+	case UT_SHAPE_LOST:
 		ut_jw_kv_u64(w, "count", ev->u.lost.count);
 		ut_jw_kv_str(w, "cause", ut_lost_cause_name(ev->u.lost.cause));
 		break;
-	case UT_EV_EXEC:
+	case UT_SHAPE_EXEC:
 		if (v->text) {
 			ut_jw_key(w, "argv0");
 			ut_jw_strn(w, v->text, v->text_len, 0);
 		}
 		break;
-	case UT_EV_FORK:
+	case UT_SHAPE_FORK:
 		ut_jw_kv_u64(w, "child_pid", ev->u.fork.child_pid);
 		break;
-	case UT_EV_EXIT:
+	case UT_SHAPE_EXIT:
 		ut_jw_kv_i64(w, "ret", ev->ret);
 		break;
 	default:
@@ -297,7 +284,7 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 		ut_jw_kv_str(&w, "call", ut_call_name(ev->call));
 	if (ut_kind_is_socket_event(ev->kind)) {
 		render_sock(&w, ev, &v);
-		if (ev->kind != UT_EV_STALLED) /* it has not returned */
+		if (!(ut_kind_flags(ev->kind) & UT_KF_NORET)) /* it has not returned */
 			ut_jw_kv_i64(&w, "ret", ev->ret);
 	}
 	if (ev->dur_ns)
@@ -323,16 +310,9 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 		if (ev->flags & UT_F_PAYLOAD_CUT)
 			ut_jw_kv_bool(&w, "payload_cut", 1);
 	}
-	if (v.text && ev->kind != UT_EV_EXEC) {
+	if (v.text && ut_kind_shape(ev->kind) != UT_SHAPE_EXEC) {
 		ut_jw_key(&w, "detail");
 		ut_jw_strn(&w, v.text, v.text_len, 0);
-	}
-	if (v.kstack_n) {
-		ut_jw_key(&w, "kstack");
-		ut_jw_arr_begin(&w);
-		for (unsigned i = 0; i < v.kstack_n; i++)
-			ut_jw_u64(&w, v.kstack[i]);
-		ut_jw_arr_end(&w);
 	}
 	if (v.shim)
 		render_shim(&w, v.shim);

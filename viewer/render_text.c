@@ -186,6 +186,7 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 {
 	struct tbuf b = { buf, 0, len };
 	struct ut_evview v;
+	const char *opt;
 
 	if (!len)
 		return 0;
@@ -198,18 +199,20 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 	if (ut_kind_is_socket_event(ev->kind))
 		tb_sock(&b, ev, &v);
 
-	switch (ev->kind) {
-	case UT_EV_SEND:
-	case UT_EV_RECV:
+	switch (ut_kind_shape(ev->kind)) {
+	case UT_SHAPE_LISTEN:
+		if (ut_evview_shim_part(ev, &v)) /* only the shim records it */
+			tb_printf(&b, " backlog=%d", ut_evview_shim_part(ev, &v)->u.opt.value);
+		break;
+	case UT_SHAPE_MSG:
 		tb_printf(&b, " len=%llu", (unsigned long long)ev->u.msg.len);
 		if (ev->u.msg.nfds)
 			tb_printf(&b, " nfds=%u", ev->u.msg.nfds);
 		break;
-	case UT_EV_FD_SEND:
-	case UT_EV_FD_RECV:
+	case UT_SHAPE_FDS:
 		tb_fds(&b, ev, &v);
 		break;
-	case UT_EV_FD_LOST:
+	case UT_SHAPE_FDLOST:
 		if (ev->flags & UT_F_LOST_KNOWN)
 			tb_printf(&b, " lost=%u", ev->u.fdlost.lost);
 		else
@@ -218,26 +221,22 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 		if (ev->u.fdlost.controllen)
 			tb_printf(&b, " controllen=%u", ev->u.fdlost.controllen);
 		break;
-	case UT_EV_CRED_SEND:
-	case UT_EV_CRED_RECV:
-	case UT_EV_PEERCRED:
+	case UT_SHAPE_CRED:
 		tb_printf(&b, " pid=%u uid=%u gid=%u", ev->u.cred.pid, ev->u.cred.uid,
 			  ev->u.cred.gid);
 		if (ev->u.cred.pidfd >= 0)
 			tb_printf(&b, " pidfd=%d", ev->u.cred.pidfd);
 		break;
-	case UT_EV_PASSCRED:
-		tb_printf(&b, " %s=%d", ev->u.opt.optname == 76 ? "SO_PASSPIDFD" :
-			  ev->u.opt.optname == 16 ? "SO_PASSCRED" : "opt", ev->u.opt.value);
+	case UT_SHAPE_OPT:
+		opt = ut_sockopt_name(ev->u.opt.level, ev->u.opt.optname);
+		tb_printf(&b, " %s=%d", opt ? opt : "opt", ev->u.opt.value);
 		break;
-	case UT_EV_TRUNC:
+	case UT_SHAPE_TRUNC:
 		tb_printf(&b, " len=%llu", (unsigned long long)ev->u.trunc.len);
 		if (ev->flags & UT_F_FULL_LEN)
 			tb_printf(&b, " full_len=%llu", (unsigned long long)ev->u.trunc.full_len);
 		break;
-	case UT_EV_BLOCKED:
-	case UT_EV_EAGAIN:
-	case UT_EV_STALLED:
+	case UT_SHAPE_BLOCKED:
 		if (ev->kind == UT_EV_BLOCKED) {
 			tb_puts(&b, " for ");
 			tb_ns(&b, ev->u.blocked.blocked_ns);
@@ -268,20 +267,20 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 			tb_printf(&b, "%s%s", i ? "; " : ": reader ", clause);
 		}
 		break;
-	case UT_EV_LOST:
+	case UT_SHAPE_LOST:
 		tb_printf(&b, " %llu events (%s)", (unsigned long long)ev->u.lost.count,
 			  ut_lost_cause_name(ev->u.lost.cause));
 		break;
-	case UT_EV_EXEC:
+	case UT_SHAPE_EXEC:
 		if (v.text) {
 			tb_puts(&b, " ");
 			tb_escaped(&b, v.text, v.text_len);
 		}
 		break;
-	case UT_EV_FORK:
+	case UT_SHAPE_FORK:
 		tb_printf(&b, " child=%u", ev->u.fork.child_pid);
 		break;
-	case UT_EV_EXIT:
+	case UT_SHAPE_EXIT:
 		tb_printf(&b, " status=%lld", (long long)ev->ret);
 		break;
 	default:
@@ -308,7 +307,7 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 	}
 	if (t.len)
 		tb_printf(&b, " [%s]", tail);
-	if (v.text && ev->kind != UT_EV_EXEC) {
+	if (v.text && ut_kind_shape(ev->kind) != UT_SHAPE_EXEC) {
 		tb_puts(&b, " \"");
 		tb_escaped(&b, v.text, v.text_len);
 		tb_puts(&b, "\"");

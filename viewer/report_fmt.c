@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "report_fmt.h"
+#include "jsonw.h"
 
 void ut_rfmt_addr(const void *raw, size_t len, char *out, size_t outlen)
 {
@@ -118,29 +119,8 @@ const char *ut_rfmt_rel(uint64_t ts, uint64_t base, char *buf, size_t len)
 
 int ut_rfmt_utf8_len(const unsigned char *s)
 {
-	int n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Refuse overlong forms and surrogates: the output must be strict JSON. */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	/* NUL-terminated: the walk stops at the NUL, which is no continuation byte. */
+	return s[0] < 0x80 ? 1 : (int)ut_utf8_len(s, strnlen((const char *)s, 4));
 }
 
 const char *ut_rfmt_clean(const char *s, char *buf, size_t len)
@@ -171,33 +151,9 @@ const char *ut_rfmt_clean(const char *s, char *buf, size_t len)
 
 void ut_rfmt_json_str(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	fputc('"', out);
-	while (*p) {
-		int n;
-
-		switch (*p) {
-		case '"': fputs("\\\"", out); p++; continue;
-		case '\\': fputs("\\\\", out); p++; continue;
-		case '\n': fputs("\\n", out); p++; continue;
-		case '\t': fputs("\\t", out); p++; continue;
-		case '\r': fputs("\\r", out); p++; continue;
-		default: break;
-		}
-		if (*p < 0x20) {
-			fprintf(out, "\\u%04x", *p++);
-			continue;
-		}
-		n = ut_rfmt_utf8_len(p);
-		if (!n) {
-			fprintf(out, "\\u%04x", *p++);
-			continue;
-		}
-		fwrite(p, 1, (size_t)n, out);
-		p += n;
-	}
-	fputc('"', out);
+	if (!s)
+		s = "";
+	ut_json_fputs(out, s, strlen(s), 0);
 }
 
 void ut_rfmt_copy(char *dst, size_t len, const char *src)

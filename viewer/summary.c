@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The summary: one pass over the events, counters in two open-addressing hash
- * tables (processes by pid, sockets by inode).  Memory grows with the number
+ * The summary: one pass over the events, counters in two tables (processes
+ * by pid, sockets by inode) found through the shared hash map (hmap.h).  Memory grows with the number
  * of distinct processes and sockets, never with the number of events.
  */
 #include "summary.h"
@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "evparse.h"
+#include "hmap.h"
 #include "jsonw.h"
 #include "names.h"
 #include "render.h"
@@ -36,88 +37,61 @@ struct sock {
 	unsigned npids;     /* may exceed SOCK_PIDS: then only the first are listed */
 };
 
+/*
+ * Entries in a pool that grows, found through the shared hash map (hmap.h):
+ * the summary counts every process and socket, so the map grows with them
+ * instead of evicting.  Each entry starts with its non-zero key.
+ */
 struct table {
-	void *slots;
-	size_t elem, n, used;
+	struct ut_hmap map;
+	char *pool;
+	size_t elem, used, cap;
 };
 
 static int table_init(struct table *t, size_t elem)
 {
 	t->elem = elem;
-	t->n = 1024;
 	t->used = 0;
-	t->slots = calloc(t->n, elem);
-	return t->slots ? 0 : -1;
-}
-
-static uint64_t *slot_key(struct table *t, size_t i)
-{
-	return (uint64_t *)((char *)t->slots + i * t->elem);
-}
-
-static size_t hash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return (size_t)k;
-}
-
-static int table_grow(struct table *t)
-{
-	struct table nt = { .elem = t->elem, .n = t->n * 2 };
-
-	nt.slots = calloc(nt.n, nt.elem);
-	if (!nt.slots)
+	t->cap = 1024;
+	t->pool = calloc(t->cap, elem);
+	if (!t->pool || ut_hmap_init(&t->map, (uint32_t)t->cap) < 0) {
+		free(t->pool);
+		t->pool = NULL;
 		return -1;
-	for (size_t i = 0; i < t->n; i++) {
-		uint64_t k = *slot_key(t, i);
-		size_t j;
-
-		if (!k)
-			continue;
-		for (j = hash(k) & (nt.n - 1); *slot_key(&nt, j); j = (j + 1) & (nt.n - 1))
-			;
-		memcpy(slot_key(&nt, j), slot_key(t, i), t->elem);
 	}
-	nt.used = t->used;
-	free(t->slots);
-	*t = nt;
 	return 0;
+}
+
+static void table_free(struct table *t)
+{
+	ut_hmap_free(&t->map);
+	free(t->pool);
 }
 
 /* The entry for key, created zeroed; NULL when memory runs out. */
 static void *table_get(struct table *t, uint64_t key)
 {
-	size_t j;
+	uint32_t *i = ut_hmap_get(&t->map, key);
+	char *e;
 
-	if ((t->used + 1) * 4 > t->n * 3 && table_grow(t) < 0)
-		return NULL;
-	for (j = hash(key) & (t->n - 1);; j = (j + 1) & (t->n - 1)) {
-		uint64_t *k = slot_key(t, j);
+	if (i)
+		return t->pool + (size_t)*i * t->elem;
+	if (t->used == t->cap) {
+		char *np = t->cap < UINT32_MAX / 2 ? realloc(t->pool, 2 * t->cap * t->elem) : NULL;
 
-		if (*k == key)
-			return k;
-		if (!*k) {
-			*k = key;
-			t->used++;
-			return k;
-		}
+		if (!np)
+			return NULL;
+		t->pool = np;
+		t->cap *= 2;
 	}
-}
-
-/* Entries in use, copied out for sorting. */
-static void *table_list(struct table *t)
-{
-	char *out = malloc(t->used * t->elem + 1);
-	size_t m = 0;
-
-	if (!out)
+	if (ut_hmap_full(&t->map) && ut_hmap_grow(&t->map, (uint32_t)t->cap) < 0)
 		return NULL;
-	for (size_t i = 0; i < t->n; i++)
-		if (*slot_key(t, i))
-			memcpy(out + m++ * t->elem, slot_key(t, i), t->elem);
-	return out;
+	if (ut_hmap_put(&t->map, key, (uint32_t)t->used) < 0)
+		return NULL;
+	e = t->pool + t->used++ * t->elem;
+	memset(e, 0, t->elem);
+	memcpy(e, &key, sizeof(key));
+	return e;
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -472,12 +446,9 @@ int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
 			goto out;
 		}
 	}
-	pl = table_list(&s->procs);
-	sl = table_list(&s->socks);
-	if (!pl || !sl) {
-		fprintf(stderr, "unixtrace: out of memory\n");
-		goto out;
-	}
+	/* Done adding: the pools are the lists, sorted in place. */
+	pl = (struct proc *)s->procs.pool;
+	sl = (struct sock *)s->socks.pool;
 	qsort(pl, s->procs.used, sizeof(*pl), cmp_proc);
 	qsort(sl, s->socks.used, sizeof(*sl), cmp_sock);
 	if (json)
@@ -486,11 +457,9 @@ int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
 		print_text(s, out, pl, sl);
 	rc = fflush(out) == EOF ? UT_EXIT_FAIL : 0;
 out:
-	free(pl);
-	free(sl);
 	if (s) {
-		free(s->procs.slots);
-		free(s->socks.slots);
+		table_free(&s->procs);
+		table_free(&s->socks);
 	}
 	free(s);
 	free(ev);

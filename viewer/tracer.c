@@ -179,6 +179,7 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)
 	if (ut_evsrc_invalid(src))
 		fprintf(stderr, "unixtrace: %llu invalid records from producers were dropped\n",
 			(unsigned long long)ut_evsrc_invalid(src));
+	ut_evsrc_note_unknown(src);
 	if (ut_ring_corrupt(t->ring))
 		fprintf(stderr, "unixtrace: %llu damaged records were skipped in the ring\n",
 			(unsigned long long)ut_ring_corrupt(t->ring));

@@ -12,7 +12,7 @@
 
 #include "event.h"
 #include "model_conn.h"
-#include "model_hash.h"
+#include "hmap.h"
 
 #define UT_UI_LOG_CAP 4096   /* events kept for the log */
 #define UT_UI_SEL_CAP 1024   /* events kept that match the view's filter or selection */

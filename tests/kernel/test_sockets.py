@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import helper, helper_lines, run_unixtrace, stop_pid, wait_for
+from conftest import UNIXTRACE, helper, helper_lines, run_unixtrace, stop_pid, wait_for
 from ktutil import desc
 
 pytestmark = pytest.mark.bpf
@@ -87,3 +87,25 @@ def test_text_table(require_bpf, holder):
     assert lines[i].split()[7] == by["inflight"]["ino"]
     assert lines[i + 1].strip().startswith("in flight: 2 fds:")
     assert "pipe:[" in lines[i + 1] and by["listener"]["path"].replace(".sock", ".file") in lines[i + 1]
+
+
+def test_odd_process_name_is_valid_json(require_bpf, tmp_path):
+    """A comm that is not UTF-8 comes out as \\u00XX, never as raw invalid bytes."""
+    code = ("import ctypes, socket, sys\n"
+            "ctypes.CDLL(None).prctl(15, b'odd\\xff\\xfe', 0, 0, 0)\n"
+            "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+            "s.bind(sys.argv[1])\n"
+            "print('ready', flush=True)\n"
+            "sys.stdin.read()\n")
+    p = subprocess.Popen(["/usr/bin/python3", "-c", code, str(tmp_path / "odd.sock")],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        out = subprocess.run([str(UNIXTRACE), "sockets", "--json"],
+                             capture_output=True, timeout=60, check=True).stdout
+        text = out.decode("utf-8")  # strict: raw 0xff would raise here
+        comms = [pr["comm"] for line in text.splitlines() for pr in json.loads(line)["procs"]
+                 if pr["pid"] == p.pid]
+        assert comms == ["odd\u00ff\u00fe"]
+    finally:
+        stop_pid(p.pid)

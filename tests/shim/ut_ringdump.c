@@ -26,13 +26,6 @@
 #include "event.h"
 #include "ring.h"
 
-static const char *const kinds[UT_EV_KIND_COUNT] = {
-	"none", "socket", "socketpair", "bind", "listen", "connect", "accept", "close",
-	"send", "recv", "fd_send", "fd_recv", "fd_lost", "cred_send", "cred_recv",
-	"passcred", "peercred", "trunc", "blocked", "eagain", "error", "lost", "exec",
-	"fork", "exit",
-};
-
 static void print_record(const struct ut_event *ev)
 {
 	const struct ut_item *it;
@@ -41,7 +34,7 @@ static void print_record(const struct ut_event *ev)
 
 	printf("R event=%s pid=%u tid=%u uid=%u comm=%.16s call=%u fd=%d ino=%llu peer_ino=%llu"
 	       " type=%u ret=%lld err=%d flags=0x%x size=%u",
-	       ev->kind < UT_EV_KIND_COUNT ? kinds[ev->kind] : "?", ev->pid, ev->tid, ev->uid,
+	       ut_kind_name(ev->kind), ev->pid, ev->tid, ev->uid,
 	       ev->comm, ev->call, ev->fd, (unsigned long long)ev->ino,
 	       (unsigned long long)ev->peer_ino, ev->sock_type, (long long)ev->ret, ev->err,
 	       ev->flags, ev->size);

@@ -60,6 +60,16 @@ def test_bad_numbers():
     assert "bad --ring-size" in fails("run", "--ring-size", "1k", "--", "true", rc=2).stderr
 
 
+def test_run_and_trace_share_their_options():
+    # One parser: the same words for the same bad value, in both commands.
+    for opt, val in (("--payload", "99999"), ("--block-threshold", "x"), ("--ring-size", "1k"),
+                     ("--stall-after", "x"), ("--iterations", "-1")):
+        run = fails("run", opt, val, "--", "true", rc=2).stderr.splitlines()[0]
+        trace = fails("trace", opt, val, rc=2).stderr.splitlines()[0]
+        assert run == trace, (run, trace)
+    assert "0 to 4096 bytes" in fails("trace", "--payload", "99999", rc=2).stderr
+
+
 def test_help_is_not_an_error():
     p = run_unixtrace("--help")
     assert has_usage(p.stdout)

@@ -284,6 +284,28 @@ static void contract(void)
 	ev->sock_type = 0;
 	ev->ino = 0;
 	emit(ev);
+
+	/* The shim's listen knows the backlog asked for (the kernel one above does not). */
+	ev = ev_new(UT_EV_LISTEN, UT_SRC_PRELOAD, UT_CALL_LISTEN);
+	ev->u.opt.value = 128;
+	emit(ev);
+
+	/* A send still asleep: no ret (it has not returned), the queue so far. */
+	ev = ev_new(UT_EV_STALLED, UT_SRC_KERNEL, UT_CALL_SENDMSG);
+	ev->u.blocked.blocked_ns = 2000000000;
+	ev->u.blocked.len = 100;
+	ev->u.blocked.since = ev->ts - 2000000000;
+	{
+		struct ut_queue q = { .own_wmem = 9000, .own_sndbuf = 8192, .peer_qlen = 1,
+				      .peer_qmax = 10, .own_outq = 9000, .cause = UT_BLOCK_SNDBUF };
+
+		item(ev, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
+	}
+	emit(ev);
+
+	ev = ev_new(UT_EV_SANDBOX, UT_SRC_PRELOAD, UT_CALL_NONE);
+	ev->fd = -1;
+	emit(ev);
 }
 
 static void many(unsigned long long n)

@@ -1,26 +1,37 @@
 # SPDX-License-Identifier: MIT
 """Helpers for the viewer tests: synthetic traces and their ground truth."""
+import os
+import re
 import struct
 import subprocess
 
 from conftest import helper, helper_lines
 
-# The names the contract (DESIGN.md section 6, docs/cli.md) gives each number in event.h.
-KINDS = {1: "socket", 2: "socketpair", 3: "bind", 4: "listen", 5: "connect", 6: "accept",
-         7: "close", 8: "send", 9: "recv", 10: "fd_send", 11: "fd_recv", 12: "fd_lost",
-         13: "cred_send", 14: "cred_recv", 15: "passcred", 16: "peercred", 17: "trunc",
-         18: "blocked", 19: "eagain", 20: "error", 21: "lost", 22: "exec", 23: "fork",
-         24: "exit"}
+
+
+def _schema_table(macro, width):
+    """The rows of an X-macro table in common/event_kinds.h, in numbering order."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "common", "event_kinds.h")
+    text = open(path).read()
+    body = text[text.index("#define %s(X)" % macro):]
+    body = body[:body.index("\n\n")]
+    rows = re.findall(r"^\s*X\((.*?)\)\s*(?:/\*.*?\*/)?\s*\\?$", body, re.M)
+    rows = [[f.strip() for f in r.split(",", width - 1)] for r in rows]
+    assert rows and all(len(r) == width for r in rows), (macro, rows)
+    return rows
+
+
+# The names the contract (docs/cli.md) gives each number, from the schema's one table.
+_KIND_ROWS = _schema_table("UT_KINDS", 4)
+KINDS = {i: r[1].strip('"') for i, r in enumerate(_KIND_ROWS) if i}
+SOCKET_KINDS = {i for i, r in enumerate(_KIND_ROWS) if "UT_KF_SOCK" in r[3]}
+NORET_KINDS = {i for i, r in enumerate(_KIND_ROWS) if "UT_KF_NORET" in r[3]}
 SOURCES = {1: "preload", 2: "kernel", 3: "both", 4: "tracer"}
 SOCK_TYPES = {1: "stream", 2: "dgram", 5: "seqpacket"}
 FD_KINDS = {0: "unknown", 1: "tcp", 2: "udp", 3: "unix", 4: "socket", 5: "file", 6: "dir",
             7: "pipe", 8: "fifo", 9: "chr", 10: "blk", 11: "eventfd", 12: "memfd",
             13: "pidfd", 14: "anon"}
-CALLS = dict(enumerate(
-    ["none", "socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "close",
-     "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "send", "sendto", "recv", "recvfrom",
-     "write", "writev", "read", "readv", "setsockopt", "getsockopt", "dup", "dup2", "dup3",
-     "fork", "exec", "close_range", "fcntl", "shutdown"]))
+CALLS = {i: r[1].strip('"') for i, r in enumerate(_schema_table("UT_CALLS", 2))}
 ERRNOS = {11: "EAGAIN", 90: "EMSGSIZE"}
 LOST_CAUSES = {0: "full", 1: "too_big", 2: "abandoned", 3: "kernel"}
 BLOCK_CAUSES = {0: "unknown", 1: "sndbuf", 2: "peer_qlen"}

@@ -145,8 +145,7 @@ void ut_jw_null(struct ut_jw *w)
 	put(w, "null", 4);
 }
 
-/* Length of a valid UTF-8 sequence starting at p (>= 0x80), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t ut_utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0];
 	size_t len;
@@ -195,7 +194,7 @@ static void put_escaped(struct ut_jw *w, const unsigned char *s, size_t n, int l
 			continue;
 		}
 		if (c >= 0x80 && !latin1) {
-			size_t l = utf8_len(s + i, n - i);
+			size_t l = ut_utf8_len(s + i, n - i);
 
 			if (l) {
 				i += l;
@@ -233,6 +232,17 @@ void ut_jw_strn(struct ut_jw *w, const void *s, size_t n, int latin1)
 void ut_jw_str(struct ut_jw *w, const char *s)
 {
 	ut_jw_strn(w, s, strlen(s), 0);
+}
+
+void ut_json_fputs(FILE *out, const void *s, size_t n, int latin1)
+{
+	/* The writer's own escaping, staged and handed over at once, so that a
+	 * report printing the rest with fprintf keeps its order. */
+	static _Thread_local struct ut_jw fw;
+
+	ut_jw_init(&fw, out);
+	ut_jw_strn(&fw, s, n, latin1);
+	ut_jw_flush(&fw);
 }
 
 void ut_jw_str_prefixed(struct ut_jw *w, char prefix, const void *s, size_t n)

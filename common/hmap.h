@@ -3,10 +3,11 @@
  * A fixed-capacity open-addressing map from a non-zero 64-bit key to a 32-bit
  * value (an index into a caller-owned pool).  Capacity is fixed at init: every
  * table the viewer keeps is capped so memory stays bounded however long the
- * trace, and the callers evict before inserting into a full table.
+ * trace, and the callers evict before inserting into a full table (or, where
+ * every key must be kept, grow it: ut_hmap_grow).
  */
-#ifndef UT_MODEL_HASH_H
-#define UT_MODEL_HASH_H
+#ifndef UT_HMAP_H
+#define UT_HMAP_H
 
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ uint32_t *ut_hmap_get(const struct ut_hmap *m, uint64_t key);
 /* Inserts or replaces; 0, -ENOSPC when full, -EINVAL for key 0. */
 int ut_hmap_put(struct ut_hmap *m, uint64_t key, uint32_t val);
 void ut_hmap_del(struct ut_hmap *m, uint64_t key);
+/* Room for at least max_keys keys, every key kept; 0 or -ENOMEM (m unchanged). */
+int ut_hmap_grow(struct ut_hmap *m, uint32_t max_keys);
 static inline int ut_hmap_full(const struct ut_hmap *m) { return m->n >= m->max; }
 
 /* Mixes several words into one non-zero key (FNV-style over 64-bit words). */
@@ -33,4 +36,4 @@ uint64_t ut_hash_words(const uint64_t *w, unsigned n);
 /* Non-zero key of a byte string. */
 uint64_t ut_hash_bytes(const void *p, unsigned long len);
 
-#endif /* UT_MODEL_HASH_H */
+#endif /* UT_HMAP_H */

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "model_hash.h"
+#include "hmap.h"
 
 static uint64_t mix64(uint64_t x)
 {
@@ -74,6 +74,22 @@ int ut_hmap_put(struct ut_hmap *m, uint64_t key, uint32_t val)
 	m->keys[i] = key;
 	m->vals[i] = val;
 	m->n++;
+	return 0;
+}
+
+int ut_hmap_grow(struct ut_hmap *m, uint32_t max_keys)
+{
+	struct ut_hmap g;
+
+	if (max_keys <= m->max)
+		return 0;
+	if (ut_hmap_init(&g, max_keys) < 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= m->mask; i++)
+		if (m->keys[i])
+			ut_hmap_put(&g, m->keys[i], m->vals[i]);
+	ut_hmap_free(m);
+	*m = g;
 	return 0;
 }
 

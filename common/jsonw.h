@@ -53,6 +53,15 @@ void ut_jw_strn(struct ut_jw *w, const void *s, size_t n, int latin1);
 /* A string value built from a prefix and bytes: "@" + abstract name. */
 void ut_jw_str_prefixed(struct ut_jw *w, char prefix, const void *s, size_t n);
 
+/*
+ * One JSON string value (quotes included) straight to a stream, escaped as
+ * ut_jw_strn does: for the reports and tools that print the rest themselves.
+ */
+void ut_json_fputs(FILE *out, const void *s, size_t n, int latin1);
+/* Length of the valid UTF-8 sequence starting at p[0] >= 0x80 (at most n bytes),
+ * or 0: overlongs, surrogates and code points over U+10FFFF are refused. */
+size_t ut_utf8_len(const unsigned char *p, size_t n);
+
 /* key + value in one call. */
 #define ut_jw_kv_u64(w, key, v) (ut_jw_key((w), (key)), ut_jw_u64((w), (v)))
 #define ut_jw_kv_i64(w, key, v) (ut_jw_key((w), (key)), ut_jw_i64((w), (v)))

@@ -6,6 +6,8 @@
  * /proc/self/exe, so a relocated prefix (DESTDIR, dpkg --instdir) works too.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -18,6 +20,23 @@ static const char *const demo_places[] = {
 	"ut_demo", UT_PRIVATE_DIR_REL "/ut_demo",
 };
 
+/* "P/bin/../lib/unixtrace/x" -> "P/lib/unixtrace/x": it is shown to the user and put in
+ * the environment of every traced process. */
+static int canonical(char *buf, size_t len)
+{
+	char *abs = realpath(buf, NULL);
+
+	if (!abs)
+		return -errno;
+	if (strlen(abs) >= len) {
+		free(abs);
+		return -ENAMETOOLONG;
+	}
+	strcpy(buf, abs);
+	free(abs);
+	return 0;
+}
+
 static int first_present(const char *const *rel, size_t n, int mode, char *buf, size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -26,7 +45,7 @@ static int first_present(const char *const *rel, size_t n, int mode, char *buf, 
 		if (rc < 0)
 			return rc == -ENOENT ? -EINVAL : rc; /* -ENOENT means "buf is set" */
 		if (access(buf, mode) == 0)
-			return 0;
+			return canonical(buf, len);
 	}
 	/* Nothing there: buf names the installed place, for the error message. */
 	return -ENOENT;

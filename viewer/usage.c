@@ -112,6 +112,7 @@ static const char usage_trace[] =
 "      --verbose              say which kernel hooks are active\n"
 "      --text | --json        live output format\n"
 "  -n, --iterations N         TUI: draw N frames, then exit\n"
+"      --no-color             TUI without colours (also NO_COLOR)\n"
 "  -h, --help                 this text\n"
 "\n"
 "EXAMPLES:\n"
@@ -121,7 +122,7 @@ static const char usage_trace[] =
 "  unixtrace trace --path /run/ --json\n";
 
 static const char usage_sockets[] =
-"USAGE: unixtrace sockets [--json]\n"
+"USAGE: unixtrace sockets [--json] [-h|--help]\n"
 "\n"
 "A snapshot of every Unix socket: type, state, path, inode and peer, queues,\n"
 "the processes and fds that hold it, and the fds in flight in its queue (eBPF).\n"

@@ -68,8 +68,8 @@ int ut_have_report(const char *what);
 int ut_exe_relative(const char *rel, char *buf, size_t len);
 /*
  * The shim and the demo workload, in the build tree or the installed prefix
- * (viewer/paths.c): 0 and the path in buf, or -errno with buf naming the
- * installed place it looked for.
+ * (viewer/paths.c): 0 and the canonical path in buf; -ENOENT with buf naming
+ * every place looked at ("A or B", for the message); another -errno.
  */
 #ifndef UT_PRIVATE_DIR_REL
 #define UT_PRIVATE_DIR_REL "../lib/unixtrace"

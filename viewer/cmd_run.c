@@ -94,7 +94,10 @@ static int find_shim(char *buf, size_t len)
 	} else {
 		int rc = ut_find_shim(buf, len);
 
-		if (rc < 0 && rc != -ENOENT)
+		if (rc == -ENOENT)
+			fprintf(stderr, "unixtrace: the shim is missing: %s (build it, or set "
+				"UNIXTRACE_PRELOAD)\n", buf);
+		if (rc < 0)
 			return -1;
 	}
 	if (access(buf, R_OK) < 0) {

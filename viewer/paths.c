@@ -6,6 +6,8 @@
  * /proc/self/exe, so a relocated prefix (DESTDIR, dpkg --instdir) works too.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,8 +49,17 @@ static int first_present(const char *const *rel, size_t n, int mode, char *buf, 
 		if (access(buf, mode) == 0)
 			return canonical(buf, len);
 	}
-	/* Nothing there: buf names the installed place, for the error message. */
-	return -ENOENT;
+	/* Nothing there: buf names every place looked at ("A or B"), for the message. */
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char one[PATH_MAX];
+
+		if (ut_exe_relative(rel[i], one, sizeof(one)) < 0)
+			return -EINVAL;
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", i ? " or " : "", one);
+	}
+	return o < len ? -ENOENT : -ENAMETOOLONG;
 }
 
 int ut_find_shim(char *buf, size_t len)

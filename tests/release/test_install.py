@@ -4,7 +4,7 @@ install a unixtrace that works from where it lands: the command finds its
 shim and demo relative to itself, and the man page and completion are there."""
 import pytest
 
-from installed import check_all, check_layout, ut
+from installed import check_all, check_layout, clean_env, ut
 from reltools import BUILD, ROOT, cache, cmake_install, sh
 
 
@@ -47,3 +47,18 @@ def test_no_build_paths_in_installed_binaries(tmp_path, f):
     cmake_install(prefix)
     p = sh("readelf", "-d", prefix / f)
     assert str(BUILD) not in p.stdout and "RUNPATH" not in p.stdout and "RPATH" not in p.stdout
+
+
+def test_a_lone_binary_names_every_place_it_looked(tmp_path):
+    (tmp_path / "bin").mkdir()
+    lone = tmp_path / "bin/unixtrace"
+    cmake_install(tmp_path / "p")
+    lone.write_bytes((tmp_path / "p/bin/unixtrace").read_bytes())
+    lone.chmod(0o755)
+    p = sh(lone, "demo", check=False, env=clean_env())
+    assert p.returncode == 1
+    assert f"{tmp_path}/bin/ut_demo or {tmp_path}/bin/../lib/unixtrace/ut_demo" in p.stderr
+    p = sh(lone, "run", "--", "true", check=False, env=clean_env())
+    assert p.returncode == 1
+    assert (f"shim is missing: {tmp_path}/bin/../lib/libunixtrace.so or "
+            f"{tmp_path}/bin/../lib/unixtrace/libunixtrace.so") in p.stderr

@@ -24,6 +24,7 @@ int ut_cmd_view(int argc, char **argv);
 int ut_cmd_trace(int argc, char **argv);
 int ut_cmd_sockets(int argc, char **argv);
 int ut_cmd_demo(int argc, char **argv);
+int ut_cmd_version(int argc, char **argv);
 
 /* Usage text of one subcommand (NULL: the whole command) to f. */
 void ut_usage(FILE *f, const char *cmd);
@@ -68,5 +69,15 @@ int ut_have_report(const char *what);
 
 /* Where our own binaries are: <dir of /proc/self/exe>/<rel>; 0 or -errno. */
 int ut_exe_relative(const char *rel, char *buf, size_t len);
+/*
+ * The shim and the demo workload, in the build tree or the installed prefix
+ * (viewer/paths.c): 0 and the canonical path in buf; -ENOENT with buf naming
+ * every place looked at ("A or B", for the message); another -errno.
+ */
+#ifndef UT_PRIVATE_DIR_REL
+#define UT_PRIVATE_DIR_REL "../lib/unixtrace"
+#endif
+int ut_find_shim(char *buf, size_t len);
+int ut_find_demo(char *buf, size_t len);
 
 #endif /* UT_CLI_H */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `unixtrace demo`: the bundled workload (ut_demo, built next to us) under `run`. */
+/* `unixtrace demo`: the bundled workload (ut_demo, next to us or in the private lib dir) under `run`. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +23,7 @@ int ut_cmd_demo(int argc, char **argv)
 	}
 	if (argc > 60)
 		return ut_usage_error("demo", "too many options");
-	if (ut_exe_relative("ut_demo", demo, sizeof(demo)) < 0 || access(demo, X_OK) < 0) {
+	if (ut_find_demo(demo, sizeof(demo)) < 0) {
 		fprintf(stderr, "unixtrace: the demo workload is missing (expected %s); "
 				"build it with `make`\n", demo);
 		return UT_EXIT_FAIL;

@@ -4,6 +4,7 @@
  * the shim (and with --kernel the eBPF side too), show events live, save
  * them with -o, exit with CMD's status.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -79,8 +80,14 @@ static int find_shim(char *buf, size_t len)
 	if (env && *env) {
 		if ((size_t)snprintf(buf, len, "%s", env) >= len)
 			return -1;
-	} else if (ut_exe_relative("../lib/libunixtrace.so", buf, len) < 0) {
-		return -1;
+	} else {
+		int rc = ut_find_shim(buf, len);
+
+		if (rc == -ENOENT)
+			fprintf(stderr, "unixtrace: the shim is missing: %s (build it, or set "
+				"UNIXTRACE_PRELOAD)\n", buf);
+		if (rc < 0)
+			return -1;
 	}
 	if (access(buf, R_OK) < 0) {
 		fprintf(stderr, "unixtrace: the shim is missing: %s (build it, or set UNIXTRACE_PRELOAD)\n",

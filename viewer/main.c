@@ -17,6 +17,7 @@ static const struct ut_cmd cmds[] = {
 	{ "trace", ut_cmd_trace },
 	{ "sockets", ut_cmd_sockets },
 	{ "demo", ut_cmd_demo },
+	{ "version", ut_cmd_version },
 };
 
 int main(int argc, char **argv)
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 		ut_usage(stdout, argc > 2 ? argv[2] : NULL);
 		return 0;
 	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
+		return ut_cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

@@ -135,6 +135,10 @@ void ut_ui_model_ingest(struct ut_ui_model *m, const struct ut_event *ev, int lo
 	int r = ut_mconn_ingest(&m->conn, ev);
 
 	switch (ev->kind) {
+	case UT_EV_SEND:
+	case UT_EV_RECV:
+		m->msgs_measured = 1;
+		break;
 	case UT_EV_FD_LOST:
 		alert(m, UT_AL_FD_LOST, ev, (ev->flags & UT_F_LOST_KNOWN) ? ev->u.fdlost.lost : 0);
 		break;

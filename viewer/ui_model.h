@@ -66,6 +66,12 @@ struct ut_ui_model {
 	struct ut_hmap alert_idx;
 	uint64_t alert_total;
 	uint64_t stall_alert_ns;
+	/*
+	 * A send or recv event has been seen: messages are logged (--messages)
+	 * and the MSGS and BYTES columns count them.  Until then those columns
+	 * are unknown, not zero: the view shows '-'.
+	 */
+	int msgs_measured;
 };
 
 int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns);

@@ -189,7 +189,7 @@ static int path_width(void)
 	return w < 24 ? 24 : w > UT_MC_PATH ? UT_MC_PATH : w;
 }
 
-static void draw_table(struct ut_ui_view *v, int y, int h)
+static void draw_table(struct ut_ui_view *v, const struct ut_ui_model *m, int y, int h)
 {
 	char b[1024];
 	int i, first;
@@ -221,8 +221,8 @@ static void draw_table(struct ut_ui_view *v, int y, int h)
 			snprintf(bpid, sizeof(bpid), "-");
 		snprintf(b, sizeof(b), TABLE_FMT, pid, r->a->comm, bpid, r->b_pid ? r->b_comm : (r->a->listening ? "(listen)" : "-"),
 			 ut_sock_type_name(r->a->type), pw, pw, r->path[0] ? r->path : "(unnamed)",
-			 human(r->msgs, msgs, sizeof(msgs)),
-			 human(r->bytes, bytes, sizeof(bytes)), human(r->fds, fds, sizeof(fds)),
+			 m->msgs_measured ? human(r->msgs, msgs, sizeof(msgs)) : "-",
+			 m->msgs_measured ? human(r->bytes, bytes, sizeof(bytes)) : "-", human(r->fds, fds, sizeof(fds)),
 			 human(r->creds, cred, sizeof(cred)), human(r->truncs, tr, sizeof(tr)),
 			 human(r->fds_lost, lost, sizeof(lost)), human(r->stalls, st, sizeof(st)),
 			 dur_short(r->stall_total, tot, sizeof(tot)), dur_short(r->stall_worst, worst, sizeof(worst)));
@@ -446,7 +446,7 @@ void ut_ui_draw(struct ut_ui_view *v, const struct ut_ui_model *m)
 		alerts_h = rest * 20 / 100 > 1 ? rest * 20 / 100 : 1;
 	log_h = rest - table_h - alerts_h;
 	draw_title(v, m, 0);
-	draw_table(v, 1, table_h + 1);
+	draw_table(v, m, 1, table_h + 1);
 	draw_alerts(v, m, table_h + 2, alerts_h + 1);
 	draw_log(v, m, table_h + alerts_h + 3, log_h + 1);
 	draw_footer(v, LINES - 1);

@@ -17,7 +17,10 @@ static const char usage_main[] =
 "  view [options] FILE             render a saved trace\n"
 "  sockets [--json]                snapshot of every Unix socket (eBPF)\n"
 "  demo                            run the bundled demo workload under the tracer\n"
+"  version                         version, git revision, eBPF side, file formats\n"
 "  help [COMMAND]                  this text, or one command's\n"
+"\n"
+"  -V, --version                   same as `unixtrace version`\n"
 "\n"
 "EXAMPLES:\n"
 "  unixtrace run -- python3 server.py      # live events, one line each\n"
@@ -116,6 +119,7 @@ static const char usage_trace[] =
 "      --verbose              say which kernel hooks are active\n"
 "      --text | --json        live output format\n"
 "  -n, --iterations N         TUI: draw N frames, then exit\n"
+"      --no-color             TUI without colours (also NO_COLOR)\n"
 "  -h, --help                 this text\n"
 "\n"
 "EXAMPLES:\n"
@@ -125,7 +129,7 @@ static const char usage_trace[] =
 "  unixtrace trace --path /run/ --json\n";
 
 static const char usage_sockets[] =
-"USAGE: unixtrace sockets [--json]\n"
+"USAGE: unixtrace sockets [--json] [-h|--help]\n"
 "\n"
 "A snapshot of every Unix socket: type, state, path, inode and peer, queues,\n"
 "the processes and fds that hold it, and the fds in flight in its queue (eBPF).\n"
@@ -144,6 +148,13 @@ static const char usage_demo[] =
 "  unixtrace demo\n"
 "  unixtrace demo -o demo.trace && unixtrace view --summary demo.trace\n";
 
+static const char usage_version[] =
+"USAGE: unixtrace version     (also: unixtrace --version, -V)\n"
+"\n"
+"The version, the git revision it was built from (\"unknown\" outside a git\n"
+"checkout), whether the eBPF side and the TUI are built in, and the versions of\n"
+"the trace file format, the event schema and the ring it reads and writes.\n";
+
 void ut_usage(FILE *f, const char *cmd)
 {
 	const char *t = usage_main;
@@ -158,6 +169,8 @@ void ut_usage(FILE *f, const char *cmd)
 		t = usage_sockets;
 	else if (cmd && !strcmp(cmd, "demo"))
 		t = usage_demo;
+	else if (cmd && !strcmp(cmd, "version"))
+		t = usage_version;
 	fputs(t, f);
 }
 

@@ -70,6 +70,16 @@ enum ut_source {
 #define UT_F_LOST_KNOWN   0x0020 /* u.fdlost.lost is known */
 #define UT_F_CTRUNC       0x0040 /* the receive also had MSG_CTRUNC */
 /* 0x0080 was UT_F_SOCK_GUESS, never produced; free for reuse only with a version bump */
+/*
+ * u.cred fields the producer did not learn (cred_*, peercred): a getsockopt
+ * whose optlen cut the struct ucred, a sandboxed shim that cannot ask.  An
+ * unknown field is absent in JSON and "?" in text, never a plausible 0.
+ */
+#define UT_F_CRED_NO_PID  0x0100
+#define UT_F_CRED_NO_UID  0x0200
+#define UT_F_CRED_NO_GID  0x0400
+/* peercred answered SO_PEERPIDFD (u.cred.pidfd, -1 when the fd number was not copied out) */
+#define UT_F_CRED_PIDFD   0x0800
 
 struct ut_cred {
 	uint32_t pid; /* 0 with pidfd >= 0 means only a pidfd was passed */
@@ -218,6 +228,36 @@ struct ut_reader {
 	uint64_t last_read_ns; /* when it last read this socket, CLOCK_MONOTONIC; 0 unknown */
 	char wchan[64];        /* kernel wait site, "" unknown (a longer symbol ends in "...") */
 };
+
+/*
+ * UT_EV_SANDBOX (shim): the process put itself under seccomp, so from then on
+ * the shim makes no syscall of its own and substitutes none (any extra one
+ * could kill it).  u.sandbox.how: how, UT_SANDBOX_*; u.sandbox.blind: what
+ * the shim stops seeing, UT_BLIND_* (the kernel side still sees all of it).
+ */
+#define UT_SANDBOX_PRCTL   1     /* prctl(PR_SET_SECCOMP, ...) */
+#define UT_SANDBOX_SYSCALL 2     /* seccomp(2) through syscall() (libseccomp's seccomp_load) */
+#define UT_SANDBOX_HOW_MASK 0xff
+#define UT_SANDBOX_STRICT  0x100 /* SECCOMP_MODE_STRICT rather than a filter */
+#define UT_SANDBOX_TSYNC   0x200 /* SECCOMP_FILTER_FLAG_TSYNC: every thread at once */
+
+/* X(constant, bit, JSON name): one table for the constants and both renderers. */
+#define UT_BLIND_LIST(X)                                                                   \
+	X(UT_BLIND_NEW_FDS, 0x001, "unseen_fds")  /* sockets the shim had not met before */    \
+	X(UT_BLIND_INODES, 0x002, "inodes")       /* inode of sockets made from now on */      \
+	X(UT_BLIND_ADDR, 0x004, "addresses")      /* own/peer address not given in the call */ \
+	X(UT_BLIND_PEER, 0x008, "peer_inodes")    /* peer inodes not already known */          \
+	X(UT_BLIND_READ_TRUNC, 0x010, "read_trunc") /* datagrams cut under read/recv/readv */  \
+	X(UT_BLIND_READ_FDS, 0x020, "read_fd_loss") /* fds dropped by reads with no control buffer */ \
+	X(UT_BLIND_FULL_LEN, 0x040, "full_len")   /* a cut datagram's full length */           \
+	X(UT_BLIND_FD_DESC, 0x080, "fd_desc")     /* kind and description of passed fds */     \
+	X(UT_BLIND_QUEUE, 0x100, "queue")         /* queue state, O_NONBLOCK of a refused send */ \
+	X(UT_BLIND_PIDFD, 0x200, "pidfd_owner")   /* pid and ids behind an SO_PEERPIDFD */     \
+	X(UT_BLIND_COMM, 0x400, "thread_names")   /* names of threads not renamed in view */   \
+	X(UT_BLIND_TIDS, 0x800, "tids")           /* thread ids, where libc does not expose them */
+#define UT_BLIND_ENUM(c, bit, name) c = bit,
+enum ut_blind { UT_BLIND_LIST(UT_BLIND_ENUM) };
+#undef UT_BLIND_ENUM
 
 #define UT_ALIGN8(x) (((x) + 7u) & ~7u)
 

@@ -94,6 +94,17 @@ void ut_ring_close(struct ut_ring *r);
 int ut_ring_write(struct ut_ring *r, const void *rec, uint32_t len);
 
 /*
+ * A producer about to enter a seccomp sandbox (preload/sandbox.c): call while
+ * syscalls are still allowed.  Maps every page of the ring now and fixes the
+ * writer's pid, so that from then on a write makes no syscall at all (no
+ * getpid, no stat of the pid namespace, no MADV_POPULATE_WRITE).  The state
+ * is inherited by fork children, whose filter is inherited too: a child
+ * gives its pid, learnt without a syscall, to ut_ring_quiet_forked.
+ */
+void ut_ring_quiet(struct ut_ring *r);
+void ut_ring_quiet_forked(struct ut_ring *r, uint32_t pid);
+
+/*
  * Consumer: copies the next committed record into buf (cap >= UT_EVENT_MAX).
  * Returns 1 with *len set (the length the producer wrote, rounded up to 8),
  * 0 when nothing is ready (also while a live writer is mid-record: see

@@ -93,6 +93,9 @@ struct ut_ring {
 	/* A page wiped on fork holding the writer's pid: getpid() once per
 	 * process, and a child never writes its parent's pid. */
 	uint32_t *pid_page;
+	/* Sandboxed producer (ut_ring_quiet): no syscall; the pid to write, 0 unknown. */
+	int quiet;
+	uint32_t quiet_pid;
 	/* Consumer state. */
 	uint64_t rcons;
 	uint64_t pub_cons; /* last value stored in hdr->cons */

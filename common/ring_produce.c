@@ -31,6 +31,8 @@ static uint32_t ut_ring_pid(struct ut_ring *r)
 	uint64_t ns = __atomic_load_n(&r->hdr->pidns_ino, __ATOMIC_RELAXED);
 	uint32_t pid;
 
+	if (__builtin_expect(r->quiet, 0))
+		return r->quiet_pid;
 	if (r->pid_page) {
 		pid = __atomic_load_n(r->pid_page, __ATOMIC_RELAXED);
 		if (pid)
@@ -88,12 +90,29 @@ static inline void ut_ring_touch(struct ut_ring *r, uint64_t cell)
 	uint64_t chunk = (cell & r->mask) >> UT_RING_CHUNK_SHIFT;
 	const unsigned char *map;
 
-	if (!r->pid_page)
+	if (!r->pid_page || r->quiet)
 		return;
 	map = (const unsigned char *)r->pid_page + UT_RING_MAP_OFF;
 	if (__builtin_expect(!(__atomic_load_n(&map[chunk >> 3], __ATOMIC_RELAXED) &
 			       (1u << (chunk & 7))), 0))
 		ut_ring_populate(r, chunk);
+}
+
+void ut_ring_quiet(struct ut_ring *r)
+{
+	uint64_t chunk, nchunks = (r->ncells + UT_RING_CHUNK_CELLS - 1) >> UT_RING_CHUNK_SHIFT;
+
+	r->quiet_pid = ut_ring_pid(r);
+	for (chunk = 0; chunk < nchunks; chunk++)
+		ut_ring_touch(r, chunk << UT_RING_CHUNK_SHIFT);
+	__atomic_store_n(&r->quiet, 1, __ATOMIC_RELEASE);
+}
+
+void ut_ring_quiet_forked(struct ut_ring *r, uint32_t pid)
+{
+	/* 0 stays 0: the consumer cannot use our numbering (another pid namespace). */
+	if (r->quiet && r->quiet_pid)
+		r->quiet_pid = pid >> OWN_PID_BITS ? 0 : pid;
 }
 
 int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, void **data)

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Building and writing events.  Who and when come from caches: the thread id
- * and comm in initial-exec TLS (no __tls_get_addr, which may allocate, so this
- * stays async-signal-safe), the pid reset in the fork child, the effective ids
- * refreshed by the set*id wrappers.  The comm is re-read at most once a
- * second per thread (prctl is a syscall; programs rename threads rarely).
+ * in initial-exec TLS (no __tls_get_addr, which may allocate, so this stays
+ * async-signal-safe), read from glibc's TCB; the thread's name kept by
+ * comm.c; the pid reset in the fork child, the effective ids refreshed by
+ * the set*id wrappers.  None of it costs a syscall per event.
+ *
+ * In a sandbox (ut_quiet) the helpers that would ask the kernel (peer
+ * inode, own and peer address, queue state) leave their item out or the
+ * field unknown.
  */
 #include <linux/sockios.h>
 #include <string.h>
@@ -14,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "real.h"
 #include "shim.h"
 #include "sockaddr_describe.h"
 #include "unix_diag.h"
@@ -21,13 +26,20 @@
 #define UT_TLS __attribute__((tls_model("initial-exec"))) __thread
 
 static UT_TLS uint32_t ut_tls_tid;
-static UT_TLS uint64_t ut_tls_comm_ts;
-static UT_TLS char ut_tls_comm[UT_COMM_LEN];
 
 void ut_tls_after_fork(void)
 {
 	ut_tls_tid = 0;
-	ut_tls_comm_ts = 0;
+}
+
+/* The calling thread's id: glibc's TCB, else gettid (never in a sandbox: 0, unknown). */
+static __attribute__((noinline)) uint32_t ut_tid_slow(void)
+{
+	uint32_t tid = ut_real_bound ? ut_tcb_tid(pthread_self()) : 0;
+
+	if (!tid && !ut_quiet())
+		tid = (uint32_t)syscall(SYS_gettid);
+	return tid;
 }
 
 void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
@@ -40,19 +52,12 @@ void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
 	ev->call = (uint8_t)call;
 	ev->ts = now;
 	if (__builtin_expect(!ut_tls_tid, 0))
-		ut_tls_tid = (uint32_t)syscall(SYS_gettid);
-	if (__builtin_expect(!ut_tls_comm_ts || now - ut_tls_comm_ts > 1000000000ull, 0)) {
-		char name[UT_COMM_LEN + 1] = "";
-
-		prctl(PR_GET_NAME, name);
-		memcpy(ut_tls_comm, name, UT_COMM_LEN);
-		ut_tls_comm_ts = now;
-	}
+		ut_tls_tid = ut_tid_slow();
 	ev->pid = ut_shim.pid;
 	ev->tid = ut_tls_tid;
 	ev->uid = __atomic_load_n(&ut_shim.uid, __ATOMIC_RELAXED);
 	ev->gid = __atomic_load_n(&ut_shim.gid, __ATOMIC_RELAXED);
-	memcpy(ev->comm, ut_tls_comm, UT_COMM_LEN);
+	ut_comm_get(ev->comm);
 	ev->fd = fd;
 	if (s) {
 		ev->ino = s->ino;
@@ -67,7 +72,7 @@ void ut_ev_fill_peer(struct ut_event *ev, int fd, struct ut_sock *s)
 	uint64_t peer;
 	int tried = 1;
 
-	if (!s || s->peer_ino || (s->flags & UT_SF_PEER_TRIED) || !s->ino)
+	if (!s || s->peer_ino || (s->flags & UT_SF_PEER_TRIED) || !s->ino || ut_quiet())
 		return;
 	peer = ut_unix_diag_lookup(s->ino, &d) == 0 ? d.peer_ino : 0;
 	/*
@@ -101,7 +106,7 @@ void ut_ev_own_addr(struct ut_event *ev, size_t cap, int fd)
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
 
-	if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0)
+	if (!ut_quiet() && getsockname(fd, (struct sockaddr *)&sun, &len) == 0)
 		ut_ev_addr_item(ev, cap, UT_ITEM_ADDR, (struct sockaddr *)&sun,
 				len > sizeof(sun) ? sizeof(sun) : len);
 }
@@ -116,7 +121,7 @@ void ut_ev_peer_addr(struct ut_event *ev, size_t cap, int fd, const struct socka
 		ut_ev_addr_item(ev, cap, UT_ITEM_PEER_ADDR, sa, len);
 		return;
 	}
-	if (getpeername(fd, (struct sockaddr *)&sun, &l) == 0)
+	if (!ut_quiet() && getpeername(fd, (struct sockaddr *)&sun, &l) == 0)
 		ut_ev_addr_item(ev, cap, UT_ITEM_PEER_ADDR, (struct sockaddr *)&sun,
 				l > sizeof(sun) ? sizeof(sun) : l);
 }
@@ -174,6 +179,13 @@ void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *
 	int outq = 0, sndbuf = 0;
 	socklen_t optlen = sizeof(sndbuf);
 
+	if (ut_quiet()) {
+		/* Only what needs no syscall; the cause cannot be deduced. */
+		if (s && s->type == SOCK_DGRAM)
+			q.peer_qmax = ut_shim.max_dgram_qlen;
+		ut_item_append(ev, cap, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
+		return;
+	}
 	/* For AF_UNIX, SIOCOUTQ is sk_wmem_alloc: the bytes charged to this socket. */
 	if (ioctl(fd, SIOCOUTQ, &outq) == 0) {
 		q.own_outq = (uint32_t)outq;

@@ -23,7 +23,7 @@ void ut_tls_after_fork(void);
 
 void ut_debug(const char *a, const char *b)
 {
-	if (!ut_shim.debug)
+	if (!ut_shim.debug || ut_quiet())
 		return;
 	/* Raw write: the shim must not go through its own write() wrapper. */
 	syscall(SYS_write, 2, "libunixtrace: ", 14);
@@ -85,10 +85,22 @@ static void ut_fork_prepare(void)
 	ut_real_ensure();
 }
 
+/*
+ * The child's pid: its only thread's tid, which the kernel wrote into the TCB
+ * at fork (no syscall, so a sandboxed child is fine too); getpid where libc
+ * does not say, except in a sandbox, where it stays unknown (0).
+ */
 static void ut_fork_child(void)
 {
-	ut_shim.pid = (uint32_t)syscall(SYS_getpid);
+	uint32_t pid = ut_tcb_tid(pthread_self());
+	struct ut_ring *r = __atomic_load_n(&ut_shim.ring, __ATOMIC_ACQUIRE);
+
+	if (!pid && !ut_quiet())
+		pid = (uint32_t)syscall(SYS_getpid);
+	ut_shim.pid = pid;
 	ut_tls_after_fork();
+	if (r)
+		ut_ring_quiet_forked(r, pid);
 }
 
 static void ut_emit_exec(int argc, char **argv)
@@ -109,6 +121,16 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 	int saved = errno, r;
 
 	(void)envp;
+	/*
+	 * First, before any other syscall: started under a seccomp filter (or
+	 * unable to tell), the shim stays detached and makes no call at all:
+	 * attaching takes calls the filter may forbid (sandbox.c).
+	 */
+	if (!ut_sandbox_unfiltered_at_load()) {
+		__atomic_store_n(&ut_shim.sandbox, UT_SBX_IN, __ATOMIC_RELEASE);
+		errno = saved;
+		return;
+	}
 	ut_shim.debug = getenv("UNIXTRACE_DEBUG") && strcmp(getenv("UNIXTRACE_DEBUG"), "1") == 0;
 	ut_shim.messages = getenv("UNIXTRACE_MESSAGES") &&
 			   strcmp(getenv("UNIXTRACE_MESSAGES"), "1") == 0;

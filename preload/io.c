@@ -39,6 +39,8 @@ static int ut_nonblocking(int fd, int flags)
 
 	if (flags & MSG_DONTWAIT)
 		return 1;
+	if (ut_quiet())
+		return 0; /* O_NONBLOCK is not asked in a sandbox (blind "queue") */
 	fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
@@ -123,10 +125,13 @@ void ut_emit_send_msg(const struct ut_tx *tx, ssize_t ret, uint64_t dur)
 }
 
 /* Is SO_PASSCRED or SO_PASSPIDFD on?  Then the kernel flags MSG_CTRUNC on every read without room for them. */
-static int ut_passcred_on(int fd)
+static int ut_passcred_on(int fd, const struct ut_sock *s)
 {
 	int a = 0, b = 0;
 	socklen_t la = sizeof(a), lb = sizeof(b);
+
+	if (ut_quiet())
+		return s && (s->flags & UT_SF_PASSCRED); /* what this process was seen to set */
 
 	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PASSCRED, &a, &la);
 	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PASSPIDFD, &b, &lb);
@@ -143,7 +148,7 @@ static void ut_emit_fd_lost(const struct ut_rx *rx, ssize_t ret, unsigned nfds, 
 	b.ev.flags |= UT_F_CTRUNC;
 	/* The receiver cannot count what the kernel dropped: lost stays unknown. */
 	b.ev.u.fdlost.received = nfds;
-	b.ev.u.fdlost.controllen = (uint32_t)rx->ctl_cap;
+	/* controllen stays 0 (unknown): the caller's size was not the shim's to read before the call. */
 	ut_ev_own_addr(&b.ev, sizeof(b), rx->fd);
 	if (!rx->user_ctl)
 		ut_ev_text(&b.ev, sizeof(b), "passed fds discarded: the call had no control buffer");
@@ -161,7 +166,6 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 	unsigned nfds = 0;
 	int nfds_seen = 0;
 	size_t delivered;
-	socklen_t namelen;
 
 	if (ret < 0) {
 		if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR)
@@ -170,12 +174,10 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 	}
 	if (!msg)
 		return;
-	/* The kernel reports the address's full length even when it did not fit. */
-	namelen = msg->msg_namelen < rx->name_cap ? msg->msg_namelen : rx->name_cap;
 	if (rx->user_ctl && msg->msg_control && msg->msg_controllen)
 		nfds = ut_cmsg_recv(rx, ret);
 	if (msg->msg_flags & MSG_CTRUNC) {
-		int passcred = ut_passcred_on(rx->fd);
+		int passcred = ut_passcred_on(rx->fd, rx->s);
 
 		/*
 		 * A read()/recv() we turned into recvmsg has no control buffer: the
@@ -208,8 +210,8 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 			b.ev.flags |= UT_F_FULL_LEN;
 		}
 		ut_ev_own_addr(&b.ev, sizeof(b), rx->fd);
-		if (msg->msg_name && namelen)
-			ut_ev_peer_addr(&b.ev, sizeof(b), rx->fd, msg->msg_name, namelen);
+		/* The connected peer, if any (never the caller's address buffer: wrap_io.c). */
+		ut_ev_peer_addr(&b.ev, sizeof(b), rx->fd, NULL, 0);
 		ut_ev_emit(&b.ev);
 	}
 	if (ut_shim.messages) {
@@ -222,8 +224,6 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 		b.ev.u.msg.nfds = nfds;
 		if (rx->flags & MSG_PEEK)
 			b.ev.flags |= UT_F_PEEK;
-		if (msg->msg_name && namelen)
-			ut_ev_peer_addr(&b.ev, sizeof(b), rx->fd, msg->msg_name, namelen);
 		ut_ev_payload(&b.ev, sizeof(b), msg->msg_iov, msg->msg_iovlen, delivered);
 		ut_ev_emit(&b.ev);
 	}

@@ -20,12 +20,14 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "real.h"
 
 struct ut_real_fns ut_real;
 int ut_real_bound;
+long ut_tcb_tid_off = -1;
 
 static pthread_once_t ut_real_once = PTHREAD_ONCE_INIT;
 
@@ -43,6 +45,14 @@ static void ut_real_bind_once(void)
 	memcpy(&ut_real.name, &p, sizeof(p));
 	UT_REAL_LIST(UT_REAL_BIND)
 #undef UT_REAL_BIND
+	/*
+	 * glibc describes struct pthread to libthread_db in exported tables
+	 * of { bits, count, offset }; the kernel writes the tid there at
+	 * clone (CLONE_CHILD_SETTID), for a fork child too.
+	 */
+	p = dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
+	if (p && ((const uint32_t *)p)[0] == 32 && ((const uint32_t *)p)[1] == 1)
+		ut_tcb_tid_off = ((const uint32_t *)p)[2];
 	__atomic_store_n(&ut_real_bound, 1, __ATOMIC_RELEASE);
 }
 

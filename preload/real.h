@@ -9,6 +9,7 @@
 #define UT_PRELOAD_REAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -58,7 +59,8 @@
 	X(int, setreuid, (uid_t, uid_t))                                                  \
 	X(int, setregid, (gid_t, gid_t))                                                  \
 	X(int, setresuid, (uid_t, uid_t, uid_t))                                          \
-	X(int, setresgid, (gid_t, gid_t, gid_t))
+	X(int, setresgid, (gid_t, gid_t, gid_t))                                          \
+	X(int, pthread_setname_np, (pthread_t, const char *))
 
 struct ut_real_fns {
 #define UT_REAL_FIELD(ret, name, args) ret(*name) args;
@@ -68,6 +70,12 @@ struct ut_real_fns {
 
 extern struct ut_real_fns ut_real;
 extern int ut_real_bound;
+/*
+ * Byte offset of the kernel thread id in glibc's struct pthread (libthread_db's
+ * own descriptor, _thread_db_pthread_tid), -1 when this libc does not say: the
+ * thread id then costs a gettid syscall (none in a sandbox, see emit.c).
+ */
+extern long ut_tcb_tid_off;
 
 /* Binds every pointer once (pthread_once); a symbol libc lacks stays NULL. */
 void ut_real_bind(void);

@@ -8,6 +8,7 @@
 #define UT_PRELOAD_SHIM_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,8 +41,35 @@ struct ut_shim {
 	uint32_t max_dgram_qlen; /* net.unix.max_dgram_qlen at start-up, 0 unknown */
 	/* Process identity: updated by the fork child handler and the set*id wrappers. */
 	uint32_t pid, uid, gid;
+	/* UT_SBX_*: a seccomp filter may be in force (sandbox.c). */
+	int sandbox;
 };
 extern struct ut_shim ut_shim;
+
+/*
+ * The sandbox rule (sandbox.c, README "Syscalls"): once the process has put
+ * itself under seccomp, or is about to, the shim makes no syscall of its own
+ * and turns no call into another; every place that would is guarded by
+ * ut_quiet() and says what it reports instead.
+ */
+enum { UT_SBX_NONE = 0, UT_SBX_ENTERING = 1, UT_SBX_IN = 2 };
+static inline int ut_quiet(void)
+{
+	return __builtin_expect(__atomic_load_n(&ut_shim.sandbox, __ATOMIC_ACQUIRE) != UT_SBX_NONE, 0);
+}
+/* At load: 1 when /proc/self/status says no filter is in force (sandbox.c). */
+int ut_sandbox_unfiltered_at_load(void);
+
+/* ---- thread identity (emit.c, comm.c) ---- */
+
+/* The calling thread's kernel tid without a syscall (glibc's TCB), 0 unknown. */
+uint32_t ut_tcb_tid(pthread_t t);
+/* Thread names (comm.c): the calling thread renamed itself to name (the kernel accepted it). */
+void ut_comm_self(const char *name);
+/* Another thread (tid, 0 unknown) was renamed to name (NULL: to something unseen). */
+void ut_comm_other(uint32_t tid, const char *name);
+/* Copies the calling thread's current name into comm (UT_COMM_LEN bytes; "" unknown). */
+void ut_comm_get(char *comm);
 
 static inline int ut_on(void)
 {
@@ -54,6 +82,21 @@ static inline uint64_t ut_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The shim reads only user memory the kernel has accepted (README, "Bad
+ * pointers"): after a successful call, or after a failure that comes later
+ * than the copying of the call's inputs.  The kernel copies a call's
+ * structures (address, msghdr, iovec array, control buffer) before acting,
+ * and those copies fail only with these errors; any other error means they
+ * were read, so the shim may read them too.  (Data buffers are another
+ * matter: only the bytes a call returned were accepted.)
+ */
+static inline int ut_inputs_accepted(long r, int err)
+{
+	return r >= 0 || !(err == EFAULT || err == EINVAL || err == EBADF || err == ENOTSOCK ||
+			   err == EMSGSIZE || err == ENOBUFS || err == ENOMEM);
 }
 
 /* Re-reads the effective uid/gid (after a set*id call). */
@@ -233,8 +276,6 @@ struct ut_rx {
 	int flags;                 /* MSG_* the caller passed (not the ones we added) */
 	const struct msghdr *msg;  /* what the kernel filled in: iov, control, msg_flags */
 	size_t cap;                /* bytes the caller's buffers hold */
-	size_t ctl_cap;            /* the caller's control buffer size before the call */
-	socklen_t name_cap;        /* the caller's address buffer size before the call */
 	ssize_t full;              /* datagram length learnt with MSG_TRUNC, -1 unknown */
 	int user_ctl;              /* the caller itself sees control data and msg_flags */
 };
@@ -254,7 +295,7 @@ size_t ut_iov_len(const struct iovec *iov, size_t n);
 size_t ut_cmsg_space(const struct msghdr *msg);
 
 /*
- * Sending: describes SCM_RIGHTS and SCM_CREDENTIALS at entry into `fds`
+ * Sending: describes SCM_RIGHTS and SCM_CREDENTIALS after a successful send into `fds`
  * (fd_send record, fds_cap bytes) and `cred` (cred_send record);
  * ut_cmsg_send_commit emits them once the send is known to have succeeded.
  */

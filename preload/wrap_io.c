@@ -24,8 +24,16 @@
  * socket is caught), or on every socket with UNIXTRACE_WATCH_READS=1
  * (`run --watch-reads`); otherwise as recvfrom.  The kernel treats both like
  * read/recv on a socket (same sock_recvmsg, O_NONBLOCK honoured the same
- * way).  readv has no recvfrom form and is always performed as recvmsg.  The
- * kernel side sees every discarded fd whatever the call (`run --kernel`).
+ * way).  readv, and recvfrom asking for an address, stay themselves (see
+ * below why).  The kernel side sees every discarded fd whatever the call
+ * (`run --kernel`).
+ *
+ * In a sandbox (ut_quiet, sandbox.c) nothing is added or substituted: each
+ * call is the program's own, decoded from what it returned.
+ *
+ * No wrapper reads the caller's memory before the kernel has accepted it
+ * (an unmapped msghdr, iovec array, address or control buffer must give the
+ * program EFAULT, not SIGSEGV): structures are decoded after the call.
  *
  * If the cache was stale and the fd is no socket at all, the kernel says
  * ENOTSOCK before consuming anything and the real call is made instead.
@@ -49,33 +57,47 @@ static int ut_w_dgramish(uint32_t w)
  * per-message events are wanted) costs a clock read and three compares; the
  * rest is out of line.  errno: a successful call left the caller's value in
  * place and a failed one set it; the slow path puts back whichever it was.
+ * The iovec array, the destination and sendmsg's msghdr are read only if the
+ * kernel accepted them (ut_inputs_accepted); otherwise the event says only
+ * the error, and the length asked is unknown (0).
  */
 static __attribute__((noinline)) void ut_send_slow(int fd, unsigned call, ssize_t r, uint64_t t0,
 						   uint64_t t1, int flags, const void *buf,
 						   size_t len, const struct iovec *iov,
 						   size_t iovcnt, const struct sockaddr *to,
-						   socklen_t tolen)
+						   socklen_t tolen, const struct msghdr *msg)
 {
-	int err = errno;
+	int err = errno, ok = ut_inputs_accepted(r, err);
 	struct ut_sock s;
 	struct iovec one = { (void *)buf, len };
-	struct ut_tx tx = { .fd = fd, .s = &s, .call = call, .flags = flags,
-			    .iov = iov ? iov : &one, .iovcnt = iov ? iovcnt : 1,
-			    .len = iov ? ut_iov_len(iov, iovcnt) : len, .to = to, .tolen = tolen,
-			    .t0 = t0, .t1 = t1 };
+	struct ut_tx tx = { .fd = fd, .s = &s, .call = call, .flags = flags, .iov = &one,
+			    .iovcnt = 1, .len = len, .t0 = t0, .t1 = t1 };
 
+	if (msg && ok) {
+		iov = msg->msg_iov;
+		iovcnt = msg->msg_iovlen;
+		to = msg->msg_name;
+		tolen = msg->msg_namelen;
+	}
+	if (iov || msg) {
+		tx.iov = ok ? iov : NULL;
+		tx.iovcnt = ok ? iovcnt : 0;
+		tx.len = ok ? ut_iov_len(iov, iovcnt) : 0;
+	}
+	tx.to = ok ? to : NULL;
+	tx.tolen = ok ? tolen : 0;
 	if (ut_sock_load(fd, &s))
 		ut_after_send(&tx, r, err);
 	errno = err;
 }
 
-#define UT_SEND_DONE(fd, call, r, t0, flags, buf, len, iov, iovcnt, to, tolen)                \
+#define UT_SEND_DONE(fd, call, r, t0, flags, buf, len, iov, iovcnt, to, tolen, msg)           \
 	do {                                                                                  \
 		uint64_t t1_ = ut_now();                                                      \
 		if (__builtin_expect((r) < 0 || t1_ - (t0) >= ut_shim.block_ns ||             \
 				     ut_shim.messages, 0))                                    \
 			ut_send_slow(fd, call, r, t0, t1_, flags, buf, len, iov, iovcnt, to,    \
-				     tolen);                                                  \
+				     tolen, msg);                                             \
 	} while (0)
 
 UT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -87,7 +109,7 @@ UT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 		return UT_REAL(send, fd, buf, len, flags);
 	t0 = ut_now();
 	r = UT_REAL(send, fd, buf, len, flags);
-	UT_SEND_DONE(fd, UT_CALL_SEND, r, t0, flags, buf, len, NULL, 0, NULL, 0);
+	UT_SEND_DONE(fd, UT_CALL_SEND, r, t0, flags, buf, len, NULL, 0, NULL, 0, NULL);
 	return r;
 }
 
@@ -101,7 +123,7 @@ UT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
 	t0 = ut_now();
 	r = UT_REAL(sendto, fd, buf, len, flags, to, tolen);
-	UT_SEND_DONE(fd, UT_CALL_SENDTO, r, t0, flags, buf, len, NULL, 0, to, tolen);
+	UT_SEND_DONE(fd, UT_CALL_SENDTO, r, t0, flags, buf, len, NULL, 0, to, tolen, NULL);
 	return r;
 }
 
@@ -114,7 +136,7 @@ UT_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 		return UT_REAL(write, fd, buf, len);
 	t0 = ut_now();
 	r = UT_REAL(write, fd, buf, len);
-	UT_SEND_DONE(fd, UT_CALL_WRITE, r, t0, 0, buf, len, NULL, 0, NULL, 0);
+	UT_SEND_DONE(fd, UT_CALL_WRITE, r, t0, 0, buf, len, NULL, 0, NULL, 0, NULL);
 	return r;
 }
 
@@ -127,42 +149,37 @@ UT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 		return UT_REAL(writev, fd, iov, iovcnt);
 	t0 = ut_now();
 	r = UT_REAL(writev, fd, iov, iovcnt);
-	UT_SEND_DONE(fd, UT_CALL_WRITEV, r, t0, 0, NULL, 0, iov, (size_t)iovcnt, NULL, 0);
+	UT_SEND_DONE(fd, UT_CALL_WRITEV, r, t0, 0, NULL, 0, iov, (size_t)iovcnt, NULL, 0, NULL);
 	return r;
 }
 
-/* sendmsg carrying control data: described before the call, emitted after it. */
-static __attribute__((noinline)) ssize_t ut_sendmsg_ctl(int fd, const struct msghdr *msg,
-							int flags)
+/*
+ * A sendmsg that carried control data and succeeded: the kernel accepted the
+ * msghdr and the whole control buffer, so both are decoded now.
+ */
+static __attribute__((noinline)) void ut_sendmsg_ctl(int fd, const struct msghdr *msg, int flags,
+						     ssize_t r, uint64_t t0)
 {
 	size_t cap = ut_cmsg_space(msg);
 	uint64_t buf[(cap + 7) / 8]; /* fitted to the fds in this message, 8-byte aligned */
 	struct ut_cmsg_pending p = { .fds = (struct ut_event *)buf, .fds_cap = sizeof(buf) };
-	int saved = errno, err;
+	int saved = errno;
 	struct ut_sock s;
 	struct ut_tx tx = { .fd = fd, .s = &s, .call = UT_CALL_SENDMSG, .flags = flags,
 			    .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
 			    .len = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
-			    .to = msg->msg_name, .tolen = msg->msg_namelen };
-	ssize_t r;
+			    .to = msg->msg_name, .tolen = msg->msg_namelen, .t0 = t0 };
 
-	if (!ut_sock_load(fd, &s)) {
-		errno = saved;
-		return UT_REAL(sendmsg, fd, msg, flags);
-	}
-	ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMSG, msg);
-	tx.nfds = p.nfds;
-	errno = saved;
-	tx.t0 = ut_now();
-	r = UT_REAL(sendmsg, fd, msg, flags);
-	err = errno;
 	tx.t1 = ut_now();
-	ut_cmsg_send_commit(&p, r);
-	if (r >= 0 && p.nfds)
-		ut_fdc_update(fd, UT_SF_FDS, 0, NULL); /* its reads are watched from now on */
-	ut_after_send(&tx, r, err);
-	errno = r < 0 ? err : saved;
-	return r;
+	if (ut_sock_load(fd, &s)) {
+		ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMSG, msg);
+		tx.nfds = p.nfds;
+		ut_cmsg_send_commit(&p, r);
+		if (p.nfds)
+			ut_fdc_update(fd, UT_SF_FDS, 0, NULL); /* its reads are watched from now on */
+		ut_after_send(&tx, r, 0);
+	}
+	errno = saved;
 }
 
 UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -172,12 +189,14 @@ UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	if (!msg || !ut_unix_word(fd))
 		return UT_REAL(sendmsg, fd, msg, flags);
-	if (msg->msg_control && msg->msg_controllen)
-		return ut_sendmsg_ctl(fd, msg, flags);
 	t0 = ut_now();
 	r = UT_REAL(sendmsg, fd, msg, flags);
-	UT_SEND_DONE(fd, UT_CALL_SENDMSG, r, t0, flags, NULL, 0, msg->msg_iov, msg->msg_iovlen,
-		     msg->msg_name, msg->msg_namelen);
+	/* msg is read only after the kernel did (an unmapped one fails with EFAULT). */
+	if (r >= 0 && msg->msg_control && msg->msg_controllen) {
+		ut_sendmsg_ctl(fd, msg, flags, r, t0);
+		return r;
+	}
+	UT_SEND_DONE(fd, UT_CALL_SENDMSG, r, t0, flags, NULL, 0, NULL, 0, NULL, 0, msg);
 	return r;
 }
 
@@ -241,21 +260,28 @@ UT_EXPORT int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int
 /* ---- receives ---- */
 
 /*
+ * Addresses: a receive's source address is never read back from the
+ * caller's buffer.  Its size before the call (*fromlen, msg_namelen) could
+ * only be read before the kernel accepted it, and after the call the kernel
+ * has overwritten it with the address's full length, so how many bytes it
+ * wrote is unknown.  Events that carry an address ask the kernel instead
+ * (getpeername, on the slow path only).
+ *
  * What happens after a receive that the fast path did not finish: an error,
  * a cut datagram, message events, control data.  m is what the kernel filled
- * in (for a recvfrom, built from its result).  Returns 1 and sets *ret, or 0
- * when the caller must make the real call itself (stale cache: not a
- * socket, nothing consumed; errno back to `saved`).
+ * in (for a recvfrom, built from its result; NULL after a failure, when the
+ * shim reads nothing of the caller's).  Returns 1 and sets *ret, or 0 when
+ * the caller must make the real call itself (stale cache: not a socket,
+ * nothing consumed; errno back to `saved`).
  */
 static __attribute__((noinline)) int ut_recv_slow(int fd, unsigned call, struct msghdr *m,
-						 int flags, int added, socklen_t *fromlen,
-						 socklen_t name_cap, ssize_t r, int saved,
+						 int flags, int added, ssize_t r, int saved,
 						 ssize_t *ret)
 {
 	struct ut_sock s;
-	struct ut_rx rx = { .fd = fd, .s = &s, .call = call, .flags = flags, .msg = m,
-			    .cap = ut_iov_len(m->msg_iov, m->msg_iovlen), .name_cap = name_cap,
-			    .full = -1 };
+	struct ut_rx rx = { .fd = fd, .s = &s, .call = call, .flags = flags,
+			    .msg = r >= 0 ? m : NULL,
+			    .cap = r >= 0 ? ut_iov_len(m->msg_iov, m->msg_iovlen) : 0, .full = -1 };
 	int err = errno;
 
 	if (r < 0 && err == ENOTSOCK) {
@@ -268,8 +294,6 @@ static __attribute__((noinline)) int ut_recv_slow(int fd, unsigned call, struct 
 		if ((size_t)r > rx.cap)
 			r = (ssize_t)rx.cap;
 	}
-	if (r >= 0 && fromlen)
-		*fromlen = m->msg_namelen;
 	if (ut_sock_load(fd, &s))
 		ut_after_recv(&rx, r, err);
 	errno = err;
@@ -280,12 +304,9 @@ static __attribute__((noinline)) int ut_recv_slow(int fd, unsigned call, struct 
 /* Any receive as recvmsg: readv, and reads on watched sockets (see the top of this file). */
 static __attribute__((noinline)) int ut_recv_as_msg(int fd, uint32_t w, unsigned call,
 						    const struct iovec *iov, size_t iovcnt,
-						    int flags, struct sockaddr *from,
-						    socklen_t *fromlen, ssize_t *ret)
+						    int flags, ssize_t *ret)
 {
-	socklen_t name_cap = from ? *fromlen : 0;
-	struct msghdr m = { .msg_name = from, .msg_namelen = name_cap,
-			    .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt };
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = iovcnt };
 	int add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
 	int saved = errno;
 	ssize_t r;
@@ -294,59 +315,59 @@ static __attribute__((noinline)) int ut_recv_as_msg(int fd, uint32_t w, unsigned
 	/* Nothing cut, nothing dropped, no message events: the caller's result as is. */
 	if (__builtin_expect(r >= 0 && !(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
 			     !ut_shim.messages, 1)) {
-		if (from)
-			*fromlen = m.msg_namelen;
 		*ret = r;
 		return 1;
 	}
-	return ut_recv_slow(fd, call, &m, flags, add, from ? fromlen : NULL, name_cap, r, saved,
-			    ret);
+	return ut_recv_slow(fd, call, &m, flags, add, r, saved, ret);
 }
 
 /* The slow path of ut_recv_one: the recvfrom's result as a msghdr for ut_recv_slow. */
 static __attribute__((noinline)) int ut_recv_one_slow(int fd, unsigned call, void *buf,
-						     size_t len, int flags, int added,
-						     struct sockaddr *from, socklen_t *fromlen,
-						     socklen_t name_cap, ssize_t r, int saved,
-						     ssize_t *ret)
+						     size_t len, int flags, int added, ssize_t r,
+						     int saved, ssize_t *ret)
 {
 	struct iovec iov = { buf, len };
-	struct msghdr m = { .msg_name = from, .msg_iov = &iov, .msg_iovlen = 1,
-			    /* the kernel wrote *fromlen itself: this copies it back unchanged */
-			    .msg_namelen = from ? *fromlen : 0,
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_flags = r >= 0 && (size_t)r > len ? MSG_TRUNC : 0 };
 
-	return ut_recv_slow(fd, call, &m, flags, added, from ? fromlen : NULL, name_cap, r, saved,
-			    ret);
+	return ut_recv_slow(fd, call, &m, flags, added, r, saved, ret);
 }
 
 /*
  * read, recv and recvfrom on the Unix socket whose cache word is w, as
- * recvfrom (or recvmsg on a watched socket).  Returns 1 and sets *ret when
- * done, 0 when the caller must make the real call itself (stale cache).
+ * recvfrom (or recvmsg on a watched socket, when no address is asked for:
+ * building a msghdr would mean reading *fromlen before the kernel does).
+ * Returns 1 and sets *ret when done, 0 when the caller must make the real
+ * call itself (stale cache).  In a sandbox no call is turned into another:
+ * the program's own call, decoded from its result alone.
  */
 static inline int ut_recv_one(int fd, uint32_t w, unsigned call, void *buf, size_t len, int flags,
 			      struct sockaddr *from, socklen_t *fromlen, ssize_t *ret)
 {
 	int add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
-	socklen_t name_cap;
 	int saved;
 	ssize_t r;
 
-	if (__builtin_expect((UT_W_FLAGS(w) & UT_SF_FDS) || ut_shim.watch_reads, 0)) {
+	if (__builtin_expect(((UT_W_FLAGS(w) & UT_SF_FDS) || ut_shim.watch_reads) && !from &&
+			     !ut_quiet(), 0)) {
 		struct iovec iov = { buf, len };
 
-		return ut_recv_as_msg(fd, w, call, &iov, 1, flags, from, fromlen, ret);
+		return ut_recv_as_msg(fd, w, call, &iov, 1, flags, ret);
 	}
-	name_cap = from ? *fromlen : 0;
 	saved = errno;
-	r = UT_REAL(recvfrom, fd, buf, len, flags | add, from, fromlen);
+	if (__builtin_expect(ut_quiet(), 0)) {
+		add = 0;
+		r = call == UT_CALL_READ ? UT_REAL(read, fd, buf, len)
+		    : call == UT_CALL_RECV ? UT_REAL(recv, fd, buf, len, flags)
+					   : UT_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
+	} else {
+		r = UT_REAL(recvfrom, fd, buf, len, flags | add, from, fromlen);
+	}
 	if (__builtin_expect(r >= 0 && (size_t)r <= len && !ut_shim.messages, 1)) {
 		*ret = r;
 		return 1;
 	}
-	return ut_recv_one_slow(fd, call, buf, len, flags, add, from, fromlen, name_cap, r, saved,
-				ret);
+	return ut_recv_one_slow(fd, call, buf, len, flags, add, r, saved, ret);
 }
 
 UT_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -366,9 +387,7 @@ UT_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sock
 	uint32_t w;
 	ssize_t r;
 
-	/* An address without a length (EFAULT after the data is consumed) stays the kernel's business. */
-	if (len > SSIZE_MAX || (from && (!fromlen || *fromlen > INT_MAX)) ||
-	    !(w = ut_unix_word(fd)) ||
+	if (len > SSIZE_MAX || !(w = ut_unix_word(fd)) ||
 	    !ut_recv_one(fd, w, UT_CALL_RECVFROM, buf, len, flags, from, fromlen, &r))
 		return UT_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
 	return r;
@@ -386,19 +405,35 @@ UT_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	return r;
 }
 
+/*
+ * readv is the call itself, never a recvmsg: deciding whether it could be
+ * (a zero-length readv consumes nothing, a recvmsg would) means summing the
+ * iovec array before the kernel has accepted it.  Decoded from its result:
+ * errors and message events (a cut datagram shows only to the kernel side).
+ */
+static __attribute__((noinline)) ssize_t ut_readv_slow(int fd, const struct iovec *iov,
+							 int iovcnt, ssize_t r, int saved)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+	ssize_t out;
+
+	if (!ut_recv_slow(fd, UT_CALL_READV, &m, 0, 0, r, saved, &out))
+		errno = ENOTSOCK; /* a stale entry, now forgotten: the call failed as it was */
+	return r;
+}
+
 UT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	uint32_t w;
+	int saved;
 	ssize_t r;
-	size_t total;
 
-	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !(w = ut_unix_word(fd)))
+	if (!ut_unix_word(fd))
 		return UT_REAL(readv, fd, iov, iovcnt);
-	total = ut_iov_len(iov, (size_t)iovcnt);
-	if (total == 0 || total > SSIZE_MAX ||
-	    !ut_recv_as_msg(fd, w, UT_CALL_READV, iov, (size_t)iovcnt, 0, NULL, NULL, &r))
-		return UT_REAL(readv, fd, iov, iovcnt);
-	return r;
+	saved = errno;
+	r = UT_REAL(readv, fd, iov, iovcnt);
+	if (__builtin_expect(r >= 0 && !ut_shim.messages, 1))
+		return r;
+	return ut_readv_slow(fd, iov, iovcnt, r, saved);
 }
 
 /* _FORTIFY_SOURCE builds call these instead; an overflowing size still aborts in libc. */
@@ -424,14 +459,19 @@ UT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, i
 	return recvfrom(fd, buf, len, flags, from, fromlen);
 }
 
+/*
+ * recvmsg: the msghdr is read only after the kernel accepted it (a
+ * successful call), so the sizes the caller gave before the call (control
+ * buffer, address) are not known: fd_lost says nothing of controllen.
+ */
 static __attribute__((noinline)) ssize_t ut_recvmsg_slow(int fd, struct msghdr *msg, int flags,
-							  int added, size_t ctl_cap,
-							  socklen_t name_cap, ssize_t r)
+							  int added, ssize_t r)
 {
 	struct ut_sock s;
-	struct ut_rx rx = { .fd = fd, .s = &s, .call = UT_CALL_RECVMSG, .flags = flags, .msg = msg,
-			    .cap = ut_iov_len(msg->msg_iov, msg->msg_iovlen), .ctl_cap = ctl_cap,
-			    .name_cap = name_cap, .full = -1, .user_ctl = 1 };
+	struct ut_rx rx = { .fd = fd, .s = &s, .call = UT_CALL_RECVMSG, .flags = flags,
+			    .msg = r >= 0 ? msg : NULL,
+			    .cap = r >= 0 ? ut_iov_len(msg->msg_iov, msg->msg_iovlen) : 0,
+			    .full = -1, .user_ctl = 1 };
 	int err = errno;
 
 	if (r >= 0 && added) {
@@ -447,28 +487,23 @@ static __attribute__((noinline)) ssize_t ut_recvmsg_slow(int fd, struct msghdr *
 
 UT_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	size_t ctl_cap;
-	socklen_t name_cap;
 	uint32_t w;
 	int add;
 	ssize_t r;
 
 	if (!msg || !(w = ut_unix_word(fd)))
 		return UT_REAL(recvmsg, fd, msg, flags);
-	ctl_cap = msg->msg_control ? msg->msg_controllen : 0;
-	name_cap = msg->msg_name ? msg->msg_namelen : 0;
-	add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
+	add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) && !ut_quiet() ? MSG_TRUNC : 0;
 	r = UT_REAL(recvmsg, fd, msg, flags | add);
 	/* The kernel sets msg_controllen to what it wrote: 0, no control message arrived. */
 	if (__builtin_expect(r >= 0 && !(msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
 			     !(msg->msg_control && msg->msg_controllen) && !ut_shim.messages, 1))
 		return r;
-	return ut_recvmsg_slow(fd, msg, flags, add, ctl_cap, name_cap, r);
+	return ut_recvmsg_slow(fd, msg, flags, add, r);
 }
 
 static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct mmsghdr *v, unsigned vlen,
-							int flags, int r, int err,
-							const size_t *ctl_cap)
+							int flags, int r, int err)
 {
 	struct ut_sock s;
 	struct ut_rx rx = { .fd = fd, .s = &s, .call = UT_CALL_RECVMMSG, .flags = flags,
@@ -482,11 +517,10 @@ static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct mmsghdr *
 		ut_after_recv(&rx, r, err);
 		return;
 	}
+	/* The kernel filled the first r entries: those it accepted. */
 	for (i = 0; i < (unsigned)r && i < vlen; i++) {
 		rx.msg = &v[i].msg_hdr;
 		rx.cap = ut_iov_len(v[i].msg_hdr.msg_iov, v[i].msg_hdr.msg_iovlen);
-		rx.ctl_cap = i < 1024 ? ctl_cap[i] : v[i].msg_hdr.msg_controllen;
-		rx.name_cap = 0; /* the buffer sizes before the call were not kept */
 		ut_after_recv(&rx, v[i].msg_len, 0);
 	}
 }
@@ -494,18 +528,14 @@ static __attribute__((noinline)) void ut_recvmmsg_after(int fd, struct mmsghdr *
 UT_EXPORT int recvmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int flags,
 		       struct timespec *tmo)
 {
-	size_t ctl_cap[1024]; /* UIO_MAXIOV: the kernel never fills more messages */
 	int saved, err, r;
-	unsigned i;
 
 	if (!vmessages || !ut_unix_word(fd))
 		return UT_REAL(recvmmsg, fd, vmessages, vlen, flags, tmo);
 	saved = errno;
-	for (i = 0; i < vlen && i < 1024; i++)
-		ctl_cap[i] = vmessages[i].msg_hdr.msg_control ? vmessages[i].msg_hdr.msg_controllen : 0;
 	r = UT_REAL(recvmmsg, fd, vmessages, vlen, flags, tmo);
 	err = errno;
-	ut_recvmmsg_after(fd, vmessages, vlen, flags, r, err, ctl_cap);
+	ut_recvmmsg_after(fd, vmessages, vlen, flags, r, err);
 	errno = r < 0 ? err : saved;
 	return r;
 }

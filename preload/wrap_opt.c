@@ -5,6 +5,7 @@
  * with the kernel's answer).  Every other option goes straight to libc,
  * before any cache lookup.
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -25,7 +26,8 @@ UT_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, soc
 	saved = errno;
 	r = UT_REAL(setsockopt, fd, level, optname, optval, optlen);
 	err = errno;
-	if (optval && optlen >= sizeof(int))
+	/* Read only once the kernel has (it copies an int or fails with EFAULT/EINVAL). */
+	if (r == 0 && optval && optlen >= sizeof(int))
 		memcpy(&val, optval, sizeof(val));
 	if (r == 0)
 		ut_fdc_update(fd, val ? UT_SF_PASSCRED : 0, 0, NULL);
@@ -40,6 +42,60 @@ UT_EXPORT int setsockopt(int fd, int level, int optname, const void *optval, soc
 	ut_ev_emit(&b.ev);
 	errno = r < 0 ? err : saved;
 	return r;
+}
+
+/*
+ * SO_PEERCRED copies min(optlen, 12) bytes of a struct ucred and writes the
+ * count back into *optlen: a field it did not copy whole is unknown, not 0.
+ */
+static void ut_peercred(struct ut_event *ev, const void *optval, socklen_t got)
+{
+	struct ucred uc = { 0 };
+
+	if (got)
+		memcpy(&uc, optval, got < sizeof(uc) ? got : sizeof(uc));
+	ev->u.cred.pid = (uint32_t)uc.pid;
+	ev->u.cred.uid = uc.uid;
+	ev->u.cred.gid = uc.gid;
+	if (got < offsetof(struct ucred, pid) + sizeof(uc.pid))
+		ev->flags |= UT_F_CRED_NO_PID;
+	if (got < offsetof(struct ucred, uid) + sizeof(uc.uid))
+		ev->flags |= UT_F_CRED_NO_UID;
+	if (got < offsetof(struct ucred, gid) + sizeof(uc.gid))
+		ev->flags |= UT_F_CRED_NO_GID;
+}
+
+/*
+ * SO_PEERPIDFD installs a pidfd and copies min(optlen, 4) bytes of its
+ * number: with less than 4 the caller holds an fd it cannot name, and so does
+ * the event (pidfd -1).  The pid behind it and the ids frozen at connect are
+ * asked of the kernel (fdinfo, SO_PEERCRED), except in a sandbox.
+ */
+static void ut_peerpidfd(struct ut_event *ev, int fd, const void *optval, socklen_t got)
+{
+	struct ucred uc;
+	socklen_t ulen = sizeof(uc);
+	long pid = 0;
+	int pidfd = -1;
+
+	ev->flags |= UT_F_CRED_PIDFD;
+	if (got >= sizeof(int)) {
+		memcpy(&pidfd, optval, sizeof(pidfd));
+		ut_fdc_forget(pidfd); /* a new fd */
+		if (!ut_quiet())
+			pid = ut_pidfd_pid(pidfd);
+	}
+	ev->u.cred.pidfd = pidfd;
+	ev->u.cred.pid = pid > 0 ? (uint32_t)pid : 0;
+	if (pid <= 0)
+		ev->flags |= UT_F_CRED_NO_PID;
+	if (!ut_quiet() &&
+	    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0 && ulen == sizeof(uc)) {
+		ev->u.cred.uid = uc.uid;
+		ev->u.cred.gid = uc.gid;
+	} else {
+		ev->flags |= UT_F_CRED_NO_UID | UT_F_CRED_NO_GID;
+	}
 }
 
 UT_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
@@ -59,30 +115,11 @@ UT_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 	b.ev.ret = r;
 	b.ev.err = r < 0 ? err : 0;
 	b.ev.u.cred.pidfd = -1;
-	if (r == 0 && optname == SO_PEERCRED && optval && optlen && *optlen >= sizeof(struct ucred)) {
-		struct ucred uc;
-
-		memcpy(&uc, optval, sizeof(uc));
-		b.ev.u.cred.pid = (uint32_t)uc.pid;
-		b.ev.u.cred.uid = uc.uid;
-		b.ev.u.cred.gid = uc.gid;
-	} else if (r == 0 && optname == SO_PEERPIDFD && optval && optlen && *optlen >= sizeof(int)) {
-		struct ucred uc;
-		socklen_t ulen = sizeof(uc);
-		long pid;
-		int pidfd;
-
-		memcpy(&pidfd, optval, sizeof(pidfd));
-		ut_fdc_forget(pidfd); /* a new fd */
-		pid = ut_pidfd_pid(pidfd);
-		b.ev.u.cred.pidfd = pidfd;
-		b.ev.u.cred.pid = pid > 0 ? (uint32_t)pid : 0;
-		/* The pidfd names a process; its ids are the ones frozen at connect. */
-		if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0) {
-			b.ev.u.cred.uid = uc.uid;
-			b.ev.u.cred.gid = uc.gid;
-		}
-	}
+	/* After success the kernel has written *optlen and that many bytes of optval. */
+	if (r == 0 && optname == SO_PEERCRED)
+		ut_peercred(&b.ev, optval, *optlen);
+	else if (r == 0)
+		ut_peerpidfd(&b.ev, fd, optval, *optlen);
 	ut_ev_own_addr(&b.ev, sizeof(b), fd);
 	ut_ev_emit(&b.ev);
 	errno = r < 0 ? err : saved;

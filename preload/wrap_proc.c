@@ -27,22 +27,38 @@ UT_EXPORT pid_t fork(void)
 	return r;
 }
 
-#define UT_ID_WRAPPER(name, params, args)                      \
-	UT_EXPORT int name params                              \
-	{                                                      \
-		int r = UT_REAL(name, UT_ID_UNPACK args);      \
-		int saved = errno;                             \
-		ut_ids_refresh();                              \
-		errno = saved;                                 \
-		return r;                                      \
+/*
+ * After a successful set*id call the effective id is re-read; in a sandbox
+ * (no syscall of our own) it is the one the call set, which every member of
+ * the family names explicitly (-1: unchanged).
+ */
+static void ut_ids_after(int r, uint32_t *field, uint32_t eff)
+{
+	int saved = errno;
+
+	if (r == 0 && ut_quiet()) {
+		if (eff != (uint32_t)-1)
+			__atomic_store_n(field, eff, __ATOMIC_RELAXED);
+	} else if (r == 0) {
+		ut_ids_refresh();
+	}
+	errno = saved;
+}
+
+#define UT_ID_WRAPPER(name, params, args, field, eff)           \
+	UT_EXPORT int name params                               \
+	{                                                       \
+		int r = UT_REAL(name, UT_ID_UNPACK args);       \
+		ut_ids_after(r, &ut_shim.field, (uint32_t)(eff)); \
+		return r;                                       \
 	}
 #define UT_ID_UNPACK(...) __VA_ARGS__
 
-UT_ID_WRAPPER(setuid, (uid_t a), (a))
-UT_ID_WRAPPER(setgid, (gid_t a), (a))
-UT_ID_WRAPPER(seteuid, (uid_t a), (a))
-UT_ID_WRAPPER(setegid, (gid_t a), (a))
-UT_ID_WRAPPER(setreuid, (uid_t a, uid_t b), (a, b))
-UT_ID_WRAPPER(setregid, (gid_t a, gid_t b), (a, b))
-UT_ID_WRAPPER(setresuid, (uid_t a, uid_t b, uid_t c), (a, b, c))
-UT_ID_WRAPPER(setresgid, (gid_t a, gid_t b, gid_t c), (a, b, c))
+UT_ID_WRAPPER(setuid, (uid_t a), (a), uid, a)
+UT_ID_WRAPPER(setgid, (gid_t a), (a), gid, a)
+UT_ID_WRAPPER(seteuid, (uid_t a), (a), uid, a)
+UT_ID_WRAPPER(setegid, (gid_t a), (a), gid, a)
+UT_ID_WRAPPER(setreuid, (uid_t a, uid_t b), (a, b), uid, b)
+UT_ID_WRAPPER(setregid, (gid_t a, gid_t b), (a, b), gid, b)
+UT_ID_WRAPPER(setresuid, (uid_t a, uid_t b, uid_t c), (a, b, c), uid, b)
+UT_ID_WRAPPER(setresgid, (gid_t a, gid_t b, gid_t c), (a, b, c), gid, b)

@@ -16,16 +16,23 @@
 #include "shim.h"
 #include "sockaddr_describe.h"
 
-/* A new AF_UNIX socket fd: remember it. type may carry SOCK_NONBLOCK/SOCK_CLOEXEC. */
+/*
+ * A new AF_UNIX socket fd: remember it. type may carry SOCK_NONBLOCK/SOCK_CLOEXEC.
+ * The type is what the kernel made: unix_create() turns SOCK_RAW into
+ * SOCK_DGRAM.  In a sandbox the inode is not asked for (fstat): 0, unknown.
+ */
 static int ut_learn_unix(int fd, int type, uint64_t peer_ino, uint16_t flags, struct ut_sock *s)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) < 0)
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (ut_quiet())
+		st.st_ino = 0;
+	else if (fstat(fd, &st) < 0)
 		return 0;
 	s->ino = st.st_ino;
 	s->peer_ino = peer_ino;
-	s->type = (uint16_t)(type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC));
+	s->type = (uint16_t)(type == SOCK_RAW ? SOCK_DGRAM : type);
 	s->flags = flags;
 	ut_fdc_set_unix(fd, s);
 	return 1;
@@ -102,7 +109,8 @@ UT_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	b.ev.err = r < 0 ? err : 0;
 	if (r == 0) {
 		ut_ev_own_addr(&b.ev, sizeof(b), fd); /* autobind: the name the kernel chose */
-	} else if (addr && len >= sizeof(sa_family_t) && addr->sa_family == AF_UNIX) {
+	} else if (ut_inputs_accepted(r, err) && addr && len >= sizeof(sa_family_t) &&
+		   addr->sa_family == AF_UNIX) {
 		struct sockaddr_un sun = { 0 };
 		socklen_t n = len > sizeof(sun) ? sizeof(sun) : len;
 		size_t plen;
@@ -163,7 +171,8 @@ UT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (ok)
 		ut_ev_fill_peer(&b.ev, fd, &s);
 	ut_ev_own_addr(&b.ev, sizeof(b), fd);
-	ut_ev_peer_addr(&b.ev, sizeof(b), fd, addr, len);
+	if (ut_inputs_accepted(r, err))
+		ut_ev_peer_addr(&b.ev, sizeof(b), fd, addr, len);
 	ut_ev_emit(&b.ev);
 	errno = r < 0 ? err : saved;
 	return r;
@@ -172,7 +181,6 @@ UT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 static int ut_accept_common(int fd, struct sockaddr *addr, socklen_t *alen, int flags,
 			    unsigned call)
 {
-	socklen_t cap = addr && alen ? *alen : 0;
 	struct ut_sock ls, s;
 	union ut_evbuf b;
 	int r, saved, err, is_unix;
@@ -201,10 +209,12 @@ static int ut_accept_common(int fd, struct sockaddr *addr, socklen_t *alen, int 
 		b.ev.ret = r;
 		ut_ev_fill_peer(&b.ev, r, &s);
 		ut_ev_own_addr(&b.ev, sizeof(b), r);
-		if (addr && alen)
-			ut_ev_peer_addr(&b.ev, sizeof(b), r, addr, *alen < cap ? *alen : cap);
-		else
-			ut_ev_peer_addr(&b.ev, sizeof(b), r, NULL, 0);
+		/*
+		 * Not from the caller's buffer: *alen before the call was not the
+		 * shim's to read (it may be unmapped), and without it the bytes the
+		 * kernel wrote are unknown.  Asked of the kernel instead.
+		 */
+		ut_ev_peer_addr(&b.ev, sizeof(b), r, NULL, 0);
 		ut_ev_emit(&b.ev);
 	}
 	errno = saved;

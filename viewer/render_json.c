@@ -80,16 +80,24 @@ static void render_fds(struct ut_jw *w, const struct ut_event *ev, const struct 
 		ut_jw_kv_bool(w, "fds_cut", 1);
 }
 
-static void render_cred(struct ut_jw *w, const struct ut_cred *c)
+/* A field the producer did not learn (UT_F_CRED_NO_*) is left out, never shown as 0. */
+static void render_cred(struct ut_jw *w, const struct ut_event *ev)
 {
+	const struct ut_cred *c = &ev->u.cred;
+
 	ut_jw_key(w, "cred");
 	ut_jw_obj_begin(w);
-	ut_jw_kv_u64(w, "pid", c->pid);
-	ut_jw_kv_u64(w, "uid", c->uid);
-	ut_jw_kv_u64(w, "gid", c->gid);
+	if (!(ev->flags & UT_F_CRED_NO_PID))
+		ut_jw_kv_u64(w, "pid", c->pid);
+	if (!(ev->flags & UT_F_CRED_NO_UID))
+		ut_jw_kv_u64(w, "uid", c->uid);
+	if (!(ev->flags & UT_F_CRED_NO_GID))
+		ut_jw_kv_u64(w, "gid", c->gid);
 	if (c->pidfd >= 0)
 		ut_jw_kv_i64(w, "pidfd", c->pidfd);
 	ut_jw_obj_end(w);
+	if (ev->kind == UT_EV_PEERCRED)
+		ut_jw_kv_str(w, "opt", (ev->flags & UT_F_CRED_PIDFD) ? "SO_PEERPIDFD" : "SO_PEERCRED");
 }
 
 static void render_queue(struct ut_jw *w, const struct ut_queue *q)
@@ -186,7 +194,22 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 			ut_jw_kv_u64(w, "controllen", ev->u.fdlost.controllen);
 		break;
 	case UT_SHAPE_CRED:
-		render_cred(w, &ev->u.cred);
+		render_cred(w, ev);
+		break;
+	case UT_SHAPE_SANDBOX:
+		ut_jw_kv_str(w, "how", (ev->u.sandbox.how & UT_SANDBOX_HOW_MASK) == UT_SANDBOX_PRCTL
+					       ? "prctl" : "seccomp");
+		ut_jw_kv_str(w, "mode", (ev->u.sandbox.how & UT_SANDBOX_STRICT) ? "strict" : "filter");
+		if (ev->u.sandbox.how & UT_SANDBOX_TSYNC)
+			ut_jw_kv_bool(w, "tsync", 1);
+		ut_jw_key(w, "blind");
+		ut_jw_arr_begin(w);
+#define UT_BLIND_JSON(c, bit, nm)                       \
+	if (ev->u.sandbox.blind & (bit))                \
+		ut_jw_str(w, nm);
+		UT_BLIND_LIST(UT_BLIND_JSON)
+#undef UT_BLIND_JSON
+		ut_jw_arr_end(w);
 		break;
 	case UT_SHAPE_OPT:
 		name = ut_sockopt_name(ev->u.opt.level, ev->u.opt.optname);

@@ -222,10 +222,34 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 			tb_printf(&b, " controllen=%u", ev->u.fdlost.controllen);
 		break;
 	case UT_SHAPE_CRED:
-		tb_printf(&b, " pid=%u uid=%u gid=%u", ev->u.cred.pid, ev->u.cred.uid,
-			  ev->u.cred.gid);
+		if (ev->kind == UT_EV_PEERCRED && (ev->flags & UT_F_CRED_PIDFD))
+			tb_puts(&b, " SO_PEERPIDFD");
+		/* "?": a field the producer did not learn */
+		if (ev->flags & UT_F_CRED_NO_PID)
+			tb_puts(&b, " pid=?");
+		else
+			tb_printf(&b, " pid=%u", ev->u.cred.pid);
+		if (ev->flags & UT_F_CRED_NO_UID)
+			tb_puts(&b, " uid=?");
+		else
+			tb_printf(&b, " uid=%u", ev->u.cred.uid);
+		if (ev->flags & UT_F_CRED_NO_GID)
+			tb_puts(&b, " gid=?");
+		else
+			tb_printf(&b, " gid=%u", ev->u.cred.gid);
 		if (ev->u.cred.pidfd >= 0)
 			tb_printf(&b, " pidfd=%d", ev->u.cred.pidfd);
+		break;
+	case UT_SHAPE_SANDBOX:
+		tb_printf(&b, " %s %s%s, the shim no longer sees:",
+			  (ev->u.sandbox.how & UT_SANDBOX_HOW_MASK) == UT_SANDBOX_PRCTL ? "prctl" : "seccomp",
+			  (ev->u.sandbox.how & UT_SANDBOX_STRICT) ? "strict" : "filter",
+			  (ev->u.sandbox.how & UT_SANDBOX_TSYNC) ? " tsync" : "");
+#define UT_BLIND_TEXT(c, bit, nm)               \
+	if (ev->u.sandbox.blind & (bit))        \
+		tb_printf(&b, " %s", nm);
+		UT_BLIND_LIST(UT_BLIND_TEXT)
+#undef UT_BLIND_TEXT
 		break;
 	case UT_SHAPE_OPT:
 		opt = ut_sockopt_name(ev->u.opt.level, ev->u.opt.optname);

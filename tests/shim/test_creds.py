@@ -25,7 +25,9 @@ def test_control_buffer_too_small(creds_run):
     assert e.get("ctrunc") is True
     t = one(rows(truth, event="fd_lost", call="recvmsg"))
     e = one(evs(events, "fd_lost", pid=t["pid"], fd=t["fd"], call="recvmsg"))
-    assert e["received"] == 1 and e["controllen"] == int(t["controllen"])
+    # The buffer's size before the call was not the shim's to read (an unmapped msghdr must
+    # give EFAULT, not SIGSEGV; preload/README.md "Bad pointers"), so it is left unknown.
+    assert e["received"] == 1 and "controllen" not in e
     assert "lost" not in e  # the receiver cannot count what the kernel dropped
     assert e["sock"]["ino"] == int(t["ino"])
 

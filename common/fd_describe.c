@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* What an open fd is; see fd_describe.h. */
+#include "raw_syscall.h"
 #include "fd_describe.h"
 
 #include <errno.h>
@@ -33,7 +34,7 @@ static int ut_raw_sockopt_int(int fd, int opt, int *val)
 	socklen_t len = sizeof(*val);
 
 	*val = 0;
-	return (int)syscall(SYS_getsockopt, fd, SOL_SOCKET, opt, val, &len);
+	return (int)ut_sys(SYS_getsockopt, fd, SOL_SOCKET, opt, val, &len);
 }
 
 static void ut_describe_socket(int fd, struct ut_fd *out, struct ut_sbuf *b)
@@ -109,11 +110,11 @@ long ut_pidfd_pid(int fd)
 	ut_sbuf_init(&b, path, sizeof(path));
 	ut_sbuf_str(&b, "/proc/self/fdinfo/");
 	ut_sbuf_u64(&b, (unsigned)fd);
-	pfd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	pfd = (int)ut_sys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (pfd < 0)
 		return 0;
-	n = syscall(SYS_read, pfd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, pfd);
+	n = ut_sys(SYS_read, pfd, buf, sizeof(buf) - 1);
+	ut_sys(SYS_close, pfd);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -191,7 +192,7 @@ int ut_fd_describe(int fd, struct ut_fd *out, char *desc, size_t desclen)
 		return 0;
 	}
 	if (S_ISFIFO(st.st_mode)) {
-		int fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
+		int fl = (int)ut_sys(SYS_fcntl, fd, F_GETFL);
 
 		out->kind = ut_starts(link, "pipe:") ? UT_FK_PIPE : UT_FK_FIFO;
 		ut_sbuf_str(&b, out->kind == UT_FK_PIPE ? "" : "fifo ");

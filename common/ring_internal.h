@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "event.h"
 #include "ring.h"
 
@@ -136,7 +137,7 @@ static inline void ut_ring_sys_close(int fd)
 {
 	int saved = errno;
 
-	syscall(SYS_close, fd);
+	ut_sys(SYS_close, fd);
 	errno = saved;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unix socket lookup by inode through NETLINK_SOCK_DIAG; see unix_diag.h. */
+#include "raw_syscall.h"
 #include "unix_diag.h"
 
 #include <errno.h>
@@ -38,15 +39,15 @@ int ut_unix_diag_lookup(uint64_t ino, struct ut_unix_diag *out)
 	memset(out, 0, sizeof(*out));
 	if (ino == 0 || ino > 0xffffffffu)
 		return -ENOENT;
-	fd = (int)syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	fd = (int)ut_sys(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
-	n = syscall(SYS_sendto, fd, &rq, sizeof(rq), 0, &nl, sizeof(nl));
+	n = ut_sys(SYS_sendto, fd, &rq, sizeof(rq), 0, &nl, sizeof(nl));
 	if (n < 0) {
 		err = -errno;
 		goto out;
 	}
-	n = syscall(SYS_recvfrom, fd, &resp, sizeof(resp), 0, NULL, NULL);
+	n = ut_sys(SYS_recvfrom, fd, &resp, sizeof(resp), 0, NULL, NULL);
 	if (n < 0) {
 		err = -errno;
 		goto out;
@@ -86,6 +87,6 @@ int ut_unix_diag_lookup(uint64_t ino, struct ut_unix_diag *out)
 		}
 	}
 out:
-	syscall(SYS_close, fd);
+	ut_sys(SYS_close, fd);
 	return err;
 }

@@ -6,7 +6,7 @@
  * __tls_get_addr, which may allocate: this stays async-signal-safe), read
  * once with prctl(PR_GET_NAME) at its first event and then kept right by the
  * calls that rename threads, which the shim sees:
- * - prctl(PR_SET_NAME) and syscall(SYS_prctl, PR_SET_NAME) (sandbox.c), the
+ * - prctl(PR_SET_NAME) and ut_sys(SYS_prctl, PR_SET_NAME) (sandbox.c), the
  *   caller's own name, taken from the bytes the kernel has just accepted;
  * - pthread_setname_np(): the caller's own name the same way; another
  *   thread's through a generation count.  Renaming another thread bumps the
@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
 
@@ -125,7 +126,7 @@ static __attribute__((noinline)) void ut_comm_reload(uint32_t gen)
 		char name[UT_COMM_LEN + 1] = "";
 
 		if (!ut_quiet())
-			syscall(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
+			ut_sys(SYS_prctl, PR_GET_NAME, name, 0, 0, 0);
 		/* quiet: unknown, said as an empty name rather than a stale one */
 		memcpy(ut_tls_comm, name, UT_COMM_LEN);
 	}

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
 #include "sockaddr_describe.h"
@@ -38,7 +39,7 @@ static __attribute__((noinline)) uint32_t ut_tid_slow(void)
 	uint32_t tid = ut_real_bound ? ut_tcb_tid(pthread_self()) : 0;
 
 	if (!tid && !ut_quiet())
-		tid = (uint32_t)syscall(SYS_gettid);
+		tid = (uint32_t)ut_sys(SYS_gettid);
 	return tid;
 }
 
@@ -191,7 +192,7 @@ void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *
 		q.own_outq = (uint32_t)outq;
 		q.own_wmem = (uint32_t)outq;
 	}
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) == 0)
+	if (ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &optlen) == 0)
 		q.own_sndbuf = (uint32_t)sndbuf;
 	if (s && s->type == SOCK_DGRAM)
 		q.peer_qmax = ut_shim.max_dgram_qlen;

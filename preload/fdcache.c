@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "shim.h"
 
 #define UT_FDC_MAX (1u << 20) /* 24 MiB of address space, only touched pages cost memory */
@@ -87,12 +88,12 @@ static int ut_fdc_classify(int fd, struct ut_sock *s)
 	/* In a sandbox an fd never met stays unknown: not traced, not remembered. */
 	if (ut_quiet())
 		return -1;
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0)
+	if (ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0)
 		return errno == ENOTSOCK ? 0 : -1; /* EBADF: nothing to remember */
 	if (dom != AF_UNIX)
 		return 0;
 	len = sizeof(type);
-	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || fstat(fd, &st) < 0)
+	if (ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || fstat(fd, &st) < 0)
 		return -1;
 	s->ino = st.st_ino;
 	s->peer_ino = 0;
@@ -201,7 +202,7 @@ void ut_fdc_set_other(int fd)
  */
 static int ut_fdc_our_table(void)
 {
-	return ut_quiet() || (uint32_t)syscall(SYS_getpid) == ut_shim.pid;
+	return ut_quiet() || (uint32_t)ut_sys(SYS_getpid) == ut_shim.pid;
 }
 
 void ut_fdc_set_unix(int fd, const struct ut_sock *s)

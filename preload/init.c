@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
 
@@ -26,13 +27,13 @@ void ut_debug(const char *a, const char *b)
 	if (!ut_shim.debug || ut_quiet())
 		return;
 	/* Raw write: the shim must not go through its own write() wrapper. */
-	syscall(SYS_write, 2, "libunixtrace: ", 14);
-	syscall(SYS_write, 2, a, strlen(a));
+	ut_sys(SYS_write, 2, "libunixtrace: ", 14);
+	ut_sys(SYS_write, 2, a, strlen(a));
 	if (b) {
-		syscall(SYS_write, 2, ": ", 2);
-		syscall(SYS_write, 2, b, strlen(b));
+		ut_sys(SYS_write, 2, ": ", 2);
+		ut_sys(SYS_write, 2, b, strlen(b));
 	}
-	syscall(SYS_write, 2, "\n", 1);
+	ut_sys(SYS_write, 2, "\n", 1);
 }
 
 void ut_ids_refresh(void)
@@ -62,13 +63,13 @@ static uint32_t ut_read_sysctl_u32(const char *path)
 {
 	char buf[32];
 	long n;
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	int fd = (int)ut_sys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	uint32_t v = 0;
 
 	if (fd < 0)
 		return 0;
-	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
-	syscall(SYS_close, fd);
+	n = ut_sys(SYS_read, fd, buf, sizeof(buf) - 1);
+	ut_sys(SYS_close, fd);
 	for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
 		v = v * 10 + (uint32_t)(buf[i] - '0');
 	return v;
@@ -96,7 +97,7 @@ static void ut_fork_child(void)
 	struct ut_ring *r = __atomic_load_n(&ut_shim.ring, __ATOMIC_ACQUIRE);
 
 	if (!pid && !ut_quiet())
-		pid = (uint32_t)syscall(SYS_getpid);
+		pid = (uint32_t)ut_sys(SYS_getpid);
 	ut_shim.pid = pid;
 	ut_tls_after_fork();
 	if (r)
@@ -138,7 +139,7 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 			      strcmp(getenv("UNIXTRACE_WATCH_READS"), "1") == 0;
 	ut_shim.payload = (uint32_t)ut_env_u64("UNIXTRACE_PAYLOAD", 0, UT_PAYLOAD_MAX);
 	ut_shim.block_ns = ut_env_u64("UNIXTRACE_BLOCK_US", 1000, 3600ull * 1000000) * 1000;
-	ut_shim.pid = (uint32_t)syscall(SYS_getpid);
+	ut_shim.pid = (uint32_t)ut_sys(SYS_getpid);
 	ut_ids_refresh();
 	ut_shim.max_dgram_qlen = ut_read_sysctl_u32("/proc/sys/net/unix/max_dgram_qlen");
 	pthread_atfork(ut_fork_prepare, NULL, ut_fork_child);

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "shim.h"
 
 /* Message events carry up to UT_PAYLOAD_MAX payload bytes. */
@@ -41,7 +42,7 @@ static int ut_nonblocking(int fd, int flags)
 		return 1;
 	if (ut_quiet())
 		return 0; /* O_NONBLOCK is not asked in a sandbox (blind "queue") */
-	fl = (int)syscall(SYS_fcntl, fd, F_GETFL);
+	fl = (int)ut_sys(SYS_fcntl, fd, F_GETFL);
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
@@ -133,8 +134,8 @@ static int ut_passcred_on(int fd, const struct ut_sock *s)
 	if (ut_quiet())
 		return s && (s->flags & UT_SF_PASSCRED); /* what this process was seen to set */
 
-	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PASSCRED, &a, &la);
-	syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PASSPIDFD, &b, &lb);
+	ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PASSCRED, &a, &la);
+	ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PASSPIDFD, &b, &lb);
 	return a || b;
 }
 

@@ -41,67 +41,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
-
-/*
- * The raw system call, as glibc's syscall() makes it.  The shim's exported
- * syscall() forwards with this rather than through dlsym: the shim's own
- * code (and common/) calls syscall() too, from the constructor on, and the
- * dynamic linker binds those calls to this exported definition.
- */
-static long ut_raw_syscall(long n, long a, long b, long c, long d, long e, long f)
-{
-	long ret;
-#if defined(__x86_64__)
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = n;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory");
-	ret = x0;
-#else
-#error "ut_raw_syscall: add this architecture"
-#endif
-	if (ret < 0 && ret > -4096) {
-		errno = (int)-ret;
-		return -1;
-	}
-	return ret;
-}
 
 int ut_sandbox_unfiltered_at_load(void)
 {
 	static const char key[] = "\nSeccomp:";
 	char buf[4096];
 	long n, got = 0;
-	int fd = (int)ut_raw_syscall(SYS_openat, AT_FDCWD, (long)"/proc/self/status",
+	int fd = (int)ut_sys6(SYS_openat, AT_FDCWD, (long)"/proc/self/status",
 				     O_RDONLY | O_CLOEXEC, 0, 0, 0);
 	const char *p;
 
 	if (fd < 0)
 		return 0; /* no /proc: cannot know, so assume the worst */
 	while (got < (long)sizeof(buf) - 1 &&
-	       (n = ut_raw_syscall(SYS_read, fd, (long)(buf + got), (long)sizeof(buf) - 1 - got, 0,
+	       (n = ut_sys6(SYS_read, fd, (long)(buf + got), (long)sizeof(buf) - 1 - got, 0,
 				   0, 0)) > 0)
 		got += n;
-	ut_raw_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+	ut_sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 	buf[got > 0 ? got : 0] = '\0';
 	p = strstr(buf, key);
 	if (!p)
@@ -180,7 +139,7 @@ out:
 static long ut_install(unsigned how, long n, long a, long b, long c, long d, long e, long f)
 {
 	int entered = ut_sandbox_enter();
-	long r = ut_raw_syscall(n, a, b, c, d, e, f);
+	long r = ut_sys6(n, a, b, c, d, e, f);
 
 	ut_sandbox_after(entered, r, how);
 	return r;
@@ -208,7 +167,7 @@ UT_EXPORT int prctl(int option, ...)
 	if (option == PR_SET_SECCOMP)
 		return (int)ut_install(ut_how_prctl(a2), SYS_prctl, option, (long)a2, (long)a3,
 				       (long)a4, (long)a5, 0);
-	r = ut_raw_syscall(SYS_prctl, option, (long)a2, (long)a3, (long)a4, (long)a5, 0);
+	r = ut_sys6(SYS_prctl, option, (long)a2, (long)a3, (long)a4, (long)a5, 0);
 	if (r == 0 && option == PR_SET_NAME)
 		ut_comm_self((const char *)a2); /* what the kernel just read */
 	return (int)r;
@@ -237,7 +196,7 @@ UT_EXPORT long syscall(long n, ...)
 	if (n == SYS_prctl && a == PR_SET_SECCOMP)
 		return ut_install(ut_how_prctl((unsigned long)b), n, a, b, c, d, e, f);
 	{
-		long r = ut_raw_syscall(n, a, b, c, d, e, f);
+		long r = ut_sys6(n, a, b, c, d, e, f);
 
 		if (r == 0 && n == SYS_prctl && a == PR_SET_NAME)
 			ut_comm_self((const char *)b);

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "fd_describe.h"
 #include "real.h"
 #include "shim.h"
@@ -90,7 +91,7 @@ static void ut_peerpidfd(struct ut_event *ev, int fd, const void *optval, sockle
 	if (pid <= 0)
 		ev->flags |= UT_F_CRED_NO_PID;
 	if (!ut_quiet() &&
-	    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0 && ulen == sizeof(uc)) {
+	    ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0 && ulen == sizeof(uc)) {
 		ev->u.cred.uid = uc.uid;
 		ev->u.cred.gid = uc.gid;
 	} else {

@@ -109,6 +109,9 @@ enum ut_source {
 #define UT_F_CTRUNC       0x0040 /* the receive also had MSG_CTRUNC */
 #define UT_F_SOCK_GUESS   0x0080 /* sock fields filled from a cache, not re-read */
 
+/* A ut_cred field the producer did not learn (a short SO_PEERCRED optlen): never a real id. */
+#define UT_CRED_UNKNOWN 0xffffffffu
+
 struct ut_cred {
 	uint32_t pid; /* 0 with pidfd >= 0 means only a pidfd was passed */
 	uint32_t uid;

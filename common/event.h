@@ -70,16 +70,15 @@ enum ut_source {
 #define UT_F_LOST_KNOWN   0x0020 /* u.fdlost.lost is known */
 #define UT_F_CTRUNC       0x0040 /* the receive also had MSG_CTRUNC */
 /* 0x0080 was UT_F_SOCK_GUESS, never produced; free for reuse only with a version bump */
-/*
- * u.cred fields the producer did not learn (cred_*, peercred): a getsockopt
- * whose optlen cut the struct ucred, a sandboxed shim that cannot ask.  An
- * unknown field is absent in JSON and "?" in text, never a plausible 0.
- */
-#define UT_F_CRED_NO_PID  0x0100
-#define UT_F_CRED_NO_UID  0x0200
-#define UT_F_CRED_NO_GID  0x0400
 /* peercred answered SO_PEERPIDFD (u.cred.pidfd, -1 when the fd number was not copied out) */
 #define UT_F_CRED_PIDFD   0x0800
+
+/*
+ * A ut_cred field the producer did not learn (a getsockopt whose optlen cut
+ * the struct ucred, a sandboxed shim that cannot ask): never a real id.  An
+ * unknown field is absent in JSON and "?" in text, never a plausible 0.
+ */
+#define UT_CRED_UNKNOWN 0xffffffffu
 
 struct ut_cred {
 	uint32_t pid; /* 0 with pidfd >= 0 means only a pidfd was passed */

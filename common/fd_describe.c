@@ -1,232 +1,239 @@
 /* SPDX-License-Identifier: MIT */
-/* What an open fd is; see fd_describe.h. */
-#include "raw_syscall.h"
+/*
+ * The one fd describer: struct ut_fdesc -> kind and words, for the shim
+ * (fd_probe.c) and the kernel side (ebpf/kt_fdesc.c) alike; see fd_describe.h.
+ */
 #include "fd_describe.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "sockaddr_describe.h"
 
-/* Named here, not with the viewer's names.c: common/ must not depend on the viewer. */
-static const char *ut_fdd_type_name(int type)
+/* Socket words longer than this are cut like paths: two sun_paths escaped fit. */
+#define UT_FDESC_SOCK_WORDS 1024
+
+static const char *const ut_fdesc_kinds[UT_FK_COUNT] = {
+	[UT_FK_UNKNOWN] = "unknown", [UT_FK_TCP] = "tcp",       [UT_FK_UDP] = "udp",
+	[UT_FK_UNIX] = "unix",       [UT_FK_SOCKET] = "socket", [UT_FK_FILE] = "file",
+	[UT_FK_DIR] = "dir",         [UT_FK_PIPE] = "pipe",     [UT_FK_FIFO] = "fifo",
+	[UT_FK_CHR] = "chr",         [UT_FK_BLK] = "blk",       [UT_FK_EVENTFD] = "eventfd",
+	[UT_FK_MEMFD] = "memfd",     [UT_FK_PIDFD] = "pidfd",   [UT_FK_ANON] = "anon",
+};
+
+const char *ut_fdesc_kind_word(unsigned kind)
+{
+	return kind < UT_FK_COUNT && ut_fdesc_kinds[kind] ? ut_fdesc_kinds[kind] : "unknown";
+}
+
+const char *ut_fdesc_type_word(unsigned type)
 {
 	switch (type) {
 	case SOCK_STREAM: return "stream";
 	case SOCK_DGRAM: return "dgram";
 	case SOCK_SEQPACKET: return "seqpacket";
 	case SOCK_RAW: return "raw";
-	case 0: return "unknown";
 	}
-	return "other";
+	return "unknown";
 }
 
-/* Raw syscall: the shim interposes getsockopt and must not see its own probes. */
-static int ut_raw_sockopt_int(int fd, int opt, int *val)
+/*
+ * Writes head, body and tail; when they do not fit, the cut rule: head,
+ * "...", the end of body, tail, and the fd is marked cut.  The end of body
+ * never starts inside a UTF-8 sequence.
+ */
+static void ut_fdesc_cut(struct ut_sbuf *b, struct ut_fd *out, const char *head,
+			 const char *body, size_t blen, const char *tail, int head_cut)
 {
-	socklen_t len = sizeof(*val);
+	size_t hlen = strlen(head), tlen = strlen(tail), room = b->cap - 1 - b->len;
 
-	*val = 0;
-	return (int)ut_sys(SYS_getsockopt, fd, SOL_SOCKET, opt, val, &len);
-}
-
-static void ut_describe_socket(int fd, struct ut_fd *out, struct ut_sbuf *b)
-{
-	struct sockaddr_storage own, peer;
-	socklen_t ownlen = sizeof(own), peerlen = sizeof(peer);
-	int domain = 0, type = 0, proto = 0, listening = 0, have_peer;
-
-	ut_raw_sockopt_int(fd, SO_DOMAIN, &domain);
-	ut_raw_sockopt_int(fd, SO_TYPE, &type);
-	ut_raw_sockopt_int(fd, SO_PROTOCOL, &proto);
-	ut_raw_sockopt_int(fd, SO_ACCEPTCONN, &listening);
-	if (getsockname(fd, (struct sockaddr *)&own, &ownlen) < 0)
-		ownlen = 0;
-	have_peer = getpeername(fd, (struct sockaddr *)&peer, &peerlen) == 0;
-	if (listening)
-		out->flags |= UT_FDF_LISTENING;
-
-	if (domain == AF_UNIX) {
-		out->kind = UT_FK_UNIX;
-		ut_sbuf_str(b, "unix ");
-		ut_sbuf_str(b, ut_fdd_type_name(type));
-		ut_sbuf_str(b, listening ? " listen " : " ");
-		ut_sbuf_sockaddr(b, (struct sockaddr *)&own, ownlen);
-		if (have_peer) {
-			ut_sbuf_str(b, " -> ");
-			ut_sbuf_sockaddr(b, (struct sockaddr *)&peer, peerlen);
-		}
+	ut_sbuf_str(b, head);
+	if (!head_cut && hlen + blen + tlen <= room) {
+		ut_sbuf_mem(b, body, blen);
+		ut_sbuf_str(b, tail);
 		return;
 	}
-	if (domain == AF_INET || domain == AF_INET6) {
-		if (proto == IPPROTO_TCP || (proto == 0 && type == SOCK_STREAM)) {
+	out->flags |= UT_FDF_DESC_CUT;
+	if (hlen + 3 + tlen < room) {
+		size_t keep = room - hlen - 3 - tlen;
+		const char *end = body + blen - (keep < blen ? keep : blen);
+
+		while (end < body + blen && ((unsigned char)*end & 0xc0) == 0x80)
+			end++;
+		ut_sbuf_str(b, "...");
+		ut_sbuf_mem(b, end, (size_t)(body + blen - end));
+	}
+	ut_sbuf_str(b, tail);
+}
+
+static void ut_fdesc_put(struct ut_sbuf *b, struct ut_fd *out, const char *head,
+			 const char *body, size_t blen, const char *tail)
+{
+	ut_fdesc_cut(b, out, head, body, blen, tail, 0);
+}
+
+static const char *ut_fdesc_accmode(const struct ut_fdesc *d)
+{
+	if (!d->accmode_known)
+		return "";
+	return (d->accmode & O_ACCMODE) == O_RDONLY ? " read end"
+	       : (d->accmode & O_ACCMODE) == O_WRONLY ? " write end" : " read-write";
+}
+
+/* Everything after the kind's own word ("unix "), built whole, then put by the cut rule. */
+static void ut_fdesc_socket(const struct ut_fdesc *d, struct ut_fd *out, struct ut_sbuf *b)
+{
+	char words[UT_FDESC_SOCK_WORDS];
+	const char *head;
+	struct ut_sbuf w;
+
+	ut_sbuf_init(&w, words, sizeof(words));
+	if (d->listening)
+		out->flags |= UT_FDF_LISTENING;
+	if (d->family == AF_UNIX) {
+		out->kind = UT_FK_UNIX;
+		head = "unix ";
+		ut_sbuf_str(&w, ut_fdesc_type_word(d->type));
+		ut_sbuf_str(&w, d->listening ? " listen " : " ");
+		ut_sbuf_sockaddr(&w, (const struct sockaddr *)&d->own, d->own_len);
+		if (d->peer_len) {
+			ut_sbuf_str(&w, " -> ");
+			ut_sbuf_sockaddr(&w, (const struct sockaddr *)&d->peer, d->peer_len);
+		}
+	} else if (d->family == AF_INET || d->family == AF_INET6) {
+		if (d->proto == IPPROTO_TCP || (d->proto == 0 && d->type == SOCK_STREAM)) {
 			out->kind = UT_FK_TCP;
-			ut_sbuf_str(b, "tcp ");
-		} else if (proto == IPPROTO_UDP || (proto == 0 && type == SOCK_DGRAM)) {
+			head = "tcp ";
+		} else if (d->proto == IPPROTO_UDP || (d->proto == 0 && d->type == SOCK_DGRAM)) {
 			out->kind = UT_FK_UDP;
-			ut_sbuf_str(b, "udp ");
+			head = "udp ";
 		} else {
 			out->kind = UT_FK_SOCKET;
-			ut_sbuf_str(b, domain == AF_INET ? "inet " : "inet6 ");
-			ut_sbuf_str(b, ut_fdd_type_name(type));
-			ut_sbuf_str(b, " proto ");
-			ut_sbuf_u64(b, (unsigned)proto);
-			ut_sbuf_str(b, " ");
+			head = d->family == AF_INET ? "inet " : "inet6 ";
+			ut_sbuf_str(&w, ut_fdesc_type_word(d->type));
+			ut_sbuf_str(&w, " proto ");
+			ut_sbuf_u64(&w, (unsigned)d->proto);
+			ut_sbuf_str(&w, " ");
 		}
-		if (listening)
-			ut_sbuf_str(b, "listen ");
-		ut_sbuf_sockaddr(b, (struct sockaddr *)&own, ownlen);
-		if (have_peer) {
-			ut_sbuf_str(b, " -> ");
-			ut_sbuf_sockaddr(b, (struct sockaddr *)&peer, peerlen);
-		} else if (!listening && out->kind == UT_FK_TCP) {
-			ut_sbuf_str(b, " unconnected");
+		if (d->listening)
+			ut_sbuf_str(&w, "listen ");
+		ut_sbuf_sockaddr(&w, (const struct sockaddr *)&d->own, d->own_len);
+		if (d->peer_len) {
+			ut_sbuf_str(&w, " -> ");
+			ut_sbuf_sockaddr(&w, (const struct sockaddr *)&d->peer, d->peer_len);
+		} else if (!d->listening && out->kind == UT_FK_TCP) {
+			ut_sbuf_str(&w, " unconnected");
 		}
+	} else {
+		out->kind = UT_FK_SOCKET;
+		head = "socket ";
+		ut_sbuf_str(&w, "family ");
+		ut_sbuf_u64(&w, (unsigned)d->family);
+		ut_sbuf_str(&w, " ");
+		ut_sbuf_str(&w, ut_fdesc_type_word(d->type));
+	}
+	ut_fdesc_put(b, out, head, words, w.len, "");
+}
+
+static int ut_fdesc_is(const struct ut_fdesc *d, const char *s)
+{
+	size_t n = strlen(s);
+
+	return d->path_len >= n && memcmp(d->path, s, n) == 0 && !d->head_cut;
+}
+
+static void ut_fdesc_anon(const struct ut_fdesc *d, struct ut_fd *out, struct ut_sbuf *b)
+{
+	const char *name = d->path;
+	size_t len = d->path_len;
+
+	if (len == 9 && ut_fdesc_is(d, "[eventfd]")) {
+		out->kind = UT_FK_EVENTFD;
+		ut_sbuf_str(b, "eventfd");
 		return;
 	}
-	out->kind = UT_FK_SOCKET;
-	ut_sbuf_str(b, "socket family ");
-	ut_sbuf_u64(b, (unsigned)domain);
-	ut_sbuf_str(b, " ");
-	ut_sbuf_str(b, ut_fdd_type_name(type));
-}
-
-/* pidfd: the pid it refers to, from /proc/self/fdinfo ("Pid:\t123"); -1 for a reaped one. */
-long ut_pidfd_pid(int fd)
-{
-	char path[48], buf[512];
-	struct ut_sbuf b;
-	long n, pid = 0;
-	int pfd, neg = 0;
-	char *p;
-
-	ut_sbuf_init(&b, path, sizeof(path));
-	ut_sbuf_str(&b, "/proc/self/fdinfo/");
-	ut_sbuf_u64(&b, (unsigned)fd);
-	pfd = (int)ut_sys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (pfd < 0)
-		return 0;
-	n = ut_sys(SYS_read, pfd, buf, sizeof(buf) - 1);
-	ut_sys(SYS_close, pfd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "Pid:");
-	if (!p)
-		return 0;
-	p += 4;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '-') {
-		neg = 1;
-		p++;
+	out->kind = UT_FK_ANON;
+	if (len >= 2 && name[0] == '[' && name[len - 1] == ']') {
+		name++;
+		len -= 2;
 	}
-	while (*p >= '0' && *p <= '9')
-		pid = pid * 10 + (*p++ - '0');
-	return neg ? -pid : pid;
+	ut_fdesc_put(b, out, "anon ", name, len, "");
 }
 
-static int ut_starts(const char *s, const char *prefix)
+static void ut_fdesc_pidfd(const struct ut_fdesc *d, struct ut_fd *out, struct ut_sbuf *b)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
+	out->kind = UT_FK_PIDFD;
+	if (d->pidfd_pid > 0) {
+		ut_sbuf_str(b, "pidfd pid ");
+		ut_sbuf_i64(b, d->pidfd_pid);
+	} else {
+		ut_sbuf_str(b, d->pidfd_pid < 0 ? "pidfd exited" : "pidfd");
+	}
 }
 
-int ut_fd_describe(int fd, struct ut_fd *out, char *desc, size_t desclen)
+void ut_fdesc_words(const struct ut_fdesc *d, struct ut_fd *out, char *desc, size_t desclen)
 {
-	char link[256], path[40];
-	struct ut_sbuf b, pb;
-	struct stat st;
-	ssize_t n;
+	unsigned fmt = d->mode & S_IFMT;
+	const char *head;
+	struct ut_sbuf b;
 
 	memset(out, 0, sizeof(*out));
-	out->fd = fd;
+	out->fd = d->fd;
+	out->ino = d->ino;
+	out->dev = d->dev;
 	ut_sbuf_init(&b, desc, desclen);
-	if (fstat(fd, &st) < 0) {
-		int err = errno;
-
-		ut_sbuf_str(&b, "closed");
-		return -err;
-	}
-	out->ino = st.st_ino;
-	out->dev = st.st_dev;
-	if (S_ISSOCK(st.st_mode)) {
-		ut_describe_socket(fd, out, &b);
-		return 0;
-	}
-
-	ut_sbuf_init(&pb, path, sizeof(path));
-	ut_sbuf_str(&pb, "/proc/self/fd/");
-	ut_sbuf_u64(&pb, (unsigned)fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		n = 0;
-	link[n] = '\0';
-
-	if (ut_starts(link, "anon_inode:")) {
-		const char *name = link + strlen("anon_inode:");
-
-		if (strcmp(name, "[eventfd]") == 0) {
-			out->kind = UT_FK_EVENTFD;
-			ut_sbuf_str(&b, "eventfd");
-		} else if (strcmp(name, "[pidfd]") == 0) {
-			out->kind = UT_FK_PIDFD;
-			ut_sbuf_str(&b, "pidfd pid ");
-			ut_sbuf_i64(&b, ut_pidfd_pid(fd));
-		} else {
-			size_t len = strlen(name);
-
-			out->kind = UT_FK_ANON;
-			ut_sbuf_str(&b, "anon ");
-			if (len >= 2 && name[0] == '[' && name[len - 1] == ']')
-				ut_sbuf_mem(&b, name + 1, len - 2);
-			else
-				ut_sbuf_str(&b, name);
-		}
-		return 0;
-	}
-	if (S_ISFIFO(st.st_mode)) {
-		int fl = (int)ut_sys(SYS_fcntl, fd, F_GETFL);
-
-		out->kind = ut_starts(link, "pipe:") ? UT_FK_PIPE : UT_FK_FIFO;
-		ut_sbuf_str(&b, out->kind == UT_FK_PIPE ? "" : "fifo ");
-		ut_sbuf_str(&b, link);
-		if (fl >= 0)
-			ut_sbuf_str(&b, (fl & O_ACCMODE) == O_RDONLY ? " read end"
-				    : (fl & O_ACCMODE) == O_WRONLY ? " write end" : " read-write");
-		return 0;
-	}
-	if (S_ISREG(st.st_mode) && ut_starts(link, "/memfd:")) {
-		const char *name = link + strlen("/memfd:");
-		const char *del = strstr(name, " (deleted)");
-
-		out->kind = UT_FK_MEMFD;
-		ut_sbuf_str(&b, "memfd ");
-		ut_sbuf_mem(&b, name, del ? (size_t)(del - name) : strlen(name));
-		return 0;
-	}
-	if (S_ISREG(st.st_mode)) {
-		out->kind = UT_FK_FILE;
-		ut_sbuf_str(&b, "file ");
-	} else if (S_ISDIR(st.st_mode)) {
-		out->kind = UT_FK_DIR;
-		ut_sbuf_str(&b, "dir ");
-	} else if (S_ISCHR(st.st_mode)) {
-		out->kind = UT_FK_CHR;
-		ut_sbuf_str(&b, "chr ");
-	} else if (S_ISBLK(st.st_mode)) {
-		out->kind = UT_FK_BLK;
-		ut_sbuf_str(&b, "blk ");
-	} else {
+	if (!d->ino && !d->mode) {
 		out->kind = UT_FK_UNKNOWN;
-		ut_sbuf_str(&b, "other ");
+		ut_sbuf_str(&b, "closed");
+		return;
 	}
-	ut_sbuf_str(&b, n ? link : "(no path)");
-	return 0;
+	if (fmt == S_IFSOCK) {
+		ut_fdesc_socket(d, out, &b);
+		return;
+	}
+	if (d->fs == UT_FDFS_PIDFS || (d->fs == UT_FDFS_ANON && ut_fdesc_is(d, "[pidfd]"))) {
+		ut_fdesc_pidfd(d, out, &b);
+		return;
+	}
+	if (d->fs == UT_FDFS_ANON) {
+		ut_fdesc_anon(d, out, &b);
+		return;
+	}
+	if (fmt == S_IFIFO && d->fs == UT_FDFS_PIPE) {
+		out->kind = UT_FK_PIPE;
+		ut_sbuf_str(&b, "pipe:[");
+		ut_sbuf_u64(&b, d->ino);
+		ut_sbuf_str(&b, "]");
+		ut_sbuf_str(&b, ut_fdesc_accmode(d));
+		return;
+	}
+	/* memfd: a shmem file whose name the kernel prints "/memfd:NAME (deleted)" */
+	if (fmt == S_IFREG && ut_fdesc_is(d, "/memfd:")) {
+		size_t n = d->path_len - 7;
+
+		if (n >= 10 && memcmp(d->path + 7 + n - 10, " (deleted)", 10) == 0)
+			n -= 10;
+		out->kind = UT_FK_MEMFD;
+		ut_fdesc_put(&b, out, "memfd ", d->path + 7, n, "");
+		return;
+	}
+	switch (fmt) {
+	case S_IFREG: out->kind = UT_FK_FILE; head = "file "; break;
+	case S_IFDIR: out->kind = UT_FK_DIR; head = "dir "; break;
+	case S_IFCHR: out->kind = UT_FK_CHR; head = "chr "; break;
+	case S_IFBLK: out->kind = UT_FK_BLK; head = "blk "; break;
+	case S_IFIFO: out->kind = UT_FK_FIFO; head = "fifo "; break;
+	default: out->kind = UT_FK_UNKNOWN; head = "unknown "; break;
+	}
+	if (!d->path_len) {
+		ut_sbuf_str(&b, head);
+		ut_sbuf_str(&b, "(no path)");
+		ut_sbuf_str(&b, fmt == S_IFIFO ? ut_fdesc_accmode(d) : "");
+		return;
+	}
+	/* a path known only by its end is cut by the same rule, whatever its length */
+	ut_fdesc_cut(&b, out, head, d->path, d->path_len, fmt == S_IFIFO ? ut_fdesc_accmode(d) : "",
+		     d->head_cut);
 }

@@ -169,6 +169,48 @@ static __always_inline void kt_pid_comm(struct pid *p, char *comm)
 	BPF_CORE_READ_STR_INTO((char (*)[16])comm, t, comm);
 }
 
+/* The task a struct pid stands for (its first PIDTYPE_PID task), read-only, or NULL. */
+static __always_inline struct task_struct *kt_pid_task(struct pid *p)
+{
+	struct hlist_node *first;
+
+	if (!p)
+		return NULL;
+	first = BPF_CORE_READ(p, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return NULL;
+	return KT_CAST(struct task_struct,
+		       (void *)first - bpf_core_field_offset(struct task_struct, pid_links[PIDTYPE_PID]));
+}
+
+/*
+ * Does task t hold the open file at kernel address file in one of its first
+ * KT_HOLD_SCAN fds?  Direct loads (fault-safe) over its fd table; a file
+ * further up is "not known", never a guess.
+ */
+#define KT_HOLD_SCAN 256
+static __always_inline int kt_task_holds(struct task_struct *t, __u64 file)
+{
+	struct fdtable *fdt;
+	__u64 *arr;
+	__u32 max;
+
+	if (!t || !file)
+		return 0;
+	fdt = t->files->fdt;
+	if (!fdt)
+		return 0;
+	max = fdt->max_fds;
+	arr = (__u64 *)fdt->fd;
+	for (int i = 0; i < KT_HOLD_SCAN; i++) {
+		if (i >= max)
+			break;
+		if (arr[i] == file)
+			return 1;
+	}
+	return 0;
+}
+
 /* Copies a unix socket's address (sun_path bytes) and returns unix_address.len. */
 static __always_inline __u16 kt_unix_addr(struct sock *sk, char *dst)
 {
@@ -187,38 +229,78 @@ static __always_inline __u16 kt_unix_addr(struct sock *sk, char *dst)
 	return len > 0 && len <= KT_ADDR_LEN + 2 ? len : 0;
 }
 
-/* Dentry names leaf -> root, crossing mounts; pseudo files stop at their own root. */
+/* The dentry walk's state, one bpf_loop step per dentry or mount crossing. */
+struct kt_walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct kt_fd *fi;
+	__u32 off, n;
+	int done;
+};
+
+static long kt_walk_step(__u64 i, void *ctx)
+{
+	struct kt_walk *w = ctx;
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct kt_fd *fi = w->fi;
+	long got;
+
+	if (!fi)
+		return 1;
+	if (d == root) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (mp == mnt) {
+			w->done = 1;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mp;
+		w->vm = (void *)mp + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	if (w->off >= KT_PATH_TAIL)
+		return 1;
+	got = bpf_probe_read_kernel_str(fi->name + (w->off & (KT_PATH_TAIL - 1)), KT_PATH_TAIL,
+					BPF_CORE_READ(d, d_name.name));
+	if (got <= 0)
+		return 1;
+	w->off += got;
+	w->n++;
+	if (d == parent) {
+		w->done = 1;
+		return 1;
+	}
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * Dentry names leaf -> root, crossing mounts; pseudo files stop at their own
+ * root.  Names are packed leaf first (kt_record.h); the walk goes on until
+ * the root or until KT_PATH_TAIL bytes are in hand, and says path_cut when it
+ * stopped before the root (the describer then cuts the words by its rule).
+ * A bpf_loop: the verifier sees one step, whatever the path's depth.
+ */
 static __always_inline void kt_file_path(struct file *f, struct kt_fd *fi)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
-	struct mount *mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	__u32 n = 0;
+	struct kt_walk w = { .fi = fi };
+	struct dentry *d;
 
-	for (int i = 0; i < KT_PATH_COMPS + 4; i++) {
-		struct dentry *root = BPF_CORE_READ(vm, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-
-		if (d == root) {
-			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (mp == mnt)
-				break;
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mp;
-			vm = (void *)mp + bpf_core_field_offset(struct mount, mnt);
-			continue;
-		}
-		if (n >= KT_PATH_COMPS)
-			break;
-		bpf_probe_read_kernel_str(fi->name[n & (KT_PATH_COMPS - 1)], KT_COMP_LEN,
-					  BPF_CORE_READ(d, d_name.name));
-		n++;
-		if (d == parent)
-			break;
-		d = parent;
-	}
-	fi->ncomp = n;
+	w.d = d = BPF_CORE_READ(f, f_path.dentry);
+	w.vm = BPF_CORE_READ(f, f_path.mnt);
+	w.mnt = (void *)w.vm - bpf_core_field_offset(struct mount, mnt);
+	/* d_path's " (deleted)": an unhashed dentry that is not its own root */
+	fi->deleted = !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
+	bpf_loop(KT_PATH_STEPS, kt_walk_step, &w, 0);
+	fi->ncomp = w.n;
+	fi->path_len = w.off;
+	fi->path_cut = !w.done;
 }
 
 /*
@@ -246,8 +328,15 @@ __noinline int kt_describe_file(__u64 fptr, struct kt_fd *fi)
 	fi->f_flags = BPF_CORE_READ(f, f_flags);
 	if ((fi->mode & KT_S_IFMT) != KT_S_IFSOCK) {
 		/* pidfs keeps the struct pid in the inode (pidfd_pid()) */
-		if (fi->sb_magic == KT_PIDFS_MAGIC)
-			fi->pidfd_pid = kt_pid_nr(BPF_CORE_READ(ino, i_private));
+		if (fi->sb_magic == KT_PIDFS_MAGIC) {
+			struct pid *pp = BPF_CORE_READ(ino, i_private);
+
+			fi->pidfd_pid = kt_pid_nr(pp);
+			/* fdinfo's "Pid: -1": no task left behind the struct pid */
+			if (pp && !BPF_CORE_READ(pp, tasks[PIDTYPE_PID].first) &&
+			    !BPF_CORE_READ(pp, tasks[PIDTYPE_TGID].first))
+				fi->pidfd_pid = -1;
+		}
 		kt_file_path(f, fi);
 		return 1;
 	}

@@ -16,8 +16,16 @@
 
 #define KT_ADDR_LEN 108     /* sizeof(sun_path) */
 #define KT_MAX_FDS 16       /* fds described per SCM_RIGHTS message (count stays exact) */
-#define KT_PATH_COMPS 8     /* path components of a passed file, leaf first */
-#define KT_COMP_LEN 32
+/*
+ * A passed file's name: dentry names leaf first, each NUL-terminated, packed
+ * in kt_fd.name.  The walk stops once KT_PATH_TAIL bytes are in hand (more
+ * than the longest description keeps of a path's end, fd_describe.h), so a
+ * component (at most NAME_MAX + NUL) read at any offset below KT_PATH_TAIL
+ * fits in KT_NAME_BUF.
+ */
+#define KT_PATH_TAIL 256
+#define KT_NAME_BUF 512
+#define KT_PATH_STEPS 160   /* dentries and mount crossings walked at most */
 #define KT_PAYLOAD_MAX 256  /* payload bytes the kernel copies with --messages --payload */
 #define KT_PREFIX_MAX 64    /* --path prefix bytes matched in the kernel */
 #define KT_FD_PEER_OFF 128  /* kt_fd.name: where a unix fd's peer address starts */
@@ -41,11 +49,15 @@ struct kt_fd {
 	uint32_t addr_len;    /* unix: unix_address.len (includes sun_family) */
 	uint8_t laddr[16], raddr[16];        /* inet: v4 in the first 4 bytes */
 	uint64_t peer_ino;    /* unix */
-	uint32_t ncomp;       /* path components captured in name[] (files) */
+	uint16_t ncomp;       /* path components captured in name[] (files) */
+	uint8_t path_cut;     /* the walk stopped before the root: name[] holds the path's end */
+	uint8_t deleted;      /* the dentry is unlinked (d_path's " (deleted)") */
 	uint32_t f_flags;     /* open flags (pipe ends) */
 	uint32_t peer_addr_len; /* unix: the peer's unix_address.len, sun_path at name + KT_FD_PEER_OFF */
-	uint32_t pidfd_pid;   /* pidfd: the pid it refers to */
-	char name[KT_PATH_COMPS][KT_COMP_LEN]; /* file: leaf first; unix: sun_path (flat) */
+	int32_t pidfd_pid;    /* pidfd: the pid it refers to, -1 the process is gone */
+	uint32_t path_len;    /* files: bytes of name[] used */
+	uint32_t pad;
+	char name[KT_NAME_BUF]; /* file: components leaf first; unix: sun_path, peer's at KT_FD_PEER_OFF */
 };
 
 struct kt_rec {

@@ -34,6 +34,7 @@ int kt_seed_fds(struct bpf_iter__task_file *ctx)
 	key.fd = ctx->fd;
 	v.ino = kt_socket_ino(so);
 	v.start = t->group_leader->start_time;
+	v.since = bpf_ktime_get_ns();
 	v.type = so->type;
 	v.addr_len = kt_unix_addr(so->sk, v.addr);
 	bpf_map_update_elem(&unix_fds, &key, &v, BPF_NOEXIST);

@@ -58,6 +58,8 @@ struct kt_fdkey {
 struct kt_fdval {
 	__u64 ino;
 	__u64 start;          /* the process's start time: a later process with the same pid is another */
+	__u64 since;          /* the process is known to hold it at fd since then (first seen) */
+	__u64 closed;         /* when it closed the fd (0: open): children forked before inherit it */
 	__u16 type;
 	__u16 addr_len;
 	__u32 pad;

@@ -9,6 +9,9 @@
  * (ktrace_skb.bpf.c), the time a send slept (ktrace_sched.bpf.c).  children of
  * followed processes come from ktrace_fork.bpf.c.  There is no sys_enter
  * program: every syscall on the machine would pay for it.
+ *
+ * This file is the syscall dispatch (which calls, what each one reports);
+ * kt_emit.bpf.h fills and emits records, kt_msg.bpf.h decodes messages.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -51,460 +54,10 @@ KT_MAP_CUR;        /* written by the sched hook, read by the skb hook: shared th
 #include "kt_filter.bpf.h"
 #include "kt_reader.bpf.h"
 
-#define KT_MAX_CMSG 4
-#define KT_MAX_MMSG 4
-
-/* ---------- emission ---------- */
-
-/* Batched wake-ups: a wake-up per event costs more than everything else. */
-static __always_inline void kt_submit(void *r)
-{
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	bpf_ringbuf_submit(r, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
-}
-
-static __always_inline int kt_prefix_match(const char *addr, __u16 len)
-{
-	if (len < 2 + prefix_len)
-		return 0;
-	for (int i = 0; i < KT_PREFIX_MAX; i++) {
-		if (i >= prefix_len)
-			break;
-		if (addr[i] != prefix[i])
-			return 0;
-	}
-	return 1;
-}
-
-static __always_inline __u8 kt_call_id(struct kt_call *c)
-{
-	switch (c->nr) {
-	case KT_NR_socket: return UT_CALL_SOCKET;
-	case KT_NR_socketpair: return UT_CALL_SOCKETPAIR;
-	case KT_NR_bind: return UT_CALL_BIND;
-	case KT_NR_listen: return UT_CALL_LISTEN;
-	case KT_NR_connect: return UT_CALL_CONNECT;
-	case KT_NR_accept: return UT_CALL_ACCEPT;
-	case KT_NR_accept4: return UT_CALL_ACCEPT4;
-	case KT_NR_close: return UT_CALL_CLOSE;
-	case KT_NR_sendmsg: return UT_CALL_SENDMSG;
-	case KT_NR_recvmsg: return UT_CALL_RECVMSG;
-	case KT_NR_sendmmsg: return UT_CALL_SENDMMSG;
-	case KT_NR_recvmmsg: return UT_CALL_RECVMMSG;
-	case KT_NR_sendto: return c->args[4] ? UT_CALL_SENDTO : UT_CALL_SEND;
-	case KT_NR_recvfrom: return c->args[4] ? UT_CALL_RECVFROM : UT_CALL_RECV;
-	case KT_NR_write: return UT_CALL_WRITE;
-	case KT_NR_writev: return UT_CALL_WRITEV;
-	case KT_NR_read: return UT_CALL_READ;
-	case KT_NR_readv: return UT_CALL_READV;
-	case KT_NR_setsockopt: return UT_CALL_SETSOCKOPT;
-	case KT_NR_getsockopt: return UT_CALL_GETSOCKOPT;
-	case KT_NR_shutdown: return UT_CALL_SHUTDOWN;
-	}
-	return UT_CALL_NONE;
-}
-
-/* The flags argument of a receive call (read()/readv() have none). */
-static __always_inline __u32 kt_recv_flags(struct kt_call *c)
-{
-	if (c->nr == KT_NR_recvmsg)
-		return c->args[2];
-	if (c->nr == KT_NR_recvfrom)
-		return c->args[3];
-	return 0;
-}
-
-/*
- * Remembers the socket behind (process, fd) for its close(): always after a
- * call that may change it (creation, bind, connect, accept), once otherwise.
- */
-static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind, __u64 start)
-{
-	struct kt_fdkey key = { .tgid = r->ev.pid, .fd = r->ev.fd };
-	struct kt_fdval *v = bpf_map_lookup_elem(&unix_fds, &key);
-	struct kt_fdval nv = {};
-
-	if (v && v->ino == r->ev.ino && v->start == start && kind != UT_EV_BIND && kind != UT_EV_CONNECT)
-		return;
-	nv.ino = r->ev.ino;
-	nv.start = start;
-	nv.type = r->ev.sock_type;
-	nv.addr_len = r->own_len;
-	__builtin_memcpy(nv.addr, r->own_addr, sizeof(nv.addr));
-	bpf_map_update_elem(&unix_fds, &key, &nv, BPF_ANY);
-	if (!v || v->start != start) {
-		__u8 one = 1;
-
-		bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY); /* its exit is reported */
-	}
-}
-
-/*
- * Fills the common part of a record for the call c on socket c->sk.  Returns
- * 0 when the socket does not pass the path filter (the caller discards).
- * Global: verified once for every emission site.
- */
-__noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 ret)
-{
-	struct task_struct *t;
-	struct sock *sk, *peer;
-	struct kt_owner *o;
-	__u64 key;
-
-	if (!r || !c)
-		return 0;
-	/* the current thread, or the sleeping one the stall scan reports */
-	t = KT_CAST(struct task_struct, c->task ? c->task : (__u64)bpf_get_current_task_btf());
-	sk = (struct sock *)c->sk;
-	peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
-	if (sk) {
-		r->own_len = kt_unix_addr(sk, r->own_addr);
-	} else if (c->fd_addr_len) {
-		/* close(): the socket is gone, its address was remembered */
-		__builtin_memcpy(r->own_addr, c->fd_addr, sizeof(r->own_addr));
-		r->own_len = c->fd_addr_len;
-	}
-	r->peer_len = kt_unix_addr(peer, r->peer_addr);
-	/* else what the call named (not for another thread: its memory is not ours) */
-	if (!c->task && c->nr == KT_NR_bind && !r->own_len)
-		r->own_len = kt_call_target(c->nr, c->args, r->own_addr);
-	else if (!c->task && c->nr != KT_NR_bind && !r->peer_len)
-		r->peer_len = kt_call_target(c->nr, c->args, r->peer_addr);
-	else if (c->task && !r->peer_len && c->fd_addr_len) {
-		/* the stall scan: a connect's target, read by the sched hook when it went to sleep */
-		__builtin_memcpy(r->peer_addr, c->fd_addr, sizeof(r->peer_addr));
-		r->peer_len = c->fd_addr_len;
-	}
-	if (prefix_len && !kt_prefix_match(r->own_addr, r->own_len) &&
-	    !kt_prefix_match(r->peer_addr, r->peer_len))
-		return 0;
-	r->ev.kind = kind;
-	r->ev.source = UT_SRC_KERNEL;
-	r->ev.call = kt_call_id(c);
-	r->ev.ts = bpf_ktime_get_ns();
-	r->ev.pid = t->tgid;
-	r->ev.tid = t->pid;
-	r->ev.uid = t->cred->euid.val;
-	r->ev.gid = t->cred->egid.val;
-	__builtin_memcpy(r->ev.comm, t->comm, sizeof(r->ev.comm));
-	r->ev.fd = (__s32)c->args[0];
-	r->ev.ret = ret;
-	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;
-	r->ev.ino = c->ino ? c->ino : kt_sock_ino(sk);
-	r->ev.peer_ino = kt_sock_ino(peer);
-	r->ev.sock_type = c->sktype;
-	if (sk && kind != UT_EV_CLOSE && kind != UT_EV_STALLED && r->ev.fd >= 0)
-		kt_remember_fd(r, kind, t->group_leader->start_time);
-	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
-		r->ev.flags |= UT_F_PEEK;
-	if (peer) {
-		/* who reads the peer end: the last reader seen, else the pid that created it */
-		key = r->ev.peer_ino;
-		o = key ? bpf_map_lookup_elem(&sk_owner, &key) : NULL;
-		if (o && o->ino == r->ev.peer_ino) {
-			r->peer.pid = o->tgid;
-			__builtin_memcpy(r->peer.comm, o->comm, sizeof(r->peer.comm));
-			r->has |= KT_HAS_PEER;
-		} else {
-			struct pid *pp = BPF_CORE_READ(sk, sk_peer_pid);
-			struct kt_owner_cache *oc;
-			__u32 zero = 0;
-
-			/*
-			 * sk_owner (an LRU) may have dropped it while the reader cache
-			 * still holds the pair, which would keep the next read from
-			 * noting it again: forget the pair.
-			 */
-			oc = key ? bpf_map_lookup_elem(&owner_cache, &zero) : NULL;
-			if (oc && oc->e[key & (KT_OWNER_CACHE - 1)] >> 32 == key)
-				oc->e[key & (KT_OWNER_CACHE - 1)] = 0;
-
-			r->peer.pid = kt_pid_nr(pp);
-			kt_pid_comm(pp, r->peer.comm);
-			if (r->peer.pid)
-				r->has |= KT_HAS_PEER;
-		}
-	}
-	return 1;
-}
-
-static __always_inline struct kt_rec *kt_reserve(void)
-{
-	struct kt_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-	if (!r) {
-		__sync_fetch_and_add(&dropped, 1);
-		return NULL;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
-	return r;
-}
-
-/* A record with nothing but the common part and the union filled by the caller. */
-#define KT_EMIT(c, kind, ret, fill_u)                               \
-	do {                                                        \
-		struct kt_rec *_r = kt_reserve();                   \
-		if (_r) {                                           \
-			if (!kt_fill(_r, (c), (kind), (ret))) {     \
-				bpf_ringbuf_discard(_r, BPF_RB_NO_WAKEUP); \
-			} else {                                    \
-				struct kt_rec *r = _r;              \
-				(void)r;                            \
-				fill_u;                             \
-				kt_submit(_r);                      \
-			}                                           \
-		}                                                   \
-	} while (0)
-
-/* ---------- control messages ---------- */
-
-/* One SCM_RIGHTS cmsg: one record with every fd described. */
-__noinline int kt_emit_fds(struct kt_call *c, __u64 data, __u32 n, __s64 ret, __u32 kind)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct kt_rec_fds *rf;
-
-	if (!c)
-		return 0;
-	rf = bpf_ringbuf_reserve(&events, sizeof(*rf), 0);
-	if (!rf) {
-		__sync_fetch_and_add(&dropped, 1);
-		return 0;
-	}
-	/* only the fds actually described are read back: zero the common part */
-	__builtin_memset(&rf->r, 0, sizeof(rf->r));
-	if (!kt_fill(&rf->r, c, kind, ret)) {
-		bpf_ringbuf_discard(rf, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	rf->r.has |= KT_HAS_FDS;
-	rf->r.nfds = n;
-	rf->r.ev.u.msg.nfds = n;
-	rf->r.ev.u.msg.len = ret > 0 ? ret : 0;
-	if (n > UT_MAX_FDS_PER_EVENT)
-		rf->r.ev.flags |= UT_F_FDS_CUT;
-	for (int j = 0; j < KT_MAX_FDS; j++) {
-		struct kt_fd *fi = &rf->fds[j & (KT_MAX_FDS - 1)];
-		int fd = -1;
-
-		if (j >= n)
-			break;
-		bpf_probe_read_user(&fd, sizeof(fd), (void *)(data + j * sizeof(int)));
-		kt_describe_file(kt_fd_file_addr(t, fd), fi);
-		fi->fd = fd;
-	}
-	kt_submit(rf);
-	return 0;
-}
-
-/*
- * Walks the cmsgs of one user msghdr (strace's defensive walk: a full header
- * must fit, cmsg_len is clamped, steps are aligned).  send: at sendmsg exit
- * (the sender's fds); else at recvmsg exit (the fds just installed).
- * Returns the number of fds found.
- */
-__noinline int kt_cmsgs(struct kt_call *c, __u64 ctl, __u64 clen, __s64 ret, int send)
-{
-	__u64 off = 0;
-	__u32 nfds = 0;
-
-	if (!c || !ctl)
-		return 0;
-	for (int i = 0; i < KT_MAX_CMSG; i++) {
-		struct cmsghdr ch;
-		__u64 dlen;
-
-		if (off + sizeof(ch) > clen)
-			break;
-		if (bpf_probe_read_user(&ch, sizeof(ch), (void *)(ctl + off)))
-			break;
-		if (ch.cmsg_len < sizeof(ch) || off + ch.cmsg_len > clen)
-			break;
-		dlen = ch.cmsg_len - sizeof(ch);
-		if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_RIGHTS) {
-			__u32 n = dlen / sizeof(int);
-
-			kt_emit_fds(c, ctl + off + sizeof(ch), n, ret, send ? UT_EV_FD_SEND : UT_EV_FD_RECV);
-			nfds += n;
-		} else if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_CREDENTIALS &&
-			   dlen >= 12) {
-			__u32 uc[3] = {};
-
-			bpf_probe_read_user(uc, sizeof(uc), (void *)(ctl + off + sizeof(ch)));
-			KT_EMIT(c, send ? UT_EV_CRED_SEND : UT_EV_CRED_RECV, ret, ({
-				r->ev.u.cred.pid = uc[0];
-				r->ev.u.cred.uid = uc[1];
-				r->ev.u.cred.gid = uc[2];
-				r->ev.u.cred.pidfd = -1;
-			}));
-		} else if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_PIDFD &&
-			   dlen >= 4 && !send) {
-			int pidfd = -1;
-
-			bpf_probe_read_user(&pidfd, sizeof(pidfd), (void *)(ctl + off + sizeof(ch)));
-			KT_EMIT(c, UT_EV_CRED_RECV, ret, ({
-				r->ev.u.cred.pidfd = pidfd;
-			}));
-		}
-		off += (ch.cmsg_len + 7) & ~7ULL; /* CMSG_ALIGN */
-	}
-	return nfds;
-}
-
-/* The payload prefix of a message: first iovec or the plain buffer. */
-static __always_inline void kt_payload(struct kt_rec_msg *m, __u64 buf, __s64 ret)
-{
-	__u64 n = ret;
-
-	if (n > payload_max)
-		n = payload_max;
-	if (n > KT_PAYLOAD_MAX)
-		n = KT_PAYLOAD_MAX;
-	if (!buf || !n)
-		return;
-	if (bpf_probe_read_user(m->payload, n, (void *)buf))
-		return;
-	m->r.payload_len = n;
-	m->r.has |= KT_HAS_PAYLOAD;
-	if ((__u64)ret > n)
-		m->r.ev.flags |= UT_F_PAYLOAD_CUT;
-}
-
-__noinline int kt_emit_msg(struct kt_call *c, __s64 ret, __u32 msg_flags, __u32 nfds, __u64 buf)
-{
-	struct kt_rec_msg *m;
-
-	if (!c)
-		return 0;
-	m = bpf_ringbuf_reserve(&events, sizeof(*m), 0);
-	if (!m) {
-		__sync_fetch_and_add(&dropped, 1);
-		return 0;
-	}
-	__builtin_memset(m, 0, sizeof(struct kt_rec));
-	if (!kt_fill(&m->r, c, c->is_send ? UT_EV_SEND : UT_EV_RECV, ret)) {
-		bpf_ringbuf_discard(m, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	m->r.ev.u.msg.len = ret;
-	m->r.ev.u.msg.msg_flags = msg_flags;
-	m->r.ev.u.msg.nfds = nfds;
-	if (payload_max)
-		kt_payload(m, buf, ret);
-	kt_submit(m);
-	return 0;
-}
-
-/* First iovec's base (payload source) and the total buffer length of a msghdr. */
-static __always_inline __u64 kt_iov(__u64 iovp, __u64 iovlen, __u64 *total)
-{
-	struct iovec iov = {};
-	__u64 base = 0;
-
-	*total = 0;
-	for (int i = 0; i < 4; i++) {
-		if (i >= iovlen)
-			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(iovp + i * sizeof(iov))))
-			break;
-		if (i == 0)
-			base = (__u64)iov.iov_base;
-		*total += iov.iov_len;
-	}
-	return base;
-}
+#include "kt_emit.bpf.h"
+#include "kt_msg.bpf.h"
 
 /* ---------- per call kind at sys_exit ---------- */
-
-static __always_inline void kt_lost_fds(struct kt_call *c, __s64 ret, __u32 installed, __u32 ctrunc,
-					 __u32 ctl_in)
-{
-	/* skb hook: exact count attached to the message; without it only MSG_CTRUNC says so */
-	int exact = c->skb_seen || skb_hook_on;
-
-	if (exact ? c->skb_nfds <= installed : !ctrunc)
-		return;
-	KT_EMIT(c, UT_EV_FD_LOST, ret, ({
-		r->ev.u.fdlost.received = installed;
-		r->ev.u.fdlost.controllen = ctl_in;
-		if (exact) {
-			r->ev.u.fdlost.lost = c->skb_nfds - installed;
-			r->ev.flags |= UT_F_LOST_KNOWN;
-		}
-		if (ctrunc)
-			r->ev.flags |= UT_F_CTRUNC;
-	}));
-}
-
-static __always_inline void kt_trunc(struct kt_call *c, __s64 ret, __u32 msg_flags, __u64 cap)
-{
-	int cut = msg_flags & KT_MSG_TRUNC;
-
-	/* a MSG_PEEK probe leaves the datagram queued: nothing was cut */
-	if (kt_recv_flags(c) & KT_MSG_PEEK)
-		return;
-
-	/* read()/recv() have no msg_flags: a datagram copied short of its skb was cut */
-	if (c->skb_seen && c->sktype != UT_SOCK_STREAM && c->nskb && c->copy_len < c->skb_len)
-		cut = 1;
-	if (!cut || ret < 0)
-		return;
-	KT_EMIT(c, UT_EV_TRUNC, ret, ({
-		r->ev.u.trunc.len = c->skb_seen && c->nskb ? c->copy_len : ret;
-		r->ev.u.trunc.msg_flags = msg_flags;
-		r->ev.u.trunc.cap = cap;
-		if (c->skb_seen && c->nskb) {
-			r->ev.u.trunc.full_len = c->skb_len;
-			r->ev.flags |= UT_F_FULL_LEN;
-		}
-		if (msg_flags & KT_MSG_CTRUNC)
-			r->ev.flags |= UT_F_CTRUNC;
-	}));
-}
-
-__noinline int kt_exit_recvmsg(struct kt_call *c, __u64 umsg, __s64 ret, int single)
-{
-	struct user_msghdr um;
-	__u32 installed = 0;
-	__u64 cap = 0, base;
-
-	if (!c || bpf_probe_read_user(&um, sizeof(um), (void *)umsg))
-		return 0;
-	base = kt_iov((__u64)um.msg_iov, um.msg_iovlen, &cap);
-	if (ret >= 0)
-		installed = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, 0);
-	if (single) {
-		kt_lost_fds(c, ret, installed, um.msg_flags & KT_MSG_CTRUNC, c->ctl_in);
-		kt_trunc(c, ret, um.msg_flags, cap);
-	} else if (um.msg_flags & KT_MSG_TRUNC) {
-		KT_EMIT(c, UT_EV_TRUNC, ret, ({
-			r->ev.u.trunc.len = ret;
-			r->ev.u.trunc.msg_flags = um.msg_flags;
-			r->ev.u.trunc.cap = cap;
-		}));
-	}
-	if (messages && ret >= 0)
-		kt_emit_msg(c, ret, um.msg_flags, installed, base);
-	return 0;
-}
-
-__noinline int kt_exit_sendmsg(struct kt_call *c, __u64 umsg, __s64 ret)
-{
-	struct user_msghdr um;
-	__u32 nfds = 0;
-	__u64 cap = 0, base;
-
-	if (!c || bpf_probe_read_user(&um, sizeof(um), (void *)umsg))
-		return 0;
-	/* fds and credentials travel only when the send succeeded */
-	if (ret >= 0)
-		nfds = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, 1);
-	base = kt_iov((__u64)um.msg_iov, um.msg_iovlen, &cap);
-	if (messages && ret >= 0)
-		kt_emit_msg(c, ret, (__u32)c->args[2], nfds, base);
-	return 0;
-}
 
 /* socket(), accept(), socketpair(): the new fd's socket. */
 __noinline int kt_exit_newfd(struct kt_call *c, int fd, __s64 ret, __u32 kind)
@@ -531,8 +84,6 @@ __noinline int kt_exit_newfd(struct kt_call *c, int fd, __s64 ret, __u32 kind)
  * KT_MAX_IOV of them: 0 when there are more, as the sum would be short).
  * Only for the current thread (its memory), and only once there is an event.
  */
-#define KT_MAX_IOV 4
-
 /* What the registers alone say (write, send, sendto); 0 otherwise.  Any thread. */
 static __always_inline __u64 kt_send_len_regs(struct kt_call *c)
 {
@@ -546,12 +97,11 @@ static __always_inline __u64 kt_send_len(struct kt_call *c)
 
 	if (c->nr == KT_NR_write || c->nr == KT_NR_sendto)
 		return kt_send_len_regs(c);
-	if (c->nr == KT_NR_writev && c->args[2] <= KT_MAX_IOV)
+	if (c->nr == KT_NR_writev)
 		kt_iov(c->args[1], c->args[2], &len);
-	else if (c->nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)c->args[1]) &&
-		 um.msg_iovlen <= KT_MAX_IOV)
+	else if (c->nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)c->args[1]))
 		kt_iov((__u64)um.msg_iov, um.msg_iovlen, &len);
-	return len;
+	return len == ~0ULL ? 0 : len;
 }
 
 /*
@@ -593,14 +143,6 @@ static __always_inline void kt_send_outcome(struct kt_call *c, __s64 ret)
 	}
 }
 
-/* The gates, or NULL (never, for an array map; the verifier wants the check). */
-static __always_inline struct kt_gates *kt_gates(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&gates, &zero);
-}
-
 /* The reader that woke a send that slept, stamped by the skb hook (waits, kt_state.bpf.h). */
 static __always_inline void kt_find_waker(struct kt_call *c, struct kt_call *s)
 {
@@ -617,19 +159,36 @@ static __always_inline void kt_find_waker(struct kt_call *c, struct kt_call *s)
 	}
 }
 
-/* No skb or scheduler record is waiting anywhere on the machine (kt_gates.pending). */
-static __always_inline int kt_nothing_pending(void)
+/*
+ * getsockopt(SO_PEERCRED / SO_PEERPIDFD) on a unix socket: only what the
+ * kernel copied.  It copies min(optlen, size) bytes and writes that length
+ * back, so a field not copied whole is UT_CRED_UNKNOWN, never a 0 that reads
+ * like a pid.  A pidfd answer has pid 0 (event.h: only a pidfd was passed).
+ */
+static __always_inline void kt_exit_peercred(struct kt_call *c, __s64 ret)
 {
-	struct kt_gates *g = kt_gates();
+	__u32 uc[3] = { UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, UT_CRED_UNKNOWN };
+	void *val = (void *)c->args[3];
+	int pidfd = -1, len = 0;
 
-	return g && g->pending <= 0;
-}
-
-static __always_inline struct kt_call *kt_scratch(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
+	if (ret == 0)
+		bpf_probe_read_user(&len, sizeof(len), (void *)c->args[4]);
+	if ((__u32)c->args[2] == KT_SO_PEERCRED) {
+		if (len >= 4)
+			bpf_probe_read_user(&uc[0], 4, val);
+		if (len >= 8)
+			bpf_probe_read_user(&uc[1], 4, val + 4);
+		if (len >= 12)
+			bpf_probe_read_user(&uc[2], 4, val + 8);
+	} else if (len >= 4 && !bpf_probe_read_user(&pidfd, sizeof(pidfd), val)) {
+		uc[0] = uc[1] = uc[2] = 0;
+	}
+	KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PEERCRED, ret, ({
+		r->ev.u.cred.pid = uc[0];
+		r->ev.u.cred.uid = uc[1];
+		r->ev.u.cred.gid = uc[2];
+		r->ev.u.cred.pidfd = pidfd;
+	}));
 }
 
 /*
@@ -711,70 +270,44 @@ __noinline int kt_exit(__s64 ret)
 		return 0;
 	case KT_NR_setsockopt:
 		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PASSCRED, ret, ({
-			r->ev.u.opt.level = c->args[1];
-			r->ev.u.opt.optname = c->args[2];
+			r->ev.u.opt.level = (__s32)c->args[1];
+			r->ev.u.opt.optname = (__s32)c->args[2];
 			r->ev.u.opt.value = c->ctl_in;
 		}));
 		return 0;
-	case KT_NR_getsockopt: {
-		__u32 uc[3] = {};
-		int pidfd = -1;
-
-		if (ret == 0 && c->args[2] == KT_SO_PEERCRED)
-			bpf_probe_read_user(uc, sizeof(uc), (void *)c->args[3]);
-		else if (ret == 0)
-			bpf_probe_read_user(&pidfd, sizeof(pidfd), (void *)c->args[3]);
-		KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PEERCRED, ret, ({
-			r->ev.u.cred.pid = uc[0];
-			r->ev.u.cred.uid = uc[1];
-			r->ev.u.cred.gid = uc[2];
-			r->ev.u.cred.pidfd = pidfd;
-		}));
+	case KT_NR_getsockopt:
+		kt_exit_peercred(c, ret);
 		return 0;
-	}
 	case KT_NR_sendmsg:
 		kt_exit_sendmsg(c, c->args[1], ret);
 		break;
 	case KT_NR_sendmmsg:
-		for (int i = 0; i < KT_MAX_MMSG; i++) {
-			if (i >= ret)
-				break;
-			__u64 mh = c->args[1] + i * sizeof(struct mmsghdr);
-			__u32 mlen = 0;
-
-			/* each message's own length: mmsghdr.msg_len, filled by the kernel */
-			bpf_probe_read_user(&mlen, sizeof(mlen), (void *)(mh + sizeof(struct user_msghdr)));
-			kt_exit_sendmsg(c, mh, mlen);
-		}
+	case KT_NR_recvmmsg:
+		kt_exit_mmsg(ret);
 		break;
 	case KT_NR_recvmsg:
 		kt_exit_recvmsg(c, c->args[1], ret, 1);
 		break;
-	case KT_NR_recvmmsg:
-		for (int i = 0; i < KT_MAX_MMSG; i++) {
-			if (i >= ret)
-				break;
-			__u64 mh = c->args[1] + i * sizeof(struct mmsghdr);
-			__u32 mlen = 0;
-
-			bpf_probe_read_user(&mlen, sizeof(mlen), (void *)(mh + sizeof(struct user_msghdr)));
-			kt_exit_recvmsg(c, mh, mlen, 0);
-		}
-		break;
 	case KT_NR_read:
 	case KT_NR_recvfrom:
-	case KT_NR_readv:
-		/* no control buffer: any fd attached to the message is dropped */
+	case KT_NR_readv: {
+		__u64 cap = c->args[2], base = c->args[1], full, len;
+
+		if (nr == KT_NR_readv)
+			base = kt_iov(c->args[1], c->args[2], &cap);
+		/* no control buffer: any fd attached to the message is dropped (unless peeked) */
 		kt_lost_fds(c, ret, 0, 0, 0);
-		kt_trunc(c, ret, 0, nr == KT_NR_readv ? 0 : c->args[2]);
+		kt_trunc(c, ret, 0, cap, 1);
+		len = kt_rx_len(c, ret, cap, 1, &full);
 		if (messages && ret >= 0)
-			kt_emit_msg(c, ret, 0, 0, nr == KT_NR_readv ? 0 : c->args[1]);
+			kt_emit_msg(c, ret, len, 0, base);
 		break;
+	}
 	case KT_NR_write:
 	case KT_NR_sendto:
 	case KT_NR_writev:
 		if (messages && ret >= 0)
-			kt_emit_msg(c, ret, nr == KT_NR_sendto ? c->args[3] : 0, 0,
+			kt_emit_msg(c, ret, ret, KT_MSG_FN(0, nr == KT_NR_sendto ? c->args[3] : 0),
 				    nr == KT_NR_writev ? 0 : c->args[1]);
 		break;
 	default:
@@ -816,7 +349,7 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 	if (!kt_traced_task(t))
 		return NULL;
 	if (id == KT_NR_socket || id == KT_NR_socketpair) {
-		if (a0 != KT_AF_UNIX)
+		if ((__u32)a0 != KT_AF_UNIX)
 			return NULL;
 	} else {
 		so = kt_file_unix_socket(kt_fd_file(t, a0));
@@ -841,35 +374,87 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 }
 
 /*
+ * The socket a child closes at fd when it has no entry of its own: one it
+ * inherited, if an ancestor (parent, grandparent) held it at fd when the
+ * child's line was forked from it (its entry's since..closed covers the
+ * fork).  An ancestor with an entry for fd decides; one without passes the
+ * question up with its own fork time.  NULL when nothing says so.
+ */
+#define KT_INHERIT_UP 2
+static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, __s32 fd)
+{
+	__u64 fork_ts = t->group_leader->start_time;
+	struct task_struct *a = t;
+
+	for (int i = 0; i < KT_INHERIT_UP; i++) {
+		struct kt_fdkey key = { .fd = fd };
+		struct kt_fdval *v;
+
+		a = a->group_leader->real_parent;
+		if (!a)
+			return NULL;
+		key.tgid = a->tgid;
+		if (key.tgid <= 1)
+			return NULL;
+		v = bpf_map_lookup_elem(&unix_fds, &key);
+		if (v && v->start == a->group_leader->start_time) {
+			if (v->since <= fork_ts && (!v->closed || v->closed >= fork_ts))
+				return v;
+			return NULL;
+		}
+		fork_ts = a->group_leader->start_time;
+	}
+	return NULL;
+}
+
+/*
  * close() at sys_exit: the fd is gone, so the socket is the one remembered
- * for (process, fd) from earlier events.  No sys_enter program at all: every
- * syscall on the machine would pay for it.
+ * for (process, fd) from earlier events, or inherited from an ancestor's.
+ * The entry is kept, marked closed, for children forked while it was open.
+ * No sys_enter program at all: every syscall on the machine would pay for it.
  */
 __noinline int kt_exit_close(__s32 fd, __s64 ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
-	struct kt_fdval *v;
+	__u64 start = t->group_leader->start_time;
+	struct kt_fdval *v, mark = {};
 	struct kt_call *c;
 
 	if (ret < 0 || !kt_traced_task(t))
 		return 0;
 	v = bpf_map_lookup_elem(&unix_fds, &key);
-	if (!v)
-		return 0;
-	c = kt_scratch();
 	/* an entry of an earlier process with the same pid is not this one's socket */
-	if (c && v->start == t->group_leader->start_time) {
-		__builtin_memset(c, 0, sizeof(*c));
-		c->nr = KT_NR_close;
-		c->args[0] = fd;
-		c->ino = v->ino;
-		c->sktype = v->type;
-		c->fd_addr_len = v->addr_len;
-		__builtin_memcpy(c->fd_addr, v->addr, sizeof(c->fd_addr));
-		KT_EMIT(c, UT_EV_CLOSE, ret, ({}));
+	if (v && v->start != start)
+		v = NULL;
+	if (v && v->closed)
+		return 0; /* this process closed that socket already: fd was something else */
+	if (!v)
+		v = kt_inherited_fd(t, fd);
+	c = kt_scratch();
+	if (!v || !c)
+		return 0;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->nr = KT_NR_close;
+	c->args[0] = fd;
+	c->ino = v->ino;
+	c->sktype = v->type;
+	c->fd_addr_len = v->addr_len;
+	__builtin_memcpy(c->fd_addr, v->addr, sizeof(c->fd_addr));
+	mark = *v;
+	mark.start = start;
+	mark.closed = bpf_ktime_get_ns();
+	if (mark.since > mark.closed || mark.since < start)
+		mark.since = start > mark.closed ? mark.closed : start;
+	KT_EMIT(c, UT_EV_CLOSE, ret, ({}));
+	bpf_map_update_elem(&unix_fds, &key, &mark, BPF_ANY);
+	/* the last reader of this socket that closed it no longer holds it (kt_peer_of) */
+	{
+		struct kt_owner *o = bpf_map_lookup_elem(&sk_owner, &mark.ino);
+
+		if (o && o->tgid == key.tgid)
+			bpf_map_delete_elem(&sk_owner, &mark.ino);
 	}
-	bpf_map_delete_elem(&unix_fds, &key);
 	return 0;
 }
 
@@ -929,12 +514,15 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
 	case KT_NR_connect: case KT_NR_accept: case KT_NR_accept4:
 		break;
+	/* level and optname are ints: the kernel ignores the registers' upper halves, so do we */
 	case KT_NR_setsockopt:
-		if (regs->si != KT_SOL_SOCKET || (regs->dx != KT_SO_PASSCRED && regs->dx != KT_SO_PASSPIDFD))
+		if ((__u32)regs->si != KT_SOL_SOCKET ||
+		    ((__u32)regs->dx != KT_SO_PASSCRED && (__u32)regs->dx != KT_SO_PASSPIDFD))
 			return 0;
 		break;
 	case KT_NR_getsockopt:
-		if (regs->si != KT_SOL_SOCKET || (regs->dx != KT_SO_PEERCRED && regs->dx != KT_SO_PEERPIDFD))
+		if ((__u32)regs->si != KT_SOL_SOCKET ||
+		    ((__u32)regs->dx != KT_SO_PEERCRED && (__u32)regs->dx != KT_SO_PEERPIDFD))
 			return 0;
 		break;
 	case KT_NR_close:

@@ -59,11 +59,11 @@ static void ut_peercred(struct ut_event *ev, const void *optval, socklen_t got)
 	ev->u.cred.uid = uc.uid;
 	ev->u.cred.gid = uc.gid;
 	if (got < offsetof(struct ucred, pid) + sizeof(uc.pid))
-		ev->flags |= UT_F_CRED_NO_PID;
+		ev->u.cred.pid = UT_CRED_UNKNOWN;
 	if (got < offsetof(struct ucred, uid) + sizeof(uc.uid))
-		ev->flags |= UT_F_CRED_NO_UID;
+		ev->u.cred.uid = UT_CRED_UNKNOWN;
 	if (got < offsetof(struct ucred, gid) + sizeof(uc.gid))
-		ev->flags |= UT_F_CRED_NO_GID;
+		ev->u.cred.gid = UT_CRED_UNKNOWN;
 }
 
 /*
@@ -87,15 +87,13 @@ static void ut_peerpidfd(struct ut_event *ev, int fd, const void *optval, sockle
 			pid = ut_pidfd_pid(pidfd);
 	}
 	ev->u.cred.pidfd = pidfd;
-	ev->u.cred.pid = pid > 0 ? (uint32_t)pid : 0;
-	if (pid <= 0)
-		ev->flags |= UT_F_CRED_NO_PID;
+	ev->u.cred.pid = pid > 0 ? (uint32_t)pid : UT_CRED_UNKNOWN;
 	if (!ut_quiet() &&
 	    ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0 && ulen == sizeof(uc)) {
 		ev->u.cred.uid = uc.uid;
 		ev->u.cred.gid = uc.gid;
 	} else {
-		ev->flags |= UT_F_CRED_NO_UID | UT_F_CRED_NO_GID;
+		ev->u.cred.uid = ev->u.cred.gid = UT_CRED_UNKNOWN;
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "fd_describe.h"
 #include "render.h"
 
 #define UT_NAME(tab, i) ((i) < sizeof(tab) / sizeof((tab)[0]) && (tab)[i] ? (tab)[i] : "?")
@@ -17,24 +18,6 @@ static const char *const source_names[] = {
 	[UT_SRC_KERNEL] = "kernel",
 	[UT_SRC_BOTH] = "both",
 	[UT_SRC_TRACER] = "tracer",
-};
-
-static const char *const fd_kind_names[UT_FK_COUNT] = {
-	[UT_FK_UNKNOWN] = "unknown",
-	[UT_FK_TCP] = "tcp",
-	[UT_FK_UDP] = "udp",
-	[UT_FK_UNIX] = "unix",
-	[UT_FK_SOCKET] = "socket",
-	[UT_FK_FILE] = "file",
-	[UT_FK_DIR] = "dir",
-	[UT_FK_PIPE] = "pipe",
-	[UT_FK_FIFO] = "fifo",
-	[UT_FK_CHR] = "chr",
-	[UT_FK_BLK] = "blk",
-	[UT_FK_EVENTFD] = "eventfd",
-	[UT_FK_MEMFD] = "memfd",
-	[UT_FK_PIDFD] = "pidfd",
-	[UT_FK_ANON] = "anon",
 };
 
 static const char *const lost_cause_names[UT_LOST_CAUSES] = {
@@ -56,9 +39,10 @@ const char *ut_source_name(unsigned source)
 	return UT_NAME(source_names, source);
 }
 
+/* The describer's words (common/fd_describe.c): one spelling for what is unknown. */
 const char *ut_fd_kind_name(unsigned kind)
 {
-	return UT_NAME(fd_kind_names, kind);
+	return ut_fdesc_kind_word(kind);
 }
 
 const char *ut_lost_cause_name(unsigned cause)
@@ -73,16 +57,7 @@ const char *ut_block_cause_name(unsigned cause)
 
 const char *ut_sock_type_name(unsigned type)
 {
-	switch (type) {
-	case UT_SOCK_STREAM:
-		return "stream";
-	case UT_SOCK_DGRAM:
-		return "dgram";
-	case UT_SOCK_SEQPACKET:
-		return "seqpacket";
-	default:
-		return "?";
-	}
+	return ut_fdesc_type_word(type);
 }
 
 /* setsockopt names that matter here (asm-generic/socket.h). */

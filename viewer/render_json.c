@@ -73,6 +73,8 @@ static void render_fds(struct ut_jw *w, const struct ut_event *ev, const struct 
 		ut_jw_kv_u64(w, "ino", f->ino);
 		if (f->flags & UT_FDF_LISTENING)
 			ut_jw_kv_bool(w, "listening", 1);
+		if (f->flags & UT_FDF_DESC_CUT)
+			ut_jw_kv_bool(w, "desc_cut", 1);
 		ut_jw_obj_end(w);
 	}
 	ut_jw_arr_end(w);
@@ -80,18 +82,18 @@ static void render_fds(struct ut_jw *w, const struct ut_event *ev, const struct 
 		ut_jw_kv_bool(w, "fds_cut", 1);
 }
 
-/* A field the producer did not learn (UT_F_CRED_NO_*) is left out, never shown as 0. */
+/* A field the producer did not learn (UT_CRED_UNKNOWN) is left out, never shown as 0. */
 static void render_cred(struct ut_jw *w, const struct ut_event *ev)
 {
 	const struct ut_cred *c = &ev->u.cred;
 
 	ut_jw_key(w, "cred");
 	ut_jw_obj_begin(w);
-	if (!(ev->flags & UT_F_CRED_NO_PID))
+	if (c->pid != UT_CRED_UNKNOWN)
 		ut_jw_kv_u64(w, "pid", c->pid);
-	if (!(ev->flags & UT_F_CRED_NO_UID))
+	if (c->uid != UT_CRED_UNKNOWN)
 		ut_jw_kv_u64(w, "uid", c->uid);
-	if (!(ev->flags & UT_F_CRED_NO_GID))
+	if (c->gid != UT_CRED_UNKNOWN)
 		ut_jw_kv_u64(w, "gid", c->gid);
 	if (c->pidfd >= 0)
 		ut_jw_kv_i64(w, "pidfd", c->pidfd);

@@ -164,12 +164,22 @@ static void tb_fds(struct tbuf *b, const struct ut_event *ev, const struct ut_ev
 			tb_escaped(b, v->fds[i].desc, strlen(v->fds[i].desc));
 		else
 			tb_puts(b, ut_fd_kind_name(f->kind));
+		if (f->flags & UT_FDF_DESC_CUT)
+			tb_puts(b, " (cut)");
 		if (f->ino)
 			tb_printf(b, " ino=%llu", (unsigned long long)f->ino);
 	}
 	if (ev->flags & UT_F_FDS_CUT)
 		tb_puts(b, ", ...");
 	tb_puts(b, "]");
+}
+
+static void tb_cred_field(struct tbuf *b, const char *name, uint32_t v)
+{
+	if (v == UT_CRED_UNKNOWN)
+		tb_printf(b, "%s?", name);
+	else
+		tb_printf(b, "%s%u", name, v);
 }
 
 static void tb_errno(struct tbuf *b, int err)
@@ -224,19 +234,10 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 	case UT_SHAPE_CRED:
 		if (ev->kind == UT_EV_PEERCRED && (ev->flags & UT_F_CRED_PIDFD))
 			tb_puts(&b, " SO_PEERPIDFD");
-		/* "?": a field the producer did not learn */
-		if (ev->flags & UT_F_CRED_NO_PID)
-			tb_puts(&b, " pid=?");
-		else
-			tb_printf(&b, " pid=%u", ev->u.cred.pid);
-		if (ev->flags & UT_F_CRED_NO_UID)
-			tb_puts(&b, " uid=?");
-		else
-			tb_printf(&b, " uid=%u", ev->u.cred.uid);
-		if (ev->flags & UT_F_CRED_NO_GID)
-			tb_puts(&b, " gid=?");
-		else
-			tb_printf(&b, " gid=%u", ev->u.cred.gid);
+		/* a field the producer did not learn shows as "?", like lost=? */
+		tb_cred_field(&b, " pid=", ev->u.cred.pid);
+		tb_cred_field(&b, " uid=", ev->u.cred.uid);
+		tb_cred_field(&b, " gid=", ev->u.cred.gid);
 		if (ev->u.cred.pidfd >= 0)
 			tb_printf(&b, " pidfd=%d", ev->u.cred.pidfd);
 		break;

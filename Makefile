@@ -6,6 +6,8 @@ SAN_BUILD ?= build-san
 PREFIX ?= /usr/local
 DESTDIR ?=
 UNIXTRACE_BPF ?= ON
+# The kernel BTF the eBPF side's vmlinux.h is generated from (CO-RE: it runs on other kernels).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PYTEST := /usr/bin/python3 -m pytest
 JOBS ?= 2
 
@@ -24,9 +26,15 @@ check-deps:
 		echo "unixtrace: \`make deps\` (as root; it runs scripts/install-deps) installs them" >&2; \
 		exit 1; \
 	fi
+	@if [ "$(UNIXTRACE_BPF)" = ON ] && [ ! -e "$(VMLINUX_BTF)" ]; then \
+		echo "unixtrace: no kernel BTF at $(VMLINUX_BTF): the eBPF side generates its vmlinux.h from it" >&2; \
+		echo "unixtrace: \`make VMLINUX_BTF=FILE\` (a copy of another kernel's /sys/kernel/btf/vmlinux)," \
+		     "or \`make UNIXTRACE_BPF=OFF\` (no trace, sockets, run --kernel)" >&2; \
+		exit 1; \
+	fi
 
 build: check-deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNIXTRACE_BPF=$(UNIXTRACE_BPF) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNIXTRACE_BPF=$(UNIXTRACE_BPF) -DUT_VMLINUX_BTF=$(VMLINUX_BTF) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 install: build

@@ -463,6 +463,11 @@ void ut_evsrc_set_filter(struct ut_evsrc *s, const struct ut_evfilter *f)
 	s->filtered = f->npids || f->comm[0] || f->kinds;
 }
 
+uint64_t ut_evsrc_filter_kinds(const struct ut_evsrc *s)
+{
+	return s->filter.kinds;
+}
+
 static int wanted(const struct ut_evfilter *f, const struct ut_event *ev)
 {
 	int i;

@@ -86,5 +86,7 @@ struct ut_evfilter {
 };
 /* Applies to every later ut_evsrc_next (copied). */
 void ut_evsrc_set_filter(struct ut_evsrc *s, const struct ut_evfilter *f);
+/* The filter's kinds (bit per enum ut_kind; 0: every kind passes). */
+uint64_t ut_evsrc_filter_kinds(const struct ut_evsrc *s);
 
 #endif /* UT_EVSRC_H */

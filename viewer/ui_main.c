@@ -191,6 +191,7 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 		fprintf(stderr, "unixtrace: terminal UI: out of memory\n");
 		return 1;
 	}
+	m.kinds_passed = ut_evsrc_filter_kinds(src);
 	if (ut_ui_view_init(&v) || !(ev = malloc(UT_EVENT_MAX))) {
 		fprintf(stderr, "unixtrace: terminal UI: out of memory\n");
 		rc = 1;

@@ -72,6 +72,9 @@ struct ut_ui_model {
 	 * are unknown, not zero: the view shows '-'.
 	 */
 	int msgs_measured;
+	/* The kinds the source lets through (view -e; 0: all): a column fed only by kinds
+	 * filtered out is unknown, shown '-'. */
+	uint64_t kinds_passed;
 };
 
 int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns);

@@ -189,12 +189,26 @@ static int path_width(void)
 	return w < 24 ? 24 : w > UT_MC_PATH ? UT_MC_PATH : w;
 }
 
+/* Does the model count the events of these kinds (at least one passes the source's filter)? */
+static int measured(const struct ut_ui_model *m, uint64_t kinds)
+{
+	return !m->kinds_passed || (m->kinds_passed & kinds);
+}
+
+#define KB(k) (1ull << (k))
+
 static void draw_table(struct ut_ui_view *v, const struct ut_ui_model *m, int y, int h)
 {
 	char b[1024];
 	int i, first;
 
 	int pw = path_width();
+	/* The kinds that feed each column (model_conn.c counts them). */
+	int fd_ok = measured(m, KB(UT_EV_FD_SEND) | KB(UT_EV_FD_RECV));
+	int cred_ok = measured(m, KB(UT_EV_CRED_SEND) | KB(UT_EV_CRED_RECV) | KB(UT_EV_PEERCRED));
+	int trunc_ok = measured(m, KB(UT_EV_TRUNC));
+	int lost_ok = measured(m, KB(UT_EV_FD_LOST));
+	int blk_ok = measured(m, KB(UT_EV_BLOCKED));
 
 	snprintf(b, sizeof(b), TABLE_FMT, "PID", "COMM", "PEER", "PEER-COMM", "TYPE", pw, pw, "PATH", "MSGS",
 		 "BYTES", "FDS", "CRED", "TRNC", "LOST", "STALL", "BLKTOT", "BLKMAX");
@@ -222,10 +236,14 @@ static void draw_table(struct ut_ui_view *v, const struct ut_ui_model *m, int y,
 		snprintf(b, sizeof(b), TABLE_FMT, pid, r->a->comm, bpid, r->b_pid ? r->b_comm : (r->a->listening ? "(listen)" : "-"),
 			 ut_sock_type_name(r->a->type), pw, pw, r->path[0] ? r->path : "(unnamed)",
 			 m->msgs_measured ? human(r->msgs, msgs, sizeof(msgs)) : "-",
-			 m->msgs_measured ? human(r->bytes, bytes, sizeof(bytes)) : "-", human(r->fds, fds, sizeof(fds)),
-			 human(r->creds, cred, sizeof(cred)), human(r->truncs, tr, sizeof(tr)),
-			 human(r->fds_lost, lost, sizeof(lost)), human(r->stalls, st, sizeof(st)),
-			 dur_short(r->stall_total, tot, sizeof(tot)), dur_short(r->stall_worst, worst, sizeof(worst)));
+			 m->msgs_measured ? human(r->bytes, bytes, sizeof(bytes)) : "-",
+			 fd_ok ? human(r->fds, fds, sizeof(fds)) : "-",
+			 cred_ok ? human(r->creds, cred, sizeof(cred)) : "-",
+			 trunc_ok ? human(r->truncs, tr, sizeof(tr)) : "-",
+			 lost_ok ? human(r->fds_lost, lost, sizeof(lost)) : "-",
+			 blk_ok ? human(r->stalls, st, sizeof(st)) : "-",
+			 blk_ok ? dur_short(r->stall_total, tot, sizeof(tot)) : "-",
+			 blk_ok ? dur_short(r->stall_worst, worst, sizeof(worst)) : "-");
 		put_line(y + i, b, first + i == v->sel ? attr_of(v, PAIR_SEL) :
 				   problems(r) ? attr_of(v, PAIR_ALERT) & ~A_BOLD : A_NORMAL);
 	}

@@ -55,3 +55,12 @@ def test_no_kernel_btf_is_explained(tmp_path):
     assert p.returncode != 0
     assert f"no kernel BTF at {tmp_path}/no-such-btf" in p.stderr
     assert "-DUNIXTRACE_BPF=OFF" in p.stderr and "-DUT_VMLINUX_BTF=FILE" in p.stderr
+
+
+def test_make_without_kernel_btf_says_what_to_do(tmp_path):
+    build = tmp_path / "build"
+    p = sh("make", "-C", ROOT, f"BUILD={build}", f"VMLINUX_BTF={tmp_path}/no-btf", check=False)
+    assert p.returncode != 0
+    assert f"no kernel BTF at {tmp_path}/no-btf" in p.stderr
+    assert "make VMLINUX_BTF=FILE" in p.stderr and "make UNIXTRACE_BPF=OFF" in p.stderr
+    assert "CMake" not in p.stderr + p.stdout and not build.exists()

@@ -35,8 +35,9 @@ def test_make_install(tmp_path):
         assert f"DESTDIR=/d cmake --install {BUILD} --prefix /usr/x" in p.stdout
         return
     stage = tmp_path / "stage"
-    sh("make", "-C", ROOT, "install", f"BUILD={BUILD}", "PREFIX=/usr/local", f"DESTDIR={stage}",
-       timeout=600)
+    bpf = "ON" if cache("UNIXTRACE_BPF") in ("ON", "TRUE", "1") else "OFF"
+    sh("make", "-C", ROOT, "install", f"BUILD={BUILD}", f"UNIXTRACE_BPF={bpf}", "PREFIX=/usr/local",
+       f"DESTDIR={stage}", timeout=600)
     check_layout(stage / "usr/local")
     assert "ut_demo: all 7 steps done" in ut(stage / "usr/local", "demo").stdout
 

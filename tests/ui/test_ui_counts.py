@@ -42,3 +42,17 @@ def test_msgs_and_bytes_counted_with_messages(term, tmp_path):
     assert any(r[MSGS] != "0" and r[BYTES] != "0" for r in rows), rows
     t.keys("q")
     assert t.exited() == (0, "sane")
+
+
+def test_columns_of_filtered_out_kinds_are_unknown(term, tmp_path):
+    # view -e fd_send,fd_recv: only the fd columns are counted; the others are '-'.
+    t = term(f"{UT} view -e fd_send,fd_recv {demo_trace(tmp_path, '--messages')}")
+    s = t.wait(lambda s: len(table_rows(s)) >= 1, what="the connection table")
+    rows = [r.split() for r in table_rows(s)]
+    for r in rows:
+        assert r[MSGS:BYTES + 1] == ["-", "-"], r
+        assert re.fullmatch(r"[0-9.]+[kMG]?", r[FDS]), r
+        assert r[FDS + 1:] == ["-"] * 6, r  # CRED TRNC LOST STALL BLKTOT BLKMAX
+    assert any(r[FDS] != "0" for r in rows), rows
+    t.keys("q")
+    assert t.exited() == (0, "sane")

@@ -146,12 +146,13 @@ enum ut_item_type {
 	/* 9 was UT_ITEM_KSTACK, never produced: a reader skips it like any unknown item */
 	UT_ITEM_SHIM_SEEN = 10,/* merged event: the shim's own fixed part (struct ut_event) */
 	UT_ITEM_READER = 11,   /* struct ut_reader: a process holding the peer end, and what it is doing */
+	UT_ITEM_CGROUP = 12,   /* uint64_t cgroup v2 id, then its path, NUL-terminated ("" unknown) */
 };
 
 /* The item types this build knows; a reader skips (and counts) the others. */
 static inline int ut_item_type_known(unsigned type)
 {
-	return (type >= UT_ITEM_ADDR && type <= UT_ITEM_PEER) || type == UT_ITEM_SHIM_SEEN;
+	return type >= UT_ITEM_ADDR && type <= UT_ITEM_CGROUP && type != 9;
 }
 
 struct ut_item {

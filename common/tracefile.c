@@ -485,6 +485,8 @@ static const uint16_t ut_item_min[] = {
 	[UT_ITEM_WAKER] = sizeof(struct ut_waker),
 	[UT_ITEM_PEER] = sizeof(struct ut_peer),
 	[UT_ITEM_SHIM_SEEN] = sizeof(struct ut_event),
+	[UT_ITEM_READER] = sizeof(struct ut_reader),
+	[UT_ITEM_CGROUP] = sizeof(uint64_t) + 1,
 };
 
 int ut_event_validate(const struct ut_event *ev, uint32_t len, const char **why)

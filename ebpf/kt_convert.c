@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cgroup_path.h"
 #include "kt_fdesc.h"
 
 /* sun_path bytes that mean something: a pathname to its NUL, an abstract name whole. */
@@ -42,6 +43,14 @@ uint32_t kt_convert(const void *data, size_t len, void *buf, size_t cap)
 		ut_item_append(ev, cap, UT_ITEM_PEER, &r->peer, sizeof(r->peer), NULL, 0);
 	if (r->has & KT_HAS_QUEUE)
 		ut_item_append(ev, cap, UT_ITEM_QUEUE, &r->queue, sizeof(r->queue), NULL, 0);
+	if (r->cgroup_id) {
+		char path[256] = "";
+
+		/* resolved now: the cgroup may be gone when the trace is read */
+		ut_cgroup_path_of(r->cgroup_id, path, sizeof(path));
+		ut_item_append(ev, cap, UT_ITEM_CGROUP, &r->cgroup_id, sizeof(r->cgroup_id), path,
+			       strlen(path) + 1);
+	}
 	if (r->has & KT_HAS_WAKER)
 		ut_item_append(ev, cap, UT_ITEM_WAKER, &r->waker, sizeof(r->waker), NULL, 0);
 

@@ -8,12 +8,52 @@
 #ifndef UT_KT_FILTER_BPF_H
 #define UT_KT_FILTER_BPF_H
 
+#include <bpf/bpf_core_read.h>
+
 #include "kt_record.h"
 
 const volatile __u32 self_tgid = 0;        /* the tracer: never traced */
 const volatile __u32 filter_pids = 0;      /* only tgids present in the pids map */
 const volatile __u32 filter_comm = 0;      /* only threads whose comm is targ_comm */
 const volatile char targ_comm[UT_COMM_LEN] = {};
+/* --cgroup: only tasks in (or below) one of these cgroup v2 directories */
+#define KT_MAX_CGROUPS 8
+const volatile __u32 filter_cgroups = 0;   /* how many targ_cgroup_* entries */
+const volatile __u64 targ_cgroup_id[KT_MAX_CGROUPS] = {};
+const volatile __s32 targ_cgroup_level[KT_MAX_CGROUPS] = {};
+
+/* The cgroup v2 id of task t (what bpf_get_current_cgroup_id says of current). */
+static __always_inline __u64 kt_task_cgroup_id(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+/*
+ * Is t in one of the --cgroup directories or below?  The ancestor at the
+ * target's depth is the target itself exactly when t is under it, so one
+ * read per target answers, for tasks that are not current too (the seed
+ * iterator, the exit hook's group leader).
+ */
+static __always_inline int kt_in_cgroups(struct task_struct *t)
+{
+	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	int level = BPF_CORE_READ(cg, level);
+
+	for (int i = 0; i < KT_MAX_CGROUPS; i++) {
+		struct cgroup *anc = NULL;
+		__s32 lvl;
+
+		if (i >= filter_cgroups)
+			break;
+		lvl = targ_cgroup_level[i];
+		if (lvl < 0 || lvl > level)
+			continue;
+		bpf_core_read(&anc, sizeof(anc), &cg->ancestors[lvl]);
+		if (anc && BPF_CORE_READ(anc, kn, id) == targ_cgroup_id[i])
+			return 1;
+	}
+	return 0;
+}
 
 /* Is task t one the user asked to trace?  Cheap checks first; all constant-folded when off. */
 static __always_inline int kt_traced_task(struct task_struct *t)
@@ -23,6 +63,8 @@ static __always_inline int kt_traced_task(struct task_struct *t)
 	if (tgid == self_tgid)
 		return 0;
 	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return 0;
+	if (filter_cgroups && !kt_in_cgroups(t))
 		return 0;
 	if (filter_comm) {
 		for (int i = 0; i < UT_COMM_LEN; i++) {

@@ -72,6 +72,7 @@ struct kt_rec {
 	struct ut_queue queue;
 	struct ut_waker waker;
 	struct ut_peer peer;
+	uint64_t cgroup_id;   /* the task's cgroup v2 id (kernfs node id), 0 unknown */
 };
 
 /* UT_EV_FD_SEND / UT_EV_FD_RECV: kt_rec followed by the fds. */

@@ -196,6 +196,11 @@ static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
 			memcpy((char *)(ro)->targ_comm, (o)->comm,                \
 			       strnlen((o)->comm, UT_COMM_LEN - 1));              \
 		}                                                                 \
+		(ro)->filter_cgroups = (uint32_t)(o)->ncgroups;                   \
+		for (int _i = 0; _i < (o)->ncgroups; _i++) {                      \
+			((uint64_t *)(ro)->targ_cgroup_id)[_i] = (o)->cgroup_ids[_i];   \
+			((int32_t *)(ro)->targ_cgroup_level)[_i] = (o)->cgroup_levels[_i]; \
+		}                                                                 \
 	} while (0)
 
 /* The optional objects share one shape: open, set up, share maps, load, attach. */

@@ -15,6 +15,7 @@
 #include "ring.h"
 
 #define UT_KTRACE_MAX_PIDS 64
+#define UT_KTRACE_MAX_CGROUPS 8 /* KT_MAX_CGROUPS */
 
 struct ut_ktrace_opts {
 	pid_t pids[UT_KTRACE_MAX_PIDS]; /* -p PID (repeatable); 0 entries unused */
@@ -27,6 +28,10 @@ struct ut_ktrace_opts {
 	uint64_t block_threshold_ns; /* report sends slower than this as blocked */
 	uint64_t stall_after_ns; /* report a send still asleep this long as stalled; 0 = never */
 	int verbose;           /* print the active hooks to stderr */
+	/* --cgroup: tasks in or below these cgroup v2 directories (common/cgroup_path.h) */
+	uint64_t cgroup_ids[UT_KTRACE_MAX_CGROUPS];
+	int32_t cgroup_levels[UT_KTRACE_MAX_CGROUPS];
+	int ncgroups;
 	unsigned skip_hooks;   /* UT_KTRACE_SKIP_*: leave optional hooks out (cost studies) */
 };
 

@@ -64,6 +64,7 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 	r->ev.uid = p->cred->euid.val;
 	r->ev.gid = p->cred->egid.val;
 	__builtin_memcpy(r->ev.comm, p->comm, sizeof(r->ev.comm));
+	r->cgroup_id = kt_task_cgroup_id(p);
 	r->ev.fd = -1;
 	r->ev.ret = kt_exit_ret(p);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);

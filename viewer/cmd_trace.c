@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "cgroup_path.h"
 #include "cli.h"
 #include "config_file.h"
 #include "metrics.h"
@@ -24,7 +25,7 @@
 #endif
 
 enum { OPT_PATH = UT_LOPT_END, OPT_DURATION, OPT_VERBOSE, OPT_METRICS, OPT_METRICS_SERIES,
-       OPT_ROTATE };
+       OPT_ROTATE, OPT_CGROUP };
 
 static const struct option trace_opts[] = {
 	UT_LIVE_OPTIONS,
@@ -37,6 +38,7 @@ static const struct option trace_opts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ 0 },
 };
 
@@ -116,6 +118,8 @@ int ut_cmd_trace(int argc, char **argv)
 	int verbose = 0, follow = 0, c, rc;
 	uint64_t v, duration = 0;
 	const char *metrics_addr = NULL;
+	const char *cgroups[8];
+	int ncgroups = 0;
 	unsigned metrics_series = UT_METRICS_SERIES_DEFAULT;
 	uint64_t rotate_bytes = 0, rotate_keep = 0;
 	char cfg_err[512];
@@ -152,6 +156,11 @@ int ut_cmd_trace(int argc, char **argv)
 		case OPT_PATH: path = optarg; break;
 		case OPT_VERBOSE: verbose = 1; break;
 		case OPT_METRICS: metrics_addr = optarg; break;
+		case OPT_CGROUP:
+			if (ncgroups == 8)
+				return ut_usage_error("trace", "at most 8 --cgroup options");
+			cgroups[ncgroups++] = optarg;
+			break;
 		case OPT_METRICS_SERIES:
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
 				return ut_usage_error("trace", "bad --metrics-series '%s' (1 to %u)", optarg,
@@ -193,7 +202,7 @@ int ut_cmd_trace(int argc, char **argv)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
 #ifndef UT_HAVE_KTRACE
 	(void)comm; (void)path; (void)verbose; (void)duration; (void)pids; (void)follow;
-	(void)metrics_addr; (void)metrics_series; (void)rotate_keep;
+	(void)metrics_addr; (void)metrics_series; (void)rotate_keep; (void)cgroups; (void)ncgroups;
 	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
 	return UT_EXIT_FAIL;
 #else
@@ -216,6 +225,12 @@ int ut_cmd_trace(int argc, char **argv)
 
 	for (int i = 0; i < npids; i++)
 		ko.pids[i] = pids[i];
+	for (int i = 0; i < ncgroups; i++) {
+		if (ut_cgroup_lookup(cgroups[i], &ko.cgroup_ids[i], &ko.cgroup_levels[i], err,
+				     sizeof(err)) < 0)
+			return ut_usage_error("trace", "%s", err);
+	}
+	ko.ncgroups = ncgroups;
 	/* A bad or busy address fails before anything is traced or saved. */
 	if (metrics_addr && ut_metrics_open(metrics_addr, metrics_series, &lo.out.metrics, err,
 					    sizeof(err)) < 0) {
@@ -270,7 +285,7 @@ int ut_cmd_trace(int argc, char **argv)
 	}
 	if (lo.out.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
-			npids || comm || path ? " (filtered)" : " system-wide");
+			npids || comm || path || ncgroups ? " (filtered)" : " system-wide");
 	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
 	ut_ktrace_stop(st.kt);
 	if (ut_tracer_finish(&t))

@@ -9,7 +9,7 @@
 #include "summary.h"
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_SUMMARY, OPT_FDS, OPT_STALLS, OPT_GRAPH, OPT_PERFETTO,
-       OPT_NO_COLOR };
+       OPT_NO_COLOR, OPT_CGROUP };
 
 static const struct option view_opts[] = {
 	{ "text", no_argument, NULL, OPT_TEXT },
@@ -23,6 +23,7 @@ static const struct option view_opts[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "event", required_argument, NULL, 'e' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -74,6 +75,17 @@ int ut_cmd_view(int argc, char **argv)
 		case OPT_GRAPH: graph = optarg; break;
 		case OPT_PERFETTO: perfetto = optarg; break;
 		case OPT_NO_COLOR: no_color = 1; break;
+		case OPT_CGROUP: {
+			size_t n = strlen(optarg);
+
+			if (optarg[0] != '/' || filter.ncgroups == 8)
+				return ut_usage_error("view", "bad --cgroup '%s' (a path as /proc/PID/cgroup prints it, e.g. /system.slice/nginx.service; at most 8)",
+						      optarg);
+			while (n > 1 && optarg[n - 1] == '/')
+				optarg[--n] = 0;
+			filter.cgroups[filter.ncgroups++] = optarg;
+			break;
+		}
 		case 'n':
 			if (ut_parse_u64(optarg, &iterations) < 0 || iterations > 1000000000)
 				return ut_usage_error("view", "bad --iterations '%s'", optarg);

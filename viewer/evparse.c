@@ -37,6 +37,8 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 	v->waker = NULL;
 	v->peer = NULL;
 	v->nreaders = 0;
+	v->cgroup_id = 0;
+	v->cgroup_path = NULL;
 	v->text = NULL;
 	v->text_len = 0;
 	v->shim = NULL;
@@ -80,6 +82,13 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 		case UT_ITEM_PEER:
 			if (it->len >= sizeof(struct ut_peer))
 				v->peer = data;
+			break;
+		case UT_ITEM_CGROUP:
+			if (it->len > sizeof(uint64_t) &&
+			    memchr((const char *)data + sizeof(uint64_t), 0, it->len - sizeof(uint64_t))) {
+				memcpy(&v->cgroup_id, data, sizeof(uint64_t));
+				v->cgroup_path = (const char *)data + sizeof(uint64_t);
+			}
 			break;
 		case UT_ITEM_READER:
 			if (it->len >= sizeof(struct ut_reader) && v->nreaders < 4)

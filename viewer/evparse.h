@@ -40,6 +40,8 @@ struct ut_evview {
 	size_t text_len;
 	const struct ut_event *shim; /* UT_ITEM_SHIM_SEEN */
 	const struct ut_reader *readers[4]; /* UT_ITEM_READER: who holds the peer end, doing what */
+	uint64_t cgroup_id;          /* UT_ITEM_CGROUP, 0 when absent */
+	const char *cgroup_path;     /* NUL-terminated inside the item, "" unknown; NULL when absent */
 	unsigned nreaders;
 };
 

@@ -8,6 +8,7 @@
  * and the saved trace all see exactly the same stream.
  */
 #include "evsrc.h"
+#include "evparse.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -460,7 +461,26 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 void ut_evsrc_set_filter(struct ut_evsrc *s, const struct ut_evfilter *f)
 {
 	s->filter = *f;
-	s->filtered = f->npids || f->comm[0] || f->kinds;
+	s->filtered = f->npids || f->comm[0] || f->kinds || f->ncgroups;
+}
+
+/* Is the event's cgroup (UT_ITEM_CGROUP) one of f's or below?  No item: no. */
+static int in_cgroups(const struct ut_evfilter *f, const struct ut_event *ev)
+{
+	struct ut_evview v;
+
+	ut_evparse(ev, &v);
+	if (!v.cgroup_path || !v.cgroup_path[0])
+		return 0;
+	for (int i = 0; i < f->ncgroups; i++) {
+		size_t n = strlen(f->cgroups[i]);
+
+		if (!strcmp(f->cgroups[i], "/") ||
+		    (!strncmp(v.cgroup_path, f->cgroups[i], n) &&
+		     (v.cgroup_path[n] == 0 || v.cgroup_path[n] == '/')))
+			return 1;
+	}
+	return 0;
 }
 
 uint64_t ut_evsrc_filter_kinds(const struct ut_evsrc *s)
@@ -474,6 +494,8 @@ static int wanted(const struct ut_evfilter *f, const struct ut_event *ev)
 
 	if (ev->kind == UT_EV_LOST)
 		return 1;
+	if (f->ncgroups && !in_cgroups(f, ev))
+		return 0;
 	if (f->kinds && (ev->kind >= 64 || !(f->kinds & (1ull << ev->kind))))
 		return 0;
 	if (f->comm[0] && strncmp(f->comm, ev->comm, UT_COMM_LEN) != 0)

@@ -83,6 +83,9 @@ struct ut_evfilter {
 	int npids;              /* 0: any process */
 	char comm[UT_COMM_LEN]; /* "": any command */
 	uint64_t kinds;         /* bit per enum ut_kind; 0: any */
+	/* --cgroup: events whose cgroup path is one of these or below (kernel side; others fail) */
+	const char *cgroups[8];
+	int ncgroups;
 };
 /* Applies to every later ut_evsrc_next (copied). */
 void ut_evsrc_set_filter(struct ut_evsrc *s, const struct ut_evfilter *f);

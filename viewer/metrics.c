@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "evparse.h"
 #include "proc_cgroup.h"
 
 /* What each series counts: one row per counter family and label value. */
@@ -234,8 +235,13 @@ static struct series *series_for(struct ut_metrics *m, const struct ut_event *ev
 	char comm[sizeof(m->series[0].comm)], cg[UT_CGROUP_PATH_MAX], cgesc[UT_CGROUP_PATH_MAX];
 	unsigned i;
 
+	struct ut_evview v;
+
 	label_escape(ev->comm, UT_COMM_LEN, comm, sizeof(comm));
-	if (ut_cgroup_of_pid(ev->pid, mono_ns(), cg, sizeof(cg)) < 0)
+	ut_evparse(ev, &v);
+	if (v.cgroup_path && v.cgroup_path[0])
+		snprintf(cg, sizeof(cg), "%s", v.cgroup_path); /* the kernel side says */
+	else if (ut_cgroup_of_pid(ev->pid, mono_ns(), cg, sizeof(cg)) < 0)
 		strcpy(cg, "unknown"); /* the process was gone before we could ask */
 	label_escape(cg, sizeof(cg), cgesc, sizeof(cgesc));
 	/* Linear: only the events that matter get here (not per-message ones),

@@ -9,6 +9,7 @@
 #include "evparse.h"
 #include "jsonw.h"
 #include "names.h"
+#include "proc_cgroup.h"
 #include "reader_words.h"
 #include "render.h"
 
@@ -170,6 +171,24 @@ static void render_backlog(struct ut_jw *w, const struct ut_event *ev, const str
 		ut_jw_kv_i64(w, "backlog", s->u.opt.value);
 }
 
+/* "cgroup": {"id", "path", "unit"}: path absent when the collector could not
+ * resolve the id, unit when the path names none. */
+static void render_cgroup(struct ut_jw *w, const struct ut_evview *v)
+{
+	char unit[128];
+
+	ut_jw_key(w, "cgroup");
+	ut_jw_obj_begin(w);
+	ut_jw_kv_u64(w, "id", v->cgroup_id);
+	if (v->cgroup_path[0]) {
+		ut_jw_kv_str(w, "path", v->cgroup_path);
+		ut_cgroup_unit(v->cgroup_path, unit, sizeof(unit));
+		if (unit[0])
+			ut_jw_kv_str(w, "unit", unit);
+	}
+	ut_jw_obj_end(w);
+}
+
 static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
 {
 	const char *name;
@@ -305,6 +324,8 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 	comm_value(&w, ev->comm);
 	ut_jw_kv_str(&w, "source", ut_source_name(ev->source));
 	ut_jw_kv_str(&w, "event", ut_kind_name(ev->kind));
+	if (v.cgroup_id)
+		render_cgroup(&w, &v);
 	if (ev->call)
 		ut_jw_kv_str(&w, "call", ut_call_name(ev->call));
 	if (ut_kind_is_socket_event(ev->kind)) {

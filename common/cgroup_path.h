@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup v2 paths and ids.  A cgroup's id (what BPF's cgroup id helpers and
+ * kernfs call it) is the inode number of its directory in the cgroup2 mount,
+ * and its level the depth below the root; paths here are relative to that
+ * root ("/system.slice/nginx.service"), as /proc/PID/cgroup prints them.
+ */
+#ifndef UT_CGROUP_PATH_H
+#define UT_CGROUP_PATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where cgroup2 is mounted ("/sys/fs/cgroup" or ".../unified"); NULL when it is not. */
+const char *ut_cgroup2_root(void);
+/*
+ * A directory given on the command line (absolute under the mount, or a path
+ * relative to the root as /proc/PID/cgroup prints it) -> its id and level.
+ * 0, or -errno with a message.
+ */
+int ut_cgroup_lookup(const char *arg, uint64_t *id, int32_t *level, char *err, size_t errlen);
+/* The path of cgroup id (cached; a removed cgroup: -ENOENT). */
+int ut_cgroup_path_of(uint64_t id, char *buf, size_t len);
+
+#endif

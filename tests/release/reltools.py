@@ -6,6 +6,21 @@ import subprocess
 from conftest import BUILD, ROOT
 
 
+def schema_kinds():
+    """Every event kind's name, from the schema's one table (common/event_kinds.h)."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "viewer"))
+    import viewerutil
+    return sorted(viewerutil.KINDS.values())
+
+
+def schema_calls():
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "viewer"))
+    import viewerutil
+    return sorted(n for n in viewerutil.CALLS.values() if n != "none")
+
+
 def cache(var):
     """A variable from the build's CMakeCache.txt, or None."""
     m = re.search(rf"^{re.escape(var)}:[A-Z]+=(.*)$", (BUILD / "CMakeCache.txt").read_text(), re.M)

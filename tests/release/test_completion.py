@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import run_unixtrace
-from reltools import ROOT
+from reltools import ROOT, schema_kinds
 
 SCRIPT = ROOT / "contrib/bash-completion/unixtrace"
 
@@ -31,10 +31,6 @@ def usage_options(cmd):
     return sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-[a-zA-Z])(?![\w-])", opts)))
 
 
-def schema_kinds():
-    enum = (ROOT / "common/event.h").read_text()
-    names = re.findall(r"^\s*UT_EV_([A-Z_]+)\b", enum, re.M)
-    return sorted(n.lower() for n in names if n not in ("NONE", "KIND_COUNT"))
 
 
 def test_commands():
@@ -51,7 +47,7 @@ def test_options_are_the_usage_texts(cmd):
 
 def test_event_kinds_are_the_schemas():
     kinds = complete("unixtrace", "view", "-e", "")
-    assert kinds == schema_kinds()
+    assert len(schema_kinds()) > 20 and kinds == schema_kinds()
     assert complete("unixtrace", "view", "--event", "fd_") == ["fd_lost", "fd_recv", "fd_send"]
     # A list: the last element is completed, the rest kept.
     assert complete("unixtrace", "view", "-e", "trunc,cred_r") == ["trunc,cred_recv"]

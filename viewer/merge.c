@@ -150,7 +150,15 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 	for (size_t i = 0; i < sizeof(shim_only_if_missing) / sizeof(shim_only_if_missing[0]); i++)
 		if (!count_items(k, shim_only_if_missing[i]))
 			copy_items(s, shim_only_if_missing[i], out, cap);
-	ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, sizeof(*s), NULL, 0);
+	/*
+	 * What each side saw, as it came, for `view --check-sources`: the shim's
+	 * record, then the kernel's (the merged fields above mix the two).  A
+	 * record that would outgrow UT_EVENT_MAX keeps the shim's record alone,
+	 * or its fixed part, which is all the renderers read.
+	 */
+	if (ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, s->size, k, k->size) < 0 &&
+	    ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, s->size, NULL, 0) < 0)
+		ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, sizeof(*s), NULL, 0);
 }
 
 /* Room for size bytes in the slot; 0 or -1 (out of memory). */
@@ -170,6 +178,63 @@ static int slot_fit(struct slot *sl, uint32_t size)
 	return 0;
 }
 
+/* The first item of a type, or NULL. */
+static const struct ut_item *first_item(const struct ut_event *ev, uint16_t type, const void **d)
+{
+	const struct ut_item *it;
+	size_t off = 0;
+
+	while ((it = ut_item_next(ev, &off, d)) != NULL)
+		if (it->type == type)
+			return it;
+	return NULL;
+}
+
+/*
+ * How well two sightings fit as one call.  Back-to-back calls of one thread
+ * on one fd are closer to their neighbour's twin than to their own when the
+ * two sides stamp different ends of the call (the shim stamps a send before
+ * it, the kernel side at its exit, and a send may sleep): time alone pairs
+ * them one off, and each merged event then shows another call's fds.  So:
+ * -1 never (another socket inode, another first passed file, other first
+ * payload bytes: another call); else one point each for the same outcome
+ * (the shim's libc -1 and the kernel's -errno are one failure), the same
+ * socket inode and the same first passed file.  *strong: an inode or a
+ * passed file says it is the same call.
+ */
+static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
+{
+	const struct ut_item *x, *y;
+	const void *dx, *dy;
+	int same_ret = (a->err || b->err) ? a->err == b->err : a->ret == b->ret;
+	int same_file = 0, same_ino = 0;
+
+	*strong = 0;
+	if (a->ino && b->ino) {
+		if (a->ino != b->ino)
+			return -1;
+		same_ino = 1;
+	}
+
+	x = first_item(a, UT_ITEM_FD, &dx);
+	y = first_item(b, UT_ITEM_FD, &dy);
+	if (x && y) {
+		if (((const struct ut_fd *)dx)->ino != ((const struct ut_fd *)dy)->ino)
+			return -1;
+		same_file = 1;
+	}
+	x = first_item(a, UT_ITEM_PAYLOAD, &dx);
+	y = first_item(b, UT_ITEM_PAYLOAD, &dy);
+	if (x && y) {
+		size_t n = x->len < y->len ? x->len : y->len;
+
+		if (memcmp(dx, dy, n < 16 ? n : 16))
+			return -1;
+	}
+	*strong = same_ino || same_file;
+	return same_ret + same_ino + same_file;
+}
+
 static unsigned bucket_of(const struct ut_event *ev)
 {
 	uint64_t k = ((uint64_t)ev->tid << 32) ^ ((uint64_t)ev->kind << 24) ^ (uint32_t)ev->fd;
@@ -182,6 +247,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 {
 	struct slot *best = NULL;
 	uint64_t best_d = UINT64_MAX;
+	int best_same = -1;
 	unsigned b = bucket_of(ev);
 
 	if (ev->size > UT_EVENT_MAX)
@@ -194,6 +260,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 			struct slot *sl;
 			const struct ut_event *p, *sh;
 			uint64_t d, limit;
+			int same, strong;
 
 			if (seq < m->head_seq)
 				break; /* already released: so is everything older */
@@ -205,10 +272,19 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 				continue;
 			sh = ev->source == UT_SRC_PRELOAD ? ev : p;
 			d = p->ts > ev->ts ? p->ts - ev->ts : ev->ts - p->ts;
+			same = fit(p, ev, &strong);
 			limit = m->match_ns + sh->dur_ns;
-			if (d <= limit && d < best_d) {
+			/* The same socket or passed file: the same call even after a long
+			 * sleep or a late stamp (a loaded machine, a thread that forks). */
+			if (strong)
+				limit += UT_MERGE_FILE_MATCH_NS;
+			if (same < 0 || d > limit)
+				continue;
+			/* A twin that fits better beats a closer one. */
+			if (same > best_same || (same == best_same && d < best_d)) {
 				best = sl;
 				best_d = d;
+				best_same = same;
 			}
 		}
 	}

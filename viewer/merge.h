@@ -4,8 +4,11 @@
  * report the same call.  Events wait in a bounded FIFO for a short while; an
  * event from one source that matches a held one from the other (same thread,
  * kind and fd, close in time) is folded into it: one event, source "both",
- * the kernel's fields and items, gaps filled from the shim's, and the shim's
- * own fixed part kept as a UT_ITEM_SHIM_SEEN item.  Order of arrival is kept.
+ * the kernel's fields and items, gaps filled from the shim's, and both
+ * sightings kept whole in a UT_ITEM_SHIM_SEEN item: the shim's record (fixed
+ * part and items; renderers read its fixed part), then, when it fits, the
+ * kernel's record as it came (check_sources.c compares the two).  Order of
+ * arrival is kept.
  */
 #ifndef UT_MERGE_H
 #define UT_MERGE_H
@@ -24,6 +27,8 @@
 #define UT_MERGE_SLOTS 4096
 #define UT_MERGE_HOLD_NS 1000000000ull /* how long an event waits for its twin */
 #define UT_MERGE_MATCH_NS 20000000ull /* max time apart (plus the call's duration) */
+/* more when both name the same socket inode or first passed file (merge.c: fit) */
+#define UT_MERGE_FILE_MATCH_NS 200000000ull
 
 struct ut_merge;
 

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "check_sources.h"
+#include "merge.h"
 #include "names.h"
 #include "render.h"
 
@@ -62,30 +63,6 @@ static void add_str(struct ut_check_diff *d, const char *name, const char *s, co
 {
 	if (strcmp(s, k))
 		add(d, name, s, k);
-}
-
-/*
- * The libc call the shim names and the syscall the kernel side sees need not
- * be the same: glibc makes send()/recv() with sendto/recvfrom, and the shim
- * performs a read()/recv()/recvfrom()/readv() it watches as recvmsg()
- * (docs/cli.md, "Fds dropped by a read without a control buffer").
- */
-static int same_call(unsigned s, unsigned k)
-{
-	static const unsigned char alias[][2] = {
-		{ UT_CALL_SEND, UT_CALL_SENDTO }, { UT_CALL_RECV, UT_CALL_RECVFROM },
-		{ UT_CALL_READ, UT_CALL_RECVMSG }, { UT_CALL_RECV, UT_CALL_RECVMSG },
-		{ UT_CALL_READ, UT_CALL_RECV }, { UT_CALL_READ, UT_CALL_RECVFROM },
-		{ UT_CALL_RECVFROM, UT_CALL_RECVMSG }, { UT_CALL_READV, UT_CALL_RECVMSG },
-		{ UT_CALL_ACCEPT, UT_CALL_ACCEPT4 },
-	};
-
-	if (s == k || !s || !k)
-		return 1;
-	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		if (alias[i][0] == s && alias[i][1] == k)
-			return 1;
-	return 0;
 }
 
 /* The items of one kind, in order. */
@@ -307,7 +284,7 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 	if (s->sock_type && k->sock_type)
 		add_str(d, "sock.type", ut_sock_type_name(s->sock_type),
 			ut_sock_type_name(k->sock_type));
-	if (!same_call(s->call, k->call))
+	if (!ut_merge_same_call(s->call, k->call))
 		add(d, "call", ut_call_name(s->call), ut_call_name(k->call));
 	for (unsigned bit = 1; bit & 0xffff; bit <<= 1) {
 		static const struct { unsigned bit; const char *name; } fl[] = {
@@ -316,6 +293,10 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 		};
 
 		if (!(bit & FACT_FLAGS) || (s->flags & bit) == (k->flags & bit))
+			continue;
+		/* read()/recv()/recvfrom() return no msg_flags: the kernel side
+		 * cannot see MSG_CTRUNC on a call the shim made as recvmsg(). */
+		if (bit == UT_F_CTRUNC && k->call != UT_CALL_RECVMSG && k->call != UT_CALL_RECVMMSG)
 			continue;
 		for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
 			if (fl[i].bit == bit)

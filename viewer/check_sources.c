@@ -15,6 +15,7 @@
 
 #include "check_sources.h"
 #include "jsonw.h"
+#include "merge.h"
 #include "names.h"
 #include "render.h"
 
@@ -74,8 +75,11 @@ struct check {
 	int json;
 	struct pidset shim_pids;
 	uint64_t events, both, differ, shim_only, kernel_only, unchecked, lost_events, lost;
+	uint64_t late; /* pairs the live merge left apart (twin over 1 s late), paired here */
+	struct ut_merge *remerge;
+	struct ut_event *pbuf;
 	uint64_t documented[NDOC];
-	uint64_t kernel_seen, shim_seen; /* events each side contributed to (pass 1) */
+	uint64_t kernel_seen, shim_seen; /* events each side took part in (pass 1) */
 };
 
 /*
@@ -204,33 +208,33 @@ static void report_differ(struct check *c, const struct ut_event *ev,
 	}
 }
 
-static void check_event(struct check *c, const struct ut_event *ev)
+static void check_pair(struct check *c, const struct ut_event *ev)
 {
 	const struct ut_event *s, *k;
 	struct ut_check_diff d;
+
+	c->both++;
+	if (!sightings(ev, &s, &k)) {
+		c->unchecked++;
+		return;
+	}
+	ut_check_pair(s, k, &d);
+	if (d.n) {
+		c->differ++;
+		report_differ(c, ev, &d);
+	}
+}
+
+/* An event that left the re-merge window: paired late, or one-sided. */
+static void check_released(struct check *c, const struct ut_event *ev)
+{
 	const char *why;
 
-	c->events++;
-	if (ev->kind == UT_EV_LOST) {
-		c->lost_events++;
-		c->lost += ev->u.lost.count;
-		return;
-	}
 	if (ev->source == UT_SRC_BOTH) {
-		c->both++;
-		if (!sightings(ev, &s, &k)) {
-			c->unchecked++;
-			return;
-		}
-		ut_check_pair(s, k, &d);
-		if (d.n) {
-			c->differ++;
-			report_differ(c, ev, &d);
-		}
+		c->late++;
+		check_pair(c, ev);
 		return;
 	}
-	if (ev->source != UT_SRC_PRELOAD && ev->source != UT_SRC_KERNEL)
-		return;
 	why = ut_check_one_sided(ev, pidset_has(&c->shim_pids, ev->pid));
 	for (size_t i = 0; why && i < NDOC; i++)
 		if (!strcmp(why, documented_keys[i])) {
@@ -242,6 +246,35 @@ static void check_event(struct check *c, const struct ut_event *ev)
 	else
 		c->kernel_only++;
 	report_one_sided(c, ev);
+}
+
+/*
+ * Live, an event waits 1 s (of wall time) for its twin: on a loaded machine
+ * the kernel side can be later than that, and the pair is saved as two
+ * one-sided events.  Those pass through a second merge here, on trace time,
+ * before they count as seen by one side only.
+ */
+static void check_event(struct check *c, const struct ut_event *ev)
+{
+	c->events++;
+	if (ev->kind == UT_EV_LOST) {
+		c->lost_events++;
+		c->lost += ev->u.lost.count;
+		return;
+	}
+	if (ev->source == UT_SRC_BOTH) {
+		check_pair(c, ev);
+		return;
+	}
+	if (ev->source != UT_SRC_PRELOAD && ev->source != UT_SRC_KERNEL)
+		return;
+	while (ut_merge_pop(c->remerge, c->pbuf, UT_EVENT_MAX, ev->ts, 0))
+		check_released(c, c->pbuf);
+	if (ut_merge_push(c->remerge, ev, ev->ts) < 0) {
+		ut_merge_pop(c->remerge, c->pbuf, UT_EVENT_MAX, ev->ts, 1);
+		check_released(c, c->pbuf);
+		ut_merge_push(c->remerge, ev, ev->ts);
+	}
 }
 
 static void summary(struct check *c, uint64_t disagreements)
@@ -265,6 +298,7 @@ static void summary(struct check *c, uint64_t disagreements)
 			U(documented_keys[i], c->documented[i]);
 		ut_jw_obj_end(&w);
 		U("unchecked", c->unchecked);
+		U("paired_late", c->late);
 		U("lost", c->lost);
 		U("disagreements", disagreements);
 #undef U
@@ -272,10 +306,12 @@ static void summary(struct check *c, uint64_t disagreements)
 		return;
 	}
 	fprintf(c->out, "check-sources: %s: %llu events, %llu seen by both (%llu differ, "
-		"%llu unchecked), %llu shim only, %llu kernel only, %llu lost; documented limits:",
+		"%llu unchecked, %llu paired late), %llu shim only, %llu kernel only, %llu lost; "
+		"documented limits:",
 		disagreements ? "DISAGREE" : "agree", (unsigned long long)c->events,
 		(unsigned long long)c->both, (unsigned long long)c->differ,
-		(unsigned long long)c->unchecked, (unsigned long long)c->shim_only,
+		(unsigned long long)c->unchecked, (unsigned long long)c->late,
+		(unsigned long long)c->shim_only,
 		(unsigned long long)c->kernel_only, (unsigned long long)c->lost);
 	for (size_t i = 0; i < NDOC; i++)
 		fprintf(c->out, " %s=%llu", documented_keys[i], (unsigned long long)c->documented[i]);
@@ -330,17 +366,22 @@ int ut_check_sources(const char *path, const struct ut_evfilter *filter, FILE *o
 			"`unixtrace run --kernel -o FILE`\n", path);
 		goto out;
 	}
-	if (c.kernel_seen && !c.shim_seen) {
-		fprintf(stderr, "unixtrace: %s has no events from the shim: record it with "
-			"`unixtrace run --kernel -o FILE` (not `trace`)\n", path);
-		goto out;
-	}
+	/* Kernel events alone are a valid `run --kernel` of a static program: the
+	 * summary counts them under no_shim_in_process. */
 	if (ut_evsrc_open_file(path, &src) < 0)
 		goto out;
 	ut_evsrc_set_filter(src, filter);
 	ut_render_set_time_base(ut_evsrc_realtime_offset(src));
+	c.remerge = ut_merge_new(UT_MERGE_SLOTS, UT_MERGE_HOLD_NS, UT_MERGE_MATCH_NS);
+	c.pbuf = malloc(UT_EVENT_MAX);
+	if (!c.remerge || !c.pbuf) {
+		fprintf(stderr, "unixtrace: out of memory\n");
+		goto out;
+	}
 	while ((r = ut_evsrc_next(src, buf, UT_EVENT_MAX, -1)) == 1)
 		check_event(&c, buf);
+	while (ut_merge_pop(c.remerge, c.pbuf, UT_EVENT_MAX, 0, 1))
+		check_released(&c, c.pbuf);
 	if (r != -1)
 		goto out; /* the file changed or broke between the passes: message printed */
 	/* Lost events: either side may miss what the ring dropped, so nothing is proven. */
@@ -351,6 +392,8 @@ out:
 	if (fflush(out) != 0 && rc != UT_CHECK_TROUBLE)
 		rc = UT_CHECK_TROUBLE;
 	ut_evsrc_close(src);
+	ut_merge_free(c.remerge);
+	free(c.pbuf);
 	free(c.shim_pids.v);
 	free(buf);
 	return rc;

@@ -190,14 +190,34 @@ static const struct ut_item *first_item(const struct ut_event *ev, uint16_t type
 	return NULL;
 }
 
+int ut_merge_same_call(unsigned shim, unsigned kernel)
+{
+	/* shim's call, kernel's call */
+	static const unsigned char alias[][2] = {
+		{ UT_CALL_SEND, UT_CALL_SENDTO }, { UT_CALL_SENDTO, UT_CALL_SEND },
+		{ UT_CALL_RECV, UT_CALL_RECVFROM }, { UT_CALL_RECVFROM, UT_CALL_RECV },
+		{ UT_CALL_ACCEPT, UT_CALL_ACCEPT4 },
+		{ UT_CALL_READ, UT_CALL_RECV }, { UT_CALL_READ, UT_CALL_RECVFROM },
+		{ UT_CALL_READ, UT_CALL_RECVMSG }, { UT_CALL_READV, UT_CALL_RECVMSG },
+		{ UT_CALL_RECV, UT_CALL_RECVMSG }, { UT_CALL_RECVFROM, UT_CALL_RECVMSG },
+	};
+
+	if (shim == kernel || !shim || !kernel)
+		return 1;
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (alias[i][0] == shim && alias[i][1] == kernel)
+			return 1;
+	return 0;
+}
+
 /*
  * How well two sightings fit as one call.  Back-to-back calls of one thread
  * on one fd are closer to their neighbour's twin than to their own when the
  * two sides stamp different ends of the call (the shim stamps a send before
  * it, the kernel side at its exit, and a send may sleep): time alone pairs
  * them one off, and each merged event then shows another call's fds.  So:
- * -1 never (another socket inode, another first passed file, other first
- * payload bytes: another call); else one point each for the same outcome
+ * -1 never (calls that cannot be one, another socket inode, another first
+ * passed file, other first payload bytes: another call); else one point each for the same outcome
  * (the shim's libc -1 and the kernel's -errno are one failure), the same
  * socket inode and the same first passed file.  *strong: an inode or a
  * passed file says it is the same call.
@@ -209,7 +229,15 @@ static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 	int same_ret = (a->err || b->err) ? a->err == b->err : a->ret == b->ret;
 	int same_file = 0, same_ino = 0;
 
+	/* The shim adds MSG_TRUNC to a datagram receive: the syscall returns the
+	 * full length, the program gets (and the shim reports) what was delivered. */
+	if (a->kind == UT_EV_TRUNC)
+		same_ret = a->u.trunc.len == b->u.trunc.len;
+
 	*strong = 0;
+	if (!(a->source == UT_SRC_PRELOAD ? ut_merge_same_call(a->call, b->call)
+					  : ut_merge_same_call(b->call, a->call)))
+		return -1;
 	if (a->ino && b->ino) {
 		if (a->ino != b->ino)
 			return -1;
@@ -233,6 +261,22 @@ static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 	}
 	*strong = same_ino || same_file;
 	return same_ret + same_ino + same_file;
+}
+
+/*
+ * The shim stamps fd_send and cred_send while it prepares the call, before
+ * the kernel runs it; the kernel side stamps at sys_exit.  So a kernel
+ * sighting stamped before such a shim event is another (earlier) call's: in
+ * a loop of sends the nearest in time would be the neighbour's twin, and
+ * every merged event would show another call's fds.  Other events the shim
+ * stamps after the call, near the kernel's stamp.
+ */
+#define UT_MERGE_ORDER_SLACK_NS 10000ull
+static int in_order(const struct ut_event *shim, const struct ut_event *kernel)
+{
+	if (shim->kind != UT_EV_FD_SEND && shim->kind != UT_EV_CRED_SEND)
+		return 1;
+	return shim->ts <= kernel->ts + UT_MERGE_ORDER_SLACK_NS;
 }
 
 static unsigned bucket_of(const struct ut_event *ev)
@@ -280,7 +324,9 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 				limit += UT_MERGE_FILE_MATCH_NS;
 			if (same < 0 || d > limit)
 				continue;
-			/* A twin that fits better beats a closer one. */
+			/* A twin that fits better wins; between equals, one stamped in
+			 * the right order; then the nearest in time. */
+			same = same * 2 + in_order(sh, sh == ev ? p : ev);
 			if (same > best_same || (same == best_same && d < best_d)) {
 				best = sl;
 				best_d = d;

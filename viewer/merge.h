@@ -43,6 +43,13 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 /* The oldest event, if it has waited hold_ns (or force): 1 with buf filled, else 0. */
 int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t now_ns,
 		 int force);
+/*
+ * Can a call the shim names and one the kernel side names be the same call?
+ * glibc makes send()/recv() with sendto/recvfrom (the kernel side names those
+ * without an address send/recv), and the shim performs a read(), recv(),
+ * recvfrom() or readv() it watches as recvfrom() or recvmsg() (docs/cli.md).
+ */
+int ut_merge_same_call(unsigned shim_call, unsigned kernel_call);
 /* Pairs merged so far. */
 uint64_t ut_merge_merged(const struct ut_merge *m);
 

@@ -329,6 +329,10 @@ const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid)
 		return "blocked_measure";
 	if (ev->source != UT_SRC_KERNEL)
 		return NULL;
+	/* A call a signal interrupted: the kernel side sees the restart code at sys_exit;
+	 * the program sees the call restarted, or EINTR, which the shim does not report. */
+	if (ev->kind == UT_EV_ERROR && ev->err >= 512 && ev->err <= 516)
+		return "restarted_call";
 	/* Static, setuid or file-capability programs: the shim never loaded there. */
 	if (!shim_in_pid)
 		return "no_shim_in_process";

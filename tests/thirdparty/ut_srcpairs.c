@@ -189,6 +189,11 @@ int main(int argc, char **argv)
 	pair(UT_EV_BLOCKED, UT_CALL_SENDMSG, &s, &k);
 	alone("blocked", s, "doc", "blocked_measure");
 
+	pair(UT_EV_ERROR, UT_CALL_ACCEPT4, &s, &k);
+	k->err = 512; /* ERESTARTSYS */
+	k->ret = -512;
+	alone("restarted", k, "doc", "restarted_call");
+
 	pair(UT_EV_FD_SEND, UT_CALL_SENDMSG, &s, &k);
 	k->pid = k->tid = BARE_PID;
 	alone("no_shim", k, "doc", "no_shim_in_process");

@@ -24,6 +24,10 @@ SOCKET_UNIX = SOCKET + ["-m", "*Unix*", "-m", "*SCMRights*", "-m", "*SocketPair*
 MP_FDS = ["test_multiprocessing_forkserver", "-m", "*fd_transfer*",
           "-m", "*TestPicklingConnections*"]
 
+# asyncio over Unix sockets: create_unix_server/open_unix_connection, unix event loops,
+# sendfile and sock_* calls on AF_UNIX (154 tests, ~30 s).
+ASYNCIO_UNIX = ["test_asyncio", "-m", "*Unix*", "-m", "*unix*"]
+
 MODES = {"default": [], "messages": ["--messages"], "watch-reads": ["--watch-reads"],
          "kernel": ["--kernel"]}
 

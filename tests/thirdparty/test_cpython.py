@@ -6,13 +6,15 @@ each mode (the shim must not change what the program sees), and the `--kernel` t
 must pass `view --check-sources` (the shim and the kernel side must tell the same story),
 up to the disagreements already known (test_check_sources.KNOWN, each with its own strict
 xfail reproduction).  The default slice is test_socket's AF_UNIX tests and multiprocessing's
-fd passing; the whole of test_socket runs under the `slow` mark.
+fd passing; the whole of test_socket and test_asyncio's Unix-socket tests run under the
+`slow` mark.
 """
 import json
 
 import pytest
 
-from pysuite import MODES, MP_FDS, SOCKET, SOCKET_UNIX, differences, have_testsuite, run_suite
+from pysuite import (ASYNCIO_UNIX, MODES, MP_FDS, SOCKET, SOCKET_UNIX, differences,
+                     have_testsuite, run_suite)
 from test_check_sources import KNOWN, check
 
 pytestmark = pytest.mark.skipif(not have_testsuite(),
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.skipif(not have_testsuite(),
                                        "(scripts/install-deps)")
 
 SUITES = {"socket_unix": SOCKET_UNIX, "mp_fds": MP_FDS}
-SLOW_SUITES = {"socket": SOCKET}
+SLOW_SUITES = {"socket": SOCKET, "asyncio_unix": ASYNCIO_UNIX}
 # What the check finds in these suites today, all known bugs (see test_check_sources).
 ALLOWED = ["kernel_misses_close", "kernel_fd_recv_ctrunc", "kernel_peerpidfd",
            "close_thread_identity", "fd_desc_words",

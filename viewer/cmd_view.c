@@ -3,13 +3,14 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "check_sources.h"
 #include "cli.h"
 #include "names.h"
 #include "reports_weak.h"
 #include "summary.h"
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_SUMMARY, OPT_FDS, OPT_STALLS, OPT_GRAPH, OPT_PERFETTO,
-       OPT_NO_COLOR, OPT_CGROUP };
+       OPT_NO_COLOR, OPT_CGROUP, OPT_CHECK_SOURCES };
 
 static const struct option view_opts[] = {
 	{ "text", no_argument, NULL, OPT_TEXT },
@@ -21,6 +22,7 @@ static const struct option view_opts[] = {
 	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "check-sources", no_argument, NULL, OPT_CHECK_SOURCES },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
@@ -55,7 +57,7 @@ static int missing(const char *what)
 
 int ut_cmd_view(int argc, char **argv)
 {
-	int text = 0, json = 0, summary = 0, fds = 0, stalls = 0, no_color = 0, c, rc;
+	int text = 0, json = 0, summary = 0, fds = 0, stalls = 0, no_color = 0, check = 0, c, rc;
 	const char *graph = NULL, *perfetto = NULL;
 	uint64_t iterations = 0;
 	struct ut_evsrc *src;
@@ -86,6 +88,7 @@ int ut_cmd_view(int argc, char **argv)
 			filter.cgroups[filter.ncgroups++] = optarg;
 			break;
 		}
+		case OPT_CHECK_SOURCES: check = 1; break;
 		case 'n':
 			if (ut_parse_u64(optarg, &iterations) < 0 || iterations > 1000000000)
 				return ut_usage_error("view", "bad --iterations '%s'", optarg);
@@ -119,9 +122,9 @@ int ut_cmd_view(int argc, char **argv)
 	if (optind + 1 < argc)
 		return ut_usage_error("view", "one trace file at a time ('%s' is extra)",
 				      argv[optind + 1]);
-	reports = summary + fds + stalls + !!graph + !!perfetto;
+	reports = summary + fds + stalls + !!graph + !!perfetto + check;
 	if (reports > 1)
-		return ut_usage_error("view", "choose one of --summary, --fds, --stalls, --graph, --perfetto");
+		return ut_usage_error("view", "choose one of --summary, --fds, --stalls, --graph, --perfetto, --check-sources");
 	if (text && json)
 		return ut_usage_error("view", "choose one of --text and --json");
 	if (reports && text)
@@ -138,6 +141,9 @@ int ut_cmd_view(int argc, char **argv)
 	if (perfetto && !ut_have_report("perfetto"))
 		return missing("--perfetto");
 
+	/* Exit status like diff(1): 0 agree, 1 disagree, 2 trouble (check_sources.h). */
+	if (check)
+		return ut_check_sources(argv[optind], &filter, stdout, json);
 	if (ut_evsrc_open_file(argv[optind], &src) < 0)
 		return UT_EXIT_FAIL;
 	ut_evsrc_set_filter(src, &filter);

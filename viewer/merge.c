@@ -150,7 +150,15 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 	for (size_t i = 0; i < sizeof(shim_only_if_missing) / sizeof(shim_only_if_missing[0]); i++)
 		if (!count_items(k, shim_only_if_missing[i]))
 			copy_items(s, shim_only_if_missing[i], out, cap);
-	ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, sizeof(*s), NULL, 0);
+	/*
+	 * What each side saw, as it came, for `view --check-sources`: the shim's
+	 * record, then the kernel's (the merged fields above mix the two).  A
+	 * record that would outgrow UT_EVENT_MAX keeps the shim's record alone,
+	 * or its fixed part, which is all the renderers read.
+	 */
+	if (ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, s->size, k, k->size) < 0 &&
+	    ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, s->size, NULL, 0) < 0)
+		ut_item_append(out, cap, UT_ITEM_SHIM_SEEN, s, sizeof(*s), NULL, 0);
 }
 
 /* Room for size bytes in the slot; 0 or -1 (out of memory). */
@@ -170,6 +178,107 @@ static int slot_fit(struct slot *sl, uint32_t size)
 	return 0;
 }
 
+/* The first item of a type, or NULL. */
+static const struct ut_item *first_item(const struct ut_event *ev, uint16_t type, const void **d)
+{
+	const struct ut_item *it;
+	size_t off = 0;
+
+	while ((it = ut_item_next(ev, &off, d)) != NULL)
+		if (it->type == type)
+			return it;
+	return NULL;
+}
+
+int ut_merge_same_call(unsigned shim, unsigned kernel)
+{
+	/* shim's call, kernel's call */
+	static const unsigned char alias[][2] = {
+		{ UT_CALL_SEND, UT_CALL_SENDTO }, { UT_CALL_SENDTO, UT_CALL_SEND },
+		{ UT_CALL_RECV, UT_CALL_RECVFROM }, { UT_CALL_RECVFROM, UT_CALL_RECV },
+		{ UT_CALL_ACCEPT, UT_CALL_ACCEPT4 },
+		{ UT_CALL_READ, UT_CALL_RECV }, { UT_CALL_READ, UT_CALL_RECVFROM },
+		{ UT_CALL_READ, UT_CALL_RECVMSG }, { UT_CALL_READV, UT_CALL_RECVMSG },
+		{ UT_CALL_RECV, UT_CALL_RECVMSG }, { UT_CALL_RECVFROM, UT_CALL_RECVMSG },
+	};
+
+	if (shim == kernel || !shim || !kernel)
+		return 1;
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (alias[i][0] == shim && alias[i][1] == kernel)
+			return 1;
+	return 0;
+}
+
+/*
+ * How well two sightings fit as one call.  Back-to-back calls of one thread
+ * on one fd are closer to their neighbour's twin than to their own when the
+ * two sides stamp different ends of the call (the shim stamps a send before
+ * it, the kernel side at its exit, and a send may sleep): time alone pairs
+ * them one off, and each merged event then shows another call's fds.  So:
+ * -1 never (calls that cannot be one, another socket inode, another first
+ * passed file, other first payload bytes: another call); else one point each for the same outcome
+ * (the shim's libc -1 and the kernel's -errno are one failure), the same
+ * socket inode and the same first passed file.  *strong: an inode or a
+ * passed file says it is the same call.
+ */
+static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
+{
+	const struct ut_item *x, *y;
+	const void *dx, *dy;
+	int same_ret = (a->err || b->err) ? a->err == b->err : a->ret == b->ret;
+	int same_file = 0, same_ino = 0;
+
+	/* The shim adds MSG_TRUNC to a datagram receive: the syscall returns the
+	 * full length, the program gets (and the shim reports) what was delivered. */
+	if (a->kind == UT_EV_TRUNC)
+		same_ret = a->u.trunc.len == b->u.trunc.len;
+
+	*strong = 0;
+	if (!(a->source == UT_SRC_PRELOAD ? ut_merge_same_call(a->call, b->call)
+					  : ut_merge_same_call(b->call, a->call)))
+		return -1;
+	if (a->ino && b->ino) {
+		if (a->ino != b->ino)
+			return -1;
+		same_ino = 1;
+	}
+
+	x = first_item(a, UT_ITEM_FD, &dx);
+	y = first_item(b, UT_ITEM_FD, &dy);
+	if (x && y) {
+		if (((const struct ut_fd *)dx)->ino != ((const struct ut_fd *)dy)->ino)
+			return -1;
+		same_file = 1;
+	}
+	x = first_item(a, UT_ITEM_PAYLOAD, &dx);
+	y = first_item(b, UT_ITEM_PAYLOAD, &dy);
+	if (x && y) {
+		size_t n = x->len < y->len ? x->len : y->len;
+
+		if (memcmp(dx, dy, n < 16 ? n : 16))
+			return -1;
+	}
+	*strong = same_ino || same_file;
+	return same_ret + same_ino + same_file;
+}
+
+/*
+ * The shim stamps fd_send and cred_send while it prepares the call, before
+ * the kernel runs it; the kernel side stamps at sys_exit.  So a kernel
+ * sighting stamped before such a shim event is another (earlier) call's: in
+ * a loop of sends the nearest in time would be the neighbour's twin, and
+ * every merged event would show another call's fds.  Other events the shim
+ * stamps after the call, near the kernel's stamp.
+ */
+#define UT_MERGE_ORDER_SLACK_NS 10000ull
+static int in_order(const struct ut_event *shim, const struct ut_event *kernel)
+{
+	if (shim->kind != UT_EV_FD_SEND && shim->kind != UT_EV_CRED_SEND)
+		return 1;
+	return shim->ts <= kernel->ts + UT_MERGE_ORDER_SLACK_NS;
+}
+
 static unsigned bucket_of(const struct ut_event *ev)
 {
 	uint64_t k = ((uint64_t)ev->tid << 32) ^ ((uint64_t)ev->kind << 24) ^ (uint32_t)ev->fd;
@@ -182,6 +291,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 {
 	struct slot *best = NULL;
 	uint64_t best_d = UINT64_MAX;
+	int best_same = -1;
 	unsigned b = bucket_of(ev);
 
 	if (ev->size > UT_EVENT_MAX)
@@ -194,6 +304,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 			struct slot *sl;
 			const struct ut_event *p, *sh;
 			uint64_t d, limit;
+			int same, strong;
 
 			if (seq < m->head_seq)
 				break; /* already released: so is everything older */
@@ -205,10 +316,21 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 				continue;
 			sh = ev->source == UT_SRC_PRELOAD ? ev : p;
 			d = p->ts > ev->ts ? p->ts - ev->ts : ev->ts - p->ts;
+			same = fit(p, ev, &strong);
 			limit = m->match_ns + sh->dur_ns;
-			if (d <= limit && d < best_d) {
+			/* The same socket or passed file: the same call even after a long
+			 * sleep or a late stamp (a loaded machine, a thread that forks). */
+			if (strong)
+				limit += UT_MERGE_FILE_MATCH_NS;
+			if (same < 0 || d > limit)
+				continue;
+			/* A twin that fits better wins; between equals, one stamped in
+			 * the right order; then the nearest in time. */
+			same = same * 2 + in_order(sh, sh == ev ? p : ev);
+			if (same > best_same || (same == best_same && d < best_d)) {
 				best = sl;
 				best_d = d;
+				best_same = same;
 			}
 		}
 	}

@@ -4,8 +4,11 @@
  * report the same call.  Events wait in a bounded FIFO for a short while; an
  * event from one source that matches a held one from the other (same thread,
  * kind and fd, close in time) is folded into it: one event, source "both",
- * the kernel's fields and items, gaps filled from the shim's, and the shim's
- * own fixed part kept as a UT_ITEM_SHIM_SEEN item.  Order of arrival is kept.
+ * the kernel's fields and items, gaps filled from the shim's, and both
+ * sightings kept whole in a UT_ITEM_SHIM_SEEN item: the shim's record (fixed
+ * part and items; renderers read its fixed part), then, when it fits, the
+ * kernel's record as it came (check_sources.c compares the two).  Order of
+ * arrival is kept.
  */
 #ifndef UT_MERGE_H
 #define UT_MERGE_H
@@ -24,6 +27,8 @@
 #define UT_MERGE_SLOTS 4096
 #define UT_MERGE_HOLD_NS 1000000000ull /* how long an event waits for its twin */
 #define UT_MERGE_MATCH_NS 20000000ull /* max time apart (plus the call's duration) */
+/* more when both name the same socket inode or first passed file (merge.c: fit) */
+#define UT_MERGE_FILE_MATCH_NS 200000000ull
 
 struct ut_merge;
 
@@ -38,6 +43,13 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 /* The oldest event, if it has waited hold_ns (or force): 1 with buf filled, else 0. */
 int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t now_ns,
 		 int force);
+/*
+ * Can a call the shim names and one the kernel side names be the same call?
+ * glibc makes send()/recv() with sendto/recvfrom (the kernel side names those
+ * without an address send/recv), and the shim performs a read(), recv(),
+ * recvfrom() or readv() it watches as recvfrom() or recvmsg() (docs/cli.md).
+ */
+int ut_merge_same_call(unsigned shim_call, unsigned kernel_call);
 /* Pairs merged so far. */
 uint64_t ut_merge_merged(const struct ut_merge *m);
 

@@ -74,6 +74,8 @@ static const char usage_view[] =
 "      --stalls               blocked sends, longest first\n"
 "      --graph FILE           who talks to whom: .dot or .svg\n"
 "      --perfetto FILE        Chrome trace-event JSON for ui.perfetto.dev\n"
+"      --check-sources        a `run --kernel` trace: list where the shim and the kernel\n"
+"                             side disagree (exit 0 agree, 1 disagree, 2 trouble)\n"
 "  -p, --pid PID              only this process's events (repeatable)\n"
 "  -c, --comm COMM            only events of processes with this command name\n"
 "      --cgroup PATH          only events of processes in this cgroup or below\n"
@@ -81,13 +83,15 @@ static const char usage_view[] =
 "  -n, --iterations N         TUI: draw N frames, then exit\n"
 "      --no-color             TUI without colours (also NO_COLOR)\n"
 "  -h, --help                 this text\n"
-"Filters never hide 'lost' events.  With --summary, --fds or --stalls, --json makes the report JSON.\n"
+"Filters never hide 'lost' events.  With --summary, --fds, --stalls or --check-sources,\n"
+"--json makes the report JSON.\n"
 "\n"
 "EXAMPLES:\n"
 "  unixtrace view app.trace\n"
 "  unixtrace view --json app.trace | jq 'select(.event==\"fd_send\")'\n"
 "  unixtrace view --summary app.trace\n"
-"  unixtrace view -c nginx -e fd_send,fd_recv,fd_lost app.trace\n";
+"  unixtrace view -c nginx -e fd_send,fd_recv,fd_lost app.trace\n"
+"  unixtrace run --kernel -q -o k.trace -- ./app; unixtrace view --check-sources k.trace\n";
 
 static const char usage_trace[] =
 "USAGE: unixtrace trace [OPTIONS]\n"

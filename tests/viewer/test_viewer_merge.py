@@ -6,7 +6,7 @@ import subprocess
 
 from conftest import helper, helper_lines, view_json
 
-FD_SEND, BLOCKED, CLOSE = 10, 18, 7
+FD_SEND, FD_RECV, BLOCKED, CLOSE = 10, 11, 18, 7
 
 
 def merge(tmp_path, *specs):
@@ -55,10 +55,19 @@ def test_time_proximity(tmp_path):
 
 
 def test_closest_twin_wins(tmp_path):
-    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", f"p:10:{FD_SEND}:3:3000",
-                  f"k:10:{FD_SEND}:3:2900")
+    _, ev = merge(tmp_path, f"p:10:{FD_RECV}:3:1000", f"p:10:{FD_RECV}:3:3000",
+                  f"k:10:{FD_RECV}:3:2900")
     assert [e["source"] for e in ev] == ["preload", "both"]
     assert ev[1]["shim"]["ts"] == 3000000
+
+
+def test_send_twin_is_stamped_before(tmp_path):
+    # The shim stamps an fd_send before the call, the kernel side at its exit:
+    # in a loop of sends the nearest shim event is the next call's.
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", f"p:10:{FD_SEND}:3:3000",
+                  f"k:10:{FD_SEND}:3:2900")
+    assert [e["source"] for e in ev] == ["both", "preload"]
+    assert ev[0]["shim"]["ts"] == 1000000
 
 
 def test_order_of_arrival_is_kept(tmp_path):

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: MIT
+"""Minimal reproductions of known shim/kernel disagreements, one per argv[1].
+
+Run under `unixtrace run --kernel -o FILE`; `view --check-sources FILE` must agree
+once the bug is fixed.  Each case does one thing and exits 0.
+"""
+import array
+import os
+import socket
+import sys
+
+
+def fds(*nums):
+    return array.array("i", nums).tobytes()
+
+
+def close_inherited():
+    # A forked child closes a socket it inherited and never used.
+    a, b = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        a.close()
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def close_dup():
+    # close() of a number made by dup(): the kernel side does not know it.
+    a, b = socket.socketpair()
+    os.close(os.dup(a.fileno()))
+
+
+def two_rights():
+    # One sendmsg, two SCM_RIGHTS control messages: the kernel passes both fds.
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    r, w = os.pipe()
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r)),
+                       (socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(w))])
+    b.recvmsg(1, socket.CMSG_SPACE(8))
+
+
+def empty_rights():
+    # An SCM_RIGHTS control message with no fd in it: nothing is passed.
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, b"")])
+    b.recvmsg(1, socket.CMSG_SPACE(4))
+
+
+def peek_fds():
+    # A MSG_PEEK without a control buffer drops nothing: the next recvmsg gets the fd.
+    a, b = socket.socketpair()
+    r, w = os.pipe()
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r))])
+    b.recv(1, socket.MSG_PEEK)
+    b.recvmsg(1, socket.CMSG_SPACE(4))
+
+
+def ctrunc_recv():
+    # Two fds, room for one: fd_recv of one fd, and MSG_CTRUNC on the same receive.
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    r, w = os.pipe()
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r, w))])
+    b.recvmsg(1, socket.CMSG_SPACE(4))
+
+
+def peerpidfd():
+    # getsockopt(SO_PEERPIDFD): a pidfd for the peer's process.
+    a, b = socket.socketpair()
+    try:
+        a.getsockopt(socket.SOL_SOCKET, 77, 4)
+    except OSError:
+        pass
+
+
+def agree():
+    # What both sides see the same: the control case.
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    r, w = os.pipe()
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r))])
+    b.recvmsg(1, socket.CMSG_SPACE(4))
+    a.close()
+    b.close()
+
+
+if __name__ == "__main__":
+    globals()[sys.argv[1]]()

@@ -199,20 +199,24 @@ def test_agreeing_repro_agrees(tmp_path, require_bpf):
     assert summary["both"] >= 6
 
 
-# One strict xfail per bug in preload/ or ebpf/: flips when the fix lands.
+# One reproduction per bug found by this check.  FIXED: the fix landed, the two
+# sides must agree.  REPROS: still open, a strict xfail that flips when it lands.
+FIXED = {
+    "close_inherited": "ebpf: a forked child's close() of an inherited socket was not reported",
+    "two_rights": "ebpf: two SCM_RIGHTS cmsgs in one sendmsg became two fd_send events",
+    "empty_rights": "ebpf: an empty SCM_RIGHTS was reported as an fd_send with no fds",
+    "peek_fds": "ebpf: recv(MSG_PEEK) of a message carrying fds was reported as fd_lost",
+}
 REPROS = {
-    "close_inherited": "ebpf: a forked child's close() of an inherited socket is not reported",
     "close_dup": "ebpf: close() of a dup()ed socket fd is not reported",
-    "two_rights": "ebpf: two SCM_RIGHTS cmsgs in one sendmsg become two fd_send events",
-    "empty_rights": "ebpf: an empty SCM_RIGHTS is reported as an fd_send with no fds",
-    "peek_fds": "ebpf: recv(MSG_PEEK) of a message carrying fds is reported as fd_lost",
     "peerpidfd": "ebpf: SO_PEERPIDFD reported as pid 0 plus a second peercred event",
 }
 
 
-@pytest.mark.parametrize("case", sorted(REPROS))
+@pytest.mark.parametrize("case", sorted(FIXED) + sorted(REPROS))
 def test_known_disagreement(tmp_path, require_bpf, request, case):
-    request.applymarker(pytest.mark.xfail(strict=True, reason=REPROS[case]))
+    if case in REPROS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=REPROS[case]))
     trace = record(tmp_path, [PY, str(REPRO), case])
     rc, rows, _, _ = check(trace)
     assert rows == [] and rc == 0

@@ -50,3 +50,16 @@ def test_run_unrelated_case_prints_its_bar(require_bpf):
     bar = re.search(r"^bar kernel +unrelated read\(\) +<= 1\.07x: best ([0-9.]+)x (ok|MISSED)",
                     p.stdout, re.M)
     assert bar, p.stdout
+
+
+def test_shim_profile_counts_instructions():
+    """bench/shim_profile under callgrind: the shim adds instructions per pair, and
+    --messages (a ring record per message) adds more than the default."""
+    prof = RUN.parent / "shim_profile"
+    p = subprocess.run([sys.executable, str(prof), str(BIN.parent), "-n", "500", "--top", "3"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    over = dict(re.findall(r"^  (native|shim|messages) +[0-9.]+ total, +([0-9.]+) over native$",
+                           p.stdout, re.M))
+    assert set(over) == {"native", "shim", "messages"}, p.stdout
+    assert 0 < float(over["shim"]) < float(over["messages"]), p.stdout

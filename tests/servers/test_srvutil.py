@@ -22,6 +22,9 @@ def test_children_with_a_non_utf8_comm():
         wait_for(lambda: b"\xa5bad" in open(f"/proc/{p.pid}/comm", "rb").read(), what="comm set")
         assert p.pid in srvutil.children(srvutil.os.getpid())
         assert srvutil.alive(p.pid)
+        assert srvutil.comm(p.pid).endswith("bad\ufffd")
+        assert srvutil.euid(p.pid) is not None
+        srvutil.catches(p.pid, 15)
     finally:
         stop_pid(p.pid)
         p.wait()

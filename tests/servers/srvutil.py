@@ -46,10 +46,16 @@ def http_get(port, path="/", timeout=1.0):
 
 # ---- processes ---------------------------------------------------------------------------
 
+def proc_text(path):
+    """A /proc file as text: any process on the machine may have a comm that is not
+    UTF-8 (it shows in stat, status and comm), which must not break a scan."""
+    return Path(path).read_bytes().decode(errors="replace")
+
+
 def _stat_fields(pid):
     """Fields of /proc/PID/stat after the comm (so index 0 is the state), or None."""
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        raw = proc_text(f"/proc/{pid}/stat")
     except OSError:
         return None
     return raw[raw.rindex(")") + 2:].split()
@@ -86,7 +92,7 @@ def cmdline(pid):
 
 def euid(pid):
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in proc_text(f"/proc/{pid}/status").splitlines():
             if line.startswith("Uid:"):
                 return int(line.split()[2])
     except OSError:
@@ -96,7 +102,7 @@ def euid(pid):
 
 def comm(pid):
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
+        return proc_text(f"/proc/{pid}/comm").strip()
     except OSError:
         return ""
 
@@ -104,7 +110,7 @@ def comm(pid):
 def catches(pid, signum):
     """True when pid has its own handler for signum (SigCgt in /proc/PID/status)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in proc_text(f"/proc/{pid}/status").splitlines():
             if line.startswith("SigCgt:"):
                 return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
     except (OSError, ValueError):

@@ -87,14 +87,49 @@ static int ut_starts(const char *s, size_t n, const char *prefix)
 	return n >= k && memcmp(s, prefix, k) == 0;
 }
 
-int ut_fd_describe(int fd, struct ut_fd *out, char *desc, size_t desclen)
+/*
+ * A file that is not a socket: its name from /proc/self/fd.  Apart from the
+ * socket case so that only files pay for the PATH_MAX buffer on the stack
+ * (the shim may run on a signal handler's small stack).
+ */
+static __attribute__((noinline)) void ut_probe_file(int fd, struct ut_fdesc *d, struct ut_fd *out,
+						     char *desc, size_t desclen)
 {
 	/* the whole name: the cut rule keeps its end, so the end must be read */
 	char link[PATH_MAX], path[40];
-	struct ut_fdesc d = { .fd = fd };
 	struct ut_sbuf pb;
-	struct stat st;
 	ssize_t n;
+
+	ut_sbuf_init(&pb, path, sizeof(path));
+	ut_sbuf_str(&pb, "/proc/self/fd/");
+	ut_sbuf_u64(&pb, (unsigned)fd);
+	n = readlink(path, link, sizeof(link));
+	if (n < 0)
+		n = 0;
+	d->path = link;
+	d->path_len = (size_t)n;
+	if (ut_starts(link, (size_t)n, "anon_inode:")) {
+		d->fs = UT_FDFS_ANON;
+		d->path += 11;
+		d->path_len -= 11;
+		if (d->path_len == 7 && memcmp(d->path, "[pidfd]", 7) == 0)
+			d->pidfd_pid = ut_pidfd_pid(fd);
+	} else if (S_ISFIFO(d->mode) && ut_starts(link, (size_t)n, "pipe:")) {
+		d->fs = UT_FDFS_PIPE;
+	}
+	if (S_ISFIFO(d->mode)) {
+		int fl = (int)ut_sys(SYS_fcntl, fd, F_GETFL);
+
+		d->accmode_known = fl >= 0;
+		d->accmode = fl >= 0 ? (unsigned)fl & O_ACCMODE : 0;
+	}
+	ut_fdesc_words(d, out, desc, desclen);
+}
+
+int ut_fd_describe(int fd, struct ut_fd *out, char *desc, size_t desclen)
+{
+	struct ut_fdesc d = { .fd = fd };
+	struct stat st;
 
 	if (fstat(fd, &st) < 0) {
 		int err = errno;
@@ -108,32 +143,8 @@ int ut_fd_describe(int fd, struct ut_fd *out, char *desc, size_t desclen)
 	if (S_ISSOCK(st.st_mode)) {
 		ut_probe_socket(fd, &d);
 		ut_fdesc_words(&d, out, desc, desclen);
-		return 0;
+	} else {
+		ut_probe_file(fd, &d, out, desc, desclen);
 	}
-
-	ut_sbuf_init(&pb, path, sizeof(path));
-	ut_sbuf_str(&pb, "/proc/self/fd/");
-	ut_sbuf_u64(&pb, (unsigned)fd);
-	n = readlink(path, link, sizeof(link));
-	if (n < 0)
-		n = 0;
-	d.path = link;
-	d.path_len = (size_t)n;
-	if (ut_starts(link, (size_t)n, "anon_inode:")) {
-		d.fs = UT_FDFS_ANON;
-		d.path += 11;
-		d.path_len -= 11;
-		if (d.path_len == 7 && memcmp(d.path, "[pidfd]", 7) == 0)
-			d.pidfd_pid = ut_pidfd_pid(fd);
-	} else if (S_ISFIFO(st.st_mode) && ut_starts(link, (size_t)n, "pipe:")) {
-		d.fs = UT_FDFS_PIPE;
-	}
-	if (S_ISFIFO(st.st_mode)) {
-		int fl = (int)ut_sys(SYS_fcntl, fd, F_GETFL);
-
-		d.accmode_known = fl >= 0;
-		d.accmode = fl >= 0 ? (unsigned)fl & O_ACCMODE : 0;
-	}
-	ut_fdesc_words(&d, out, desc, desclen);
 	return 0;
 }

@@ -352,6 +352,7 @@ __noinline int kt_describe_file(__u64 fptr, struct kt_fd *fi)
 		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 
 		fi->peer_ino = kt_sock_ino(peer);
+		fi->has_peer = peer != NULL;
 		fi->addr_len = kt_unix_addr(sk, (char *)fi->name);
 		fi->peer_addr_len = kt_unix_addr(peer, (char *)fi->name + KT_FD_PEER_OFF);
 	} else if (fi->family == KT_AF_INET || fi->family == KT_AF_INET6) {

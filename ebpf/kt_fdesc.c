@@ -77,7 +77,8 @@ static void kt_socket(const struct kt_fd *k, struct ut_fdesc *d)
 	d->listening = k->state == KT_TCP_LISTEN;
 	if (k->family == AF_UNIX) {
 		d->own_len = kt_sun(&d->own, k->name, k->addr_len);
-		if (k->peer_ino)
+		/* getpeername() answers while unix_peer() is set, even once the peer closed */
+		if (k->has_peer || k->peer_ino)
 			d->peer_len = kt_sun(&d->peer, k->name + KT_FD_PEER_OFF, k->peer_addr_len);
 	} else if (k->family == AF_INET || k->family == AF_INET6) {
 		d->own_len = kt_inet(&d->own, k->family, k->laddr, k->lport);

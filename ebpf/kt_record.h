@@ -56,7 +56,7 @@ struct kt_fd {
 	uint32_t peer_addr_len; /* unix: the peer's unix_address.len, sun_path at name + KT_FD_PEER_OFF */
 	int32_t pidfd_pid;    /* pidfd: the pid it refers to, -1 the process is gone */
 	uint32_t path_len;    /* files: bytes of name[] used */
-	uint32_t pad;
+	uint32_t has_peer;    /* unix: unix_peer(sk) is set (its inode is 0 once the peer closed) */
 	char name[KT_NAME_BUF]; /* file: components leaf first; unix: sun_path, peer's at KT_FD_PEER_OFF */
 };
 

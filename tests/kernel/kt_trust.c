@@ -6,6 +6,7 @@
  *                   buffer (nothing dropped), then received
  *   peercred        getsockopt(SO_PEERCRED) with optlen 4, 7, 8, 11 and 12
  *   longpath DIR    passes a file whose path is 286 bytes
+ *   deleted DIR     passes a file already unlinked
  *   closedpeer      sends on socketpairs whose other end the sender closed
  *                   (one held by a child that has not read yet, one gone)
  *   mmsg N          sendmmsg then recvmmsg of N messages on a seqpacket pair
@@ -126,6 +127,21 @@ static void mode_longpath(const char *dir)
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
 	say("event=fd_send pid=%d fd=%d xfd=%d xino=%llu path=%s len=%d", (int)getpid(), sv[0], fd,
 	    ino(fd), path, n);
+	CHECK(send_fd(sv[0], fd));
+	CHECK(recv_fd(sv[1]) >= 0);
+}
+
+static void mode_deleted(const char *dir)
+{
+	char path[256];
+	int sv[2], fd;
+
+	snprintf(path, sizeof(path), "%s/gone", dir);
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	CHECK(fd >= 0 && unlink(path) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+	say("event=fd_send pid=%d fd=%d xfd=%d xino=%llu path=%s", (int)getpid(), sv[0], fd, ino(fd),
+	    path);
 	CHECK(send_fd(sv[0], fd));
 	CHECK(recv_fd(sv[1]) >= 0);
 }
@@ -303,6 +319,8 @@ int main(int argc, char **argv)
 		mode_peercred();
 	else if (strcmp(mode, "longpath") == 0 && argc > 2)
 		mode_longpath(argv[2]);
+	else if (strcmp(mode, "deleted") == 0 && argc > 2)
+		mode_deleted(argv[2]);
 	else if (strcmp(mode, "closedpeer") == 0)
 		mode_closedpeer();
 	else if (strcmp(mode, "mmsg") == 0 && argc > 2)
@@ -316,7 +334,7 @@ int main(int argc, char **argv)
 	else if (strcmp(mode, "twocmsg") == 0)
 		mode_twocmsg();
 	else {
-		fprintf(stderr, "usage: kt_trust peek|peercred|longpath DIR|closedpeer|mmsg N|"
+		fprintf(stderr, "usage: kt_trust peek|peercred|longpath DIR|deleted DIR|closedpeer|mmsg N|"
 				"forkclose|junk|recvlen|twocmsg\n");
 		return 2;
 	}

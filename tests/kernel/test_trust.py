@@ -71,6 +71,18 @@ def test_long_path_same_words_from_both_producers(require_bpf, tmp_path, tracers
     assert (s["desc"], s.get("desc_cut")) == (want, True)
 
 
+def test_deleted_file_same_words_from_both_producers(require_bpf, tmp_path, tracers):  # noqa: F811
+    truth, kevents = traced(tmp_path, tracers, "deleted", tmp_path)
+    r = one([r for r in truth if r["event"] == "fd_send"])
+    want = f"file {r['path']} (deleted)"  # what the kernel's d_path prints
+    k = one(evs(kevents, "fd_send", pid=r["pid"], fd=r["fd"]))["fds"][0]
+    assert (k["ino"], k["desc"], k.get("desc_cut")) == (int(r["xino"]), want, None)
+    p, sevents = trace_run(tmp_path, [helper(COMM), "deleted", tmp_path])
+    r = one([r for r in helper_lines(p.stdout) if r["event"] == "fd_send"])
+    s = one(evs(sevents, "fd_send", pid=r["pid"], fd=r["fd"]))["fds"][0]
+    assert s["desc"] == f"file {r['path']} (deleted)"
+
+
 def test_peer_is_a_holder_of_the_peer_end(require_bpf, tmp_path, tracers):  # noqa: F811
     truth, events = traced(tmp_path, tracers, "closedpeer")
     r = one([r for r in truth if r["event"] == "fd_send"])
@@ -131,3 +143,12 @@ def test_two_rights_cmsgs_are_one_fd_send(require_bpf, tmp_path, tracers):  # no
     # an empty SCM_RIGHTS array passes nothing: no second fd_send
     r = one([r for r in truth if r["event"] == "empty"])
     assert len(evs(events, "fd_send", pid=r["pid"], fd=r["fd"])) == 1
+
+
+def test_two_rights_cmsgs_merged_with_the_shim(require_bpf, tmp_path):
+    """Under run --kernel both producers see one fd_send with both fds, and merge it."""
+    p, events = trace_run(tmp_path, [helper(COMM), "twocmsg"], "--kernel")
+    r = one([r for r in helper_lines(p.stdout) if r["event"] == "fd_send"])
+    got = evs(events, "fd_send", pid=r["pid"], fd=r["fd"])
+    assert [e["source"] for e in got] == ["both"], got
+    assert [f["ino"] for f in got[0]["fds"]] == list(map(int, r["xino"].split(",")))

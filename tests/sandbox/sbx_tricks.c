@@ -270,12 +270,13 @@ int main(int argc, char **argv)
 		connect_all(&s, me);
 		pass_fd(&s, me, pfd[0]);
 		install(argv[1]);
+		ut_say("event=filtered pid=%d", (int)me);
 	} else {
 		install(argv[1]);
+		ut_say("event=filtered pid=%d", (int)me);
 		connect_all(&s, me);
 		pass_fd(&s, me, pfd[0]);
 	}
-	ut_say("event=filtered pid=%d", (int)me);
 	pass_fd(&s, me, pfd[0]);
 	creds(&s, me);
 	cut(&s, me, 0);

@@ -173,6 +173,10 @@ static __attribute__((noinline)) void ut_sendmsg_ctl(int fd, const struct msghdr
 	tx.t1 = ut_now();
 	if (ut_sock_load(fd, &s)) {
 		ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMSG, msg);
+		/* Stamped with the call's start, as if described at entry: a receiver in
+		 * another process may already have reported the fds it got. */
+		p.fds->ts = t0;
+		p.cred.ev.ts = t0;
 		tx.nfds = p.nfds;
 		ut_cmsg_send_commit(&p, r);
 		if (p.nfds)
@@ -230,6 +234,8 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct mmsghdr *
 						     .fds_cap = sizeof(buf) };
 
 			ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMMSG, m);
+			p.fds->ts = t0; /* the call's start: see ut_sendmsg_ctl */
+			p.cred.ev.ts = t0;
 			one.nfds = p.nfds;
 			ut_cmsg_send_commit(&p, v[i].msg_len);
 			if (p.nfds)

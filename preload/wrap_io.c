@@ -173,6 +173,10 @@ static __attribute__((noinline)) void ut_sendmsg_ctl(int fd, const struct msghdr
 	tx.t1 = ut_now();
 	if (ut_sock_load(fd, &s)) {
 		ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMSG, msg);
+		/* Stamped with the call's start, as if described at entry: a receiver in
+		 * another process may already have reported the fds it got. */
+		p.fds->ts = t0;
+		p.cred.ev.ts = t0;
 		tx.nfds = p.nfds;
 		ut_cmsg_send_commit(&p, r);
 		if (p.nfds)
@@ -230,6 +234,8 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct mmsghdr *
 						     .fds_cap = sizeof(buf) };
 
 			ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMMSG, m);
+			p.fds->ts = t0; /* the call's start: see ut_sendmsg_ctl */
+			p.cred.ev.ts = t0;
 			one.nfds = p.nfds;
 			ut_cmsg_send_commit(&p, v[i].msg_len);
 			if (p.nfds)
@@ -341,28 +347,40 @@ static __attribute__((noinline)) int ut_recv_one_slow(int fd, unsigned call, voi
  * call itself (stale cache).  In a sandbox no call is turned into another:
  * the program's own call, decoded from its result alone.
  */
-static inline int ut_recv_one(int fd, uint32_t w, unsigned call, void *buf, size_t len, int flags,
-			      struct sockaddr *from, socklen_t *fromlen, ssize_t *ret)
+static __attribute__((noinline)) int ut_recv_quiet(int fd, unsigned call, void *buf, size_t len,
+						  int flags, struct sockaddr *from,
+						  socklen_t *fromlen, ssize_t *ret)
+{
+	int saved = errno;
+	ssize_t r = call == UT_CALL_READ ? UT_REAL(read, fd, buf, len)
+		    : call == UT_CALL_RECV ? UT_REAL(recv, fd, buf, len, flags)
+					   : UT_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
+
+	if (r >= 0 && !ut_shim.messages) {
+		*ret = r;
+		return 1;
+	}
+	return ut_recv_one_slow(fd, call, buf, len, flags, 0, r, saved, ret);
+}
+
+static inline __attribute__((always_inline)) int ut_recv_one(int fd, uint32_t w, unsigned call,
+							      void *buf, size_t len, int flags,
+							      struct sockaddr *from,
+							      socklen_t *fromlen, ssize_t *ret)
 {
 	int add = ut_w_dgramish(w) && !(flags & MSG_TRUNC) ? MSG_TRUNC : 0;
 	int saved;
 	ssize_t r;
 
-	if (__builtin_expect(((UT_W_FLAGS(w) & UT_SF_FDS) || ut_shim.watch_reads) && !from &&
-			     !ut_quiet(), 0)) {
+	if (__builtin_expect(ut_quiet(), 0))
+		return ut_recv_quiet(fd, call, buf, len, flags, from, fromlen, ret);
+	if (__builtin_expect(((UT_W_FLAGS(w) & UT_SF_FDS) || ut_shim.watch_reads) && !from, 0)) {
 		struct iovec iov = { buf, len };
 
 		return ut_recv_as_msg(fd, w, call, &iov, 1, flags, ret);
 	}
 	saved = errno;
-	if (__builtin_expect(ut_quiet(), 0)) {
-		add = 0;
-		r = call == UT_CALL_READ ? UT_REAL(read, fd, buf, len)
-		    : call == UT_CALL_RECV ? UT_REAL(recv, fd, buf, len, flags)
-					   : UT_REAL(recvfrom, fd, buf, len, flags, from, fromlen);
-	} else {
-		r = UT_REAL(recvfrom, fd, buf, len, flags | add, from, fromlen);
-	}
+	r = UT_REAL(recvfrom, fd, buf, len, flags | add, from, fromlen);
 	if (__builtin_expect(r >= 0 && (size_t)r <= len && !ut_shim.messages, 1)) {
 		*ret = r;
 		return 1;

@@ -107,10 +107,11 @@ UT_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	ut_ev_begin(&b.ev, r == 0 ? UT_EV_BIND : UT_EV_ERROR, UT_CALL_BIND, fd, &s);
 	b.ev.ret = r;
 	b.ev.err = r < 0 ? err : 0;
-	if (r == 0) {
+	if (r == 0 && !ut_quiet()) {
 		ut_ev_own_addr(&b.ev, sizeof(b), fd); /* autobind: the name the kernel chose */
 	} else if (ut_inputs_accepted(r, err) && addr && len >= sizeof(sa_family_t) &&
 		   addr->sa_family == AF_UNIX) {
+		/* a failed bind, or in a sandbox the name asked for (an autobind's stays unknown) */
 		struct sockaddr_un sun = { 0 };
 		socklen_t n = len > sizeof(sun) ? sizeof(sun) : len;
 		size_t plen;

@@ -78,10 +78,11 @@ def test_signal_handlers_pass_fds_too(tmp_path):
     # a wrapper interrupted by a handler that calls wrappers: no deadlock, no lost event
     truth, events, _ = traced(tmp_path, [helper("ut_procs"), "signals"], timeout=120)
     r = one(rows(truth, event="signals"))
-    assert r["fail"] == "0" and int(r["handler_sends"]) == 300
+    # >= 300: one more alarm can land between the loop's end and the timer's stop
+    assert r["fail"] == "0" and int(r["handler_sends"]) >= 300
     handler = evs(events, "fd_send", pid=r["pid"], fd=r["handler_fd"])
     main = evs(events, "fd_send", pid=r["pid"], fd=r["main_fd"])
-    assert len(handler) == 300 and len(main) == int(r["main_sends"])
+    assert len(handler) == int(r["handler_sends"]) and len(main) == int(r["main_sends"])
     assert all(len(e["fds"]) == 1 and e["fds"][0]["kind"] == "unix" for e in handler)
     assert all([f["kind"] for f in e["fds"]] == ["pipe", "pipe"] for e in main)
     assert not evs(events, "lost")

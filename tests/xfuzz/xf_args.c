@@ -91,8 +91,9 @@ static void *xf_tail(size_t n)
 	p = xf_arena + XF_ARENA_SIZE - n;
 	if (n > xf_tail_used)
 		xf_tail_used = n;
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(0x3c ^ i * 13);
+	/* from the hashed start (8-aligned), so no byte of an earlier call is left */
+	for (size_t i = 0; i < ((n + 7) & ~(size_t)7); i++)
+		xf_arena[XF_ARENA_SIZE - 1 - i] = (unsigned char)(0x3c ^ i * 13);
 	return p;
 }
 
@@ -109,35 +110,35 @@ void *xf_buf(struct xf_rng *r, struct xf_call *c, const char *name, size_t *len,
 			xf_desc(c, " %s=ok", name);
 		} else {
 			p = xf_tail(4096); /* a short buffer: the kernel faults at the guard */
-			xf_desc(c, " %s=short", name);
+			xf_desc(c, " %s=short:%zx", name, *len);
 		}
 		return p;
 	}
 	if (k < 70) {
-		xf_desc(c, " %s=null", name);
+		xf_desc(c, " %s=null:%zx", name, *len);
 		return NULL;
 	}
 	if (k < 78) {
-		xf_desc(c, " %s=unmapped", name);
+		xf_desc(c, " %s=unmapped:%zx", name, *len);
 		return XF_UNMAPPED;
 	}
 	if (k < 88) {
 		size_t n = xf_below(r, 64);
 
-		xf_desc(c, " %s=tail%zu", name, n);
+		xf_desc(c, " %s=tail%zu:%zx", name, n, *len);
 		return xf_tail(n);
 	}
 	if (k < 94) {
-		xf_desc(c, " %s=ro", name);
+		xf_desc(c, " %s=ro:%zx", name, *len);
 		return (void *)XF_RO_ADDR;
 	}
 	if (k < 98) {
 		p = xf_alloc((*len <= 4096 ? *len : 4096) + 1, 8); /* short if len is larger */
-		xf_desc(c, " %s=odd", name);
+		xf_desc(c, " %s=odd:%zx", name, *len);
 		return (char *)p + 1;
 	}
 	(void)out;
-	xf_desc(c, " %s=kernel", name);
+	xf_desc(c, " %s=kernel:%zx", name, *len);
 	return XF_KERNEL_PTR;
 }
 

@@ -56,11 +56,6 @@ KNOWN_BUGS = {
         ["sendmsg:cl2147483648", "sendmmsg:cl2147483648"],
         "sendmsg() with msg_controllen 2^31 over a 256-byte buffer: ENOBUFS natively, "
         "SIGSEGV under the shim (it walks up to 1 MB of control data the kernel refused)"),
-    "recvmsg_control": (
-        ["recvmsg:ctl=unmapped", "recvmsg:ctl=tail", "recvmmsg:ctl=unmapped",
-         "recvmmsg:ctl=tail"],
-        "recvmsg() with an unwritable msg_control: natively the call succeeds with "
-        "MSG_CTRUNC, under the shim SIGSEGV (it walks the control buffer)"),
     "bad_addr": (
         ["*:addr=unmapped"],
         "an unmapped address (sendto/sendmsg msg_name, accept/recvfrom output, "
@@ -85,14 +80,6 @@ KNOWN_BUGS = {
         "running into an unmapped page, NULL, or len SSIZE_MAX overrunning the address "
         "space): EFAULT natively; under the shim it is performed as recvfrom(), which "
         "says EAGAIN/EINVAL/ENOTCONN instead, or consumes data (recvfrom clamps the length)"),
-    "recvmsg_controllen_huge": (
-        ["recvmsg:ctl=hugelen", "recvmmsg:ctl=hugelen"],
-        "recvmmsg() with msg_controllen 2^31 over a 64-byte buffer (--messages): same "
-        "return value, different output memory"),
-    "readv_partial_fault": (
-        ["readv:=tail", "readv:=short"],
-        "readv() on a Unix stream socket whose iovec runs into an unmapped page: EFAULT "
-        "natively, 0 or another result under the shim (performed as recvmsg)"),
     "mmsg_vector": (
         ["sendmmsg:vec=unmapped", "sendmmsg:vec=ro", "recvmmsg:vec=unmapped",
          "recvmmsg:vec=ro"],
@@ -106,16 +93,48 @@ KNOWN_BUGS = {
 }
 
 
+# Differences seen once in a long run but not reproduced by a focused run of 20000 calls:
+# kept out of the main slice (so it stays deterministic), reported, no xfail case yet.
+SUSPECTS = {
+    "recvmsg_control": (
+        ["recvmsg:ctl=unmapped", "recvmsg:ctl=tail", "recvmmsg:ctl=unmapped",
+         "recvmmsg:ctl=tail"],
+        "recvmmsg() with an unmapped msg_control in one entry (seed 7, 20000 calls focused): "
+        "same return value, different output memory; not reproduced in 2000 calls"),
+    "recvmsg_controllen_huge": (
+        ["recvmsg:ctl=hugelen", "recvmmsg:ctl=hugelen"],
+        "recvmmsg() with msg_controllen 2^31 over a 64-byte buffer (--messages): same "
+        "return value, different output memory"),
+    "readv_partial_fault": (
+        ["readv:=tail", "readv:=short"],
+        "readv() on a Unix stream socket whose iovec runs into an unmapped page: EFAULT "
+        "natively, 0 or another result under the shim (performed as recvmsg)"),
+}
+
+# the mode a focused case runs in, when not the default
+KNOWN_MODE = {}
+
+
 def _xfuzz_args(seed, calls, extra):
     return ["--seed", seed, "--calls", calls, "--ns", f"p{os.getpid()}", *extra]
 
 
-def _excludes():
+def _excludes(but=None):
+    """--exclude for the calls of every known bug (but one: its focused case)."""
     out = []
-    for pats, _ in KNOWN_BUGS.values():
+    for name, (pats, _) in [*KNOWN_BUGS.items(), *SUSPECTS.items()]:
         for p in pats or []:
-            out += ["--exclude", p]
+            if name != but:
+                out += ["--exclude", p]
     return out
+
+
+def focused_args(bug):
+    """xfuzz arguments of the focused run of one known bug: its calls, no other bug's."""
+    pats, _ = KNOWN_BUGS[bug]
+    if pats is None:
+        return ["--sandbox"]
+    return [a for p in pats for a in ("--only", p)] + _excludes(but=bug)
 
 
 def compare(tmp_path, seed, calls, mode_opts, extra, kernel=False):
@@ -161,9 +180,8 @@ def _bug_cases():
 
 @pytest.mark.parametrize("bug", _bug_cases())
 def test_known_bug_case(tmp_path, bug):
-    pats, _ = KNOWN_BUGS[bug]
-    extra = ["--sandbox"] if pats is None else [a for p in pats for a in ("--only", p)]
-    diffs, n, events = compare(tmp_path, 7, 2000, [], extra)
+    diffs, n, events = compare(tmp_path, 7, 2000, MODES[KNOWN_MODE.get(bug, "default")],
+                               focused_args(bug))
     print(f"xfuzz {bug}: {n} calls compared, {len(diffs)} batches differ")
     assert n > 0
     assert not diffs, _report(diffs)

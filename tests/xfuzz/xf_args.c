@@ -174,7 +174,9 @@ void *xf_sockaddr(struct xf_rng *r, struct xf_call *c, socklen_t *len, int out)
 		if (k < 70) {
 			*len = (socklen_t)cap;
 			xf_desc(c, " addr=ok%zu", cap);
-			return xf_alloc(cap ? cap : 1, 8);
+			/* room for any address: a length that lies about cap must not spill into
+			 * the next argument (an autobind name there would go unnormalized) */
+			return xf_alloc(cap > 128 ? cap : 128, 8);
 		}
 		*len = 110;
 		if (k < 80) {

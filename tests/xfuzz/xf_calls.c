@@ -160,6 +160,8 @@ static void xf_c_recv(struct xf_rng *r, struct xf_call *c, int kind)
 			from = xf_sockaddr(r, c, &cap, 1);
 			lp = xf_lenptr(r, c, "flen", cap);
 		}
+		if (xf_in_arena(lp, 4) && *lp < 128)
+			cap = *lp; /* the kernel writes min(address length, *fromlen) bytes */
 		XF_CALL(XF_FN(xf_recvfrom_t, recvfrom)(fd, buf, len, fl, from, lp));
 		if (from && xf_in_arena(lp, 4)) /* a fault may come after a partial address */
 			xf_norm_addr(from, *lp < cap ? *lp : cap);
@@ -434,6 +436,8 @@ static void xf_c_accept(struct xf_rng *r, struct xf_call *c, int four)
 		c->skipped = 1;
 		return;
 	}
+	if (xf_in_arena(lp, 4) && *lp < 128)
+		cap = *lp; /* the kernel writes min(address length, *addrlen) bytes */
 	if (four)
 		XF_CALL(XF_FN(xf_accept_t, accept4)(fd, a, lp, xf_int(r, c, "fl", fl)));
 	else

@@ -515,8 +515,18 @@ static void xf_c_prctl(struct xf_rng *r, struct xf_call *c)
 	} else {
 		xf_desc(c, "prctl SET_NAME");
 		b = xf_buf(r, c, "buf", &len, 0);
-		if (xf_in_arena(b, 16) && len >= 16)
-			memcpy(b, "xfuzz-renamed", 14);
+		/*
+		 * Printable names only: tools that read every /proc/PID/stat as UTF-8 (other
+		 * tests running on the machine) must not trip over this process's comm.
+		 */
+		if ((unsigned char *)b >= xf_arena && (unsigned char *)b < xf_arena + XF_ARENA_SIZE) {
+			size_t n = (size_t)(xf_arena + XF_ARENA_SIZE - (unsigned char *)b);
+
+			for (size_t i = 0; i < n && i < 20; i++)
+				((char *)b)[i] = (char)('a' + i % 26);
+			if (n > 6 && xf_chance(r, 70))
+				((char *)b)[xf_below(r, n < 20 ? (unsigned)n : 20)] = 0;
+		}
 		XF_CALL(XF_FN(xf_l_t, prctl)((long)PR_SET_NAME, b, 0l, 0l, 0l));
 	}
 }

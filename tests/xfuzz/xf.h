@@ -70,7 +70,7 @@ enum {
 	XF_S_PIPE_R, XF_S_PIPE_W,       /* a pipe, nonblocking */
 	XF_S_FILE,                      /* a regular file */
 	XF_S_NULLDEV,                   /* /dev/null */
-	XF_S_TCP_A, XF_S_TCP_B,         /* connected TCP pair on 127.0.0.1 */
+	XF_S_TCP_A, XF_S_TCP_B,         /* TCP listener on 127.0.0.1, unconnected TCP */
 	XF_S_CLOSED,                    /* a number that was an fd and is closed */
 	XF_NSLOTS
 };

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -220,7 +221,12 @@ void *xf_sockaddr(struct xf_rng *r, struct xf_call *c, socklen_t *len, int out)
 		a->sun_family = AF_UNSPEC;
 		xf_desc(c, " addr=unspec");
 	} else if (k < 92) {
-		a->sun_family = AF_INET;
+		struct sockaddr_in *in = (struct sockaddr_in *)a;
+
+		/* broadcast: a TCP connect fails at once (ENETUNREACH), never half-way */
+		in->sin_family = AF_INET;
+		in->sin_port = htons(9);
+		in->sin_addr.s_addr = 0xffffffffu;
 		xf_desc(c, " addr=inet");
 	} else {
 		memset(a->sun_path, 'z', sizeof(a->sun_path)); /* no terminating NUL */
@@ -363,8 +369,15 @@ static void xf_send_ctl(struct xf_rng *r, struct xf_call *c, struct msghdr *m)
 	h = (struct cmsghdr *)b;
 	m->msg_control = b;
 	if (k < 70) {
+		/*
+		 * No Unix socket is passed: one sent into its own queue and closed lives on
+		 * until the kernel's garbage collector, which runs when it likes, and the
+		 * next calls would see it alive or not.
+		 */
+		static const int pass[] = { XF_S_PIPE_R, XF_S_PIPE_W, XF_S_FILE, XF_S_NULLDEV,
+					    XF_S_TCP_A, XF_S_TCP_B, XF_S_CLOSED };
 		unsigned n = xf_below(r, 4);
-		int fds[3] = { xf_slot[xf_below(r, XF_NSLOTS)], xf_slot[xf_below(r, XF_NSLOTS)],
+		int fds[3] = { xf_slot[pass[xf_below(r, 7)]], xf_slot[pass[xf_below(r, 7)]],
 			       xf_chance(r, 50) ? -1 : xf_slot[XF_S_FILE] };
 
 		h->cmsg_len = CMSG_LEN(n * sizeof(int));

@@ -129,7 +129,13 @@ static void consumer_mode(struct in *in)
 	uint16_t ahead;
 	uint8_t ncell;
 
-	memcpy(img, pristine, FILE_SIZE);
+	/* Back to the ring as created: header and cell words, and the data bytes
+	 * the previous input wrote (the rest of the data area is still zero). */
+	static size_t dirty_off, dirty_len;
+
+	memcpy(img, pristine, DATA_OFF);
+	memset(img + DATA_OFF + dirty_off, 0, dirty_len);
+	dirty_off = dirty_len = 0;
 	take(in, &cons, 8);
 	take(in, &ahead, 2);
 	if (ahead & 0x8000)
@@ -159,6 +165,12 @@ static void consumer_mode(struct in *in)
 	for (size_t off = (cons % NCELLS) * UT_RING_CELL; in->n; off = 0) {
 		size_t n = in->n < RING_BYTES - off ? in->n : RING_BYTES - off;
 
+		if (!dirty_len || off < dirty_off) { /* a wrap dirties from 0: keep the union */
+			dirty_len = dirty_len ? dirty_off + dirty_len - off : n;
+			dirty_off = off;
+		}
+		if (off + n > dirty_off + dirty_len)
+			dirty_len = off + n - dirty_off;
 		memcpy(img + DATA_OFF + off, in->p, n);
 		in->p += n;
 		in->n -= n;

@@ -98,6 +98,12 @@ static void drain(const char *path)
 	ut_ring_close(r);
 }
 
+static void cleanup(void)
+{
+	unlink(ring_path);
+	unlink(hdr_path);
+}
+
 static void setup(void)
 {
 	struct ut_ring *r;
@@ -112,6 +118,7 @@ static void setup(void)
 		abort();
 	}
 	ut_ring_close(r);
+	atexit(cleanup);
 	pristine = malloc(FILE_SIZE);
 	fd = open(ring_path, O_RDWR);
 	if (!pristine || fd < 0 || pread(fd, pristine, FILE_SIZE, 0) != (ssize_t)FILE_SIZE)

@@ -10,8 +10,10 @@ UNIXTRACE_BPF ?= ON
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PYTEST := /usr/bin/python3 -m pytest
 JOBS ?= 2
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 
-.PHONY: all build check-deps deps demo test test-fast test-sanitize bench install package clean
+.PHONY: all build check-deps deps demo test test-fast test-sanitize bench fuzz install package clean
 
 all: build
 
@@ -56,8 +58,14 @@ test-sanitize: deps
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 	UNIXTRACE_BUILD=$(CURDIR)/$(SAN_BUILD) UNIXTRACE_SANITIZED=1 $(PYTEST) -q -m "not slow" tests
 
+# libFuzzer targets (fuzz/README.md), each run FUZZ_SECONDS after replaying its inputs.
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DUNIXTRACE_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench: deps build
 	bench/run $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -35,6 +35,7 @@ struct run_state {
 	const char *argv0;
 #ifdef UT_HAVE_KTRACE
 	struct ut_ktrace *kt;
+	int kt_err; /* what stopped the kernel side early, reported at the end */
 #endif
 };
 
@@ -48,7 +49,7 @@ static int run_alive(void *arg)
 		return 1;
 #ifdef UT_HAVE_KTRACE
 	if (st->kt) {
-		ut_ktrace_stop(st->kt);
+		st->kt_err = ut_ktrace_stop(st->kt);
 		st->kt = NULL;
 	}
 #endif
@@ -204,6 +205,7 @@ int ut_cmd_run(int argc, char **argv)
 			ut_tracer_finish(&t);
 			return UT_EXIT_FAIL;
 		}
+		ut_ktrace_print_notes(st.kt, stderr, "unixtrace");
 	}
 #endif
 	rc = ut_spawn_exec_result(&st.sp, so.argv[0]);
@@ -223,7 +225,13 @@ int ut_cmd_run(int argc, char **argv)
 		ut_spawn_abort(&st.sp);
 	}
 #ifdef UT_HAVE_KTRACE
-	ut_ktrace_stop(st.kt);
+	if (st.kt)
+		st.kt_err = ut_ktrace_stop(st.kt);
+	if (st.kt_err) {
+		fprintf(stderr, "unixtrace: --kernel: the collector stopped early (%s): later kernel "
+				"events are missing\n", strerror(-st.kt_err));
+		rc = rc ? rc : UT_EXIT_FAIL;
+	}
 #endif
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;

@@ -50,6 +50,7 @@ static void on_stop(int sig)
 
 struct trace_state {
 	struct ut_ktrace *kt;
+	int kt_err;           /* what stopped the collector early */
 	uint64_t deadline_ns; /* 0 = none */
 };
 
@@ -70,7 +71,7 @@ static int trace_alive(void *arg)
 	if (!stop_requested && (!st->deadline_ns || mono_ns() < st->deadline_ns))
 		return 1;
 	if (st->kt) {
-		ut_ktrace_stop(st->kt);
+		st->kt_err = ut_ktrace_stop(st->kt);
 		st->kt = NULL;
 	}
 	return 0;
@@ -187,13 +188,20 @@ int ut_cmd_trace(int argc, char **argv)
 		ut_tracer_finish(&t);
 		return UT_EXIT_FAIL;
 	}
+	ut_ktrace_print_notes(st.kt, stderr, "unixtrace");
 	if (duration)
 		st.deadline_ns = mono_ns() + duration;
 	if (lo.out.format != UT_OUT_TUI)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path ? " (filtered)" : " system-wide");
 	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
-	ut_ktrace_stop(st.kt);
+	if (st.kt)
+		st.kt_err = ut_ktrace_stop(st.kt);
+	if (st.kt_err) {
+		fprintf(stderr, "unixtrace: trace: the collector stopped early (%s): later events "
+				"are missing\n", strerror(-st.kt_err));
+		rc = rc ? rc : UT_EXIT_FAIL;
+	}
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);

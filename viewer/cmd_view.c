@@ -149,6 +149,8 @@ int ut_cmd_view(int argc, char **argv)
 
 		rc = ut_consume(src, &o);
 	}
+	if (ut_evsrc_error(src))
+		fprintf(stderr, "unixtrace: %s\n", ut_evsrc_error(src));
 	ut_evsrc_note_unknown(src);
 	ut_evsrc_close(src);
 	return rc;

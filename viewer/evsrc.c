@@ -55,6 +55,7 @@ struct ut_evsrc {
 	uint64_t count, lost;
 	uint64_t invalid; /* records the ring delivered that failed validation */
 	uint64_t unknown_kinds, unknown_items; /* from a newer writer: skipped */
+	char err[512];    /* why ut_evsrc_next returned -2, for the command to print */
 	int filtered;
 	struct ut_evfilter filter;
 };
@@ -177,6 +178,11 @@ uint64_t ut_evsrc_invalid(const struct ut_evsrc *s)
 	return s->invalid;
 }
 
+const char *ut_evsrc_error(const struct ut_evsrc *s)
+{
+	return s->err[0] ? s->err : NULL;
+}
+
 void ut_evsrc_note_unknown(const struct ut_evsrc *s)
 {
 	if (s->unknown_kinds || s->unknown_items)
@@ -233,7 +239,6 @@ static int known(struct ut_evsrc *s, const struct ut_event *ev)
 static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 {
 	struct ut_event *rec = (struct ut_event *)s->rbuf;
-	char err[512];
 	int rc;
 
 	if (s->done)
@@ -246,8 +251,7 @@ static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 			s->done = 1;
 			return s->rd_end == 1 ? -1 : -2;
 		}
-		err[0] = 0;
-		rc = ut_trace_next(s->rd, rec, UT_EVENT_MAX, err, sizeof(err));
+		rc = ut_trace_next(s->rd, rec, UT_EVENT_MAX, s->err, sizeof(s->err));
 		if (rc == 1) {
 			if (!known(s, rec))
 				continue;
@@ -259,10 +263,8 @@ static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
 		s->rd_end = rc == 0 ? 1 : -2;
 		if (rc == 0)
 			continue;
-		if (err[0])
-			fprintf(stderr, "unixtrace: %s\n", err);
-		else
-			fprintf(stderr, "unixtrace: %s: %s\n", s->path, strerror(-rc));
+		if (!s->err[0])
+			snprintf(s->err, sizeof(s->err), "%s: %s", s->path, strerror(-rc));
 	}
 }
 

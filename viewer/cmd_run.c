@@ -227,11 +227,7 @@ int ut_cmd_run(int argc, char **argv)
 #ifdef UT_HAVE_KTRACE
 	if (st.kt)
 		st.kt_err = ut_ktrace_stop(st.kt);
-	if (st.kt_err) {
-		fprintf(stderr, "unixtrace: --kernel: the collector stopped early (%s): later kernel "
-				"events are missing\n", strerror(-st.kt_err));
-		rc = rc ? rc : UT_EXIT_FAIL;
-	}
+	rc = ut_tracer_kernel_result(rc, st.kt_err, "--kernel");
 #endif
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;

@@ -197,11 +197,7 @@ int ut_cmd_trace(int argc, char **argv)
 	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
 	if (st.kt)
 		st.kt_err = ut_ktrace_stop(st.kt);
-	if (st.kt_err) {
-		fprintf(stderr, "unixtrace: trace: the collector stopped early (%s): later events "
-				"are missing\n", strerror(-st.kt_err));
-		rc = rc ? rc : UT_EXIT_FAIL;
-	}
+	rc = ut_tracer_kernel_result(rc, st.kt_err, "trace");
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);

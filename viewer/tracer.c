@@ -206,3 +206,12 @@ void ut_tracer_discard_output(struct ut_tracer *t)
 		unlink(t->save_path);
 	}
 }
+
+int ut_tracer_kernel_result(int rc, int kt_err, const char *who)
+{
+	if (!kt_err)
+		return rc;
+	fprintf(stderr, "unixtrace: %s: the kernel collector stopped early (%s): later kernel "
+			"events are missing\n", who, strerror(-kt_err));
+	return rc ? rc : UT_EXIT_FAIL;
+}

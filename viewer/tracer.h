@@ -39,5 +39,11 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)
 int ut_tracer_finish(struct ut_tracer *t);
 /* Removes a half-written -o file (when the command never ran). */
 void ut_tracer_discard_output(struct ut_tracer *t);
+/*
+ * After the kernel side stopped with kt_err (ut_ktrace_stop's result): says
+ * on stderr what an early stop lost.  Returns rc, or UT_EXIT_FAIL for an
+ * early stop when rc was 0.
+ */
+int ut_tracer_kernel_result(int rc, int kt_err, const char *who);
 
 #endif /* UT_TRACER_H */

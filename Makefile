@@ -13,7 +13,7 @@ deps:
 	@scripts/install-deps
 
 build:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNIXTRACE_WERROR=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: deps build
@@ -25,7 +25,7 @@ test: deps build
 
 # The suite again, everything built with AddressSanitizer and UBSan.
 test-sanitize: deps
-	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUNIXTRACE_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUNIXTRACE_SANITIZE=ON -DUNIXTRACE_WERROR=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 	UNIXTRACE_BUILD=$(CURDIR)/$(SAN_BUILD) UNIXTRACE_SANITIZED=1 $(PYTEST) -q -m "not slow" tests
 

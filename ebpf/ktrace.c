@@ -444,3 +444,10 @@ uint64_t ut_ktrace_lost(const struct ut_ktrace *k)
 		n += __atomic_load_n(&k->exit->bss->dropped, __ATOMIC_RELAXED);
 	return n;
 }
+
+int ut_ktrace_available(char *errbuf, size_t errlen)
+{
+	(void)errbuf;
+	(void)errlen;
+	return 0;
+}

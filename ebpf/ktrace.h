@@ -44,6 +44,12 @@ struct ut_ktrace;
 int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		    struct ut_ktrace **out, char *errbuf, size_t errlen);
 /*
+ * 0 when this build has the kernel side; -ENOSYS with errbuf saying how to
+ * get it where it was built without (ktrace_stub.c, UNIXTRACE_BPF=OFF).
+ * Every function below then fails with -ENOSYS or does nothing.
+ */
+int ut_ktrace_available(char *errbuf, size_t errlen);
+/*
  * Detaches, drains what is left, frees.  Safe on NULL.  Returns 0, or the
  * negative errno that stopped the collector early (the BPF ring buffer failed:
  * events after that point are missing).

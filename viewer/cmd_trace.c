@@ -16,9 +16,7 @@
 #include "live_opts.h"
 #include "ring.h"
 #include "tracer.h"
-#ifdef UT_HAVE_KTRACE
 #include "ktrace.h"
-#endif
 
 enum { OPT_PATH = UT_LOPT_END, OPT_DURATION, OPT_VERBOSE };
 
@@ -33,13 +31,6 @@ static const struct option trace_opts[] = {
 	{ 0 },
 };
 
-#ifndef UT_HAVE_KTRACE
-static const char no_bpf[] =
-	"this unixtrace was built without eBPF support (install clang, bpftool and "
-	"libbpf-dev, then rebuild); `unixtrace run` and `unixtrace view` still work";
-#endif
-
-#ifdef UT_HAVE_KTRACE
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop(int sig)
@@ -76,9 +67,7 @@ static int trace_alive(void *arg)
 	}
 	return 0;
 }
-#endif
 
-#ifdef UT_HAVE_KTRACE
 /* Quitting the TUI ends the trace. */
 static void trace_ui_quit(void *arg, int tui_rc)
 {
@@ -86,16 +75,16 @@ static void trace_ui_quit(void *arg, int tui_rc)
 	(void)tui_rc;
 	stop_requested = 1;
 }
-#endif
 
 int ut_cmd_trace(int argc, char **argv)
 {
-	/* Parsed here even without the eBPF side, so usage errors stay usage errors. */
+	/* Parsed before asking for the eBPF side, so usage errors stay usage errors. */
 	pid_t pids[64];
 	int npids = 0;
 	struct ut_live_opts lo;
 	const char *comm = NULL, *path = NULL;
 	int verbose = 0, follow = 0, c, rc;
+	char err[512] = "";
 	uint64_t v, duration = 0;
 
 	ut_live_opts_init(&lo);
@@ -143,11 +132,11 @@ int ut_cmd_trace(int argc, char **argv)
 		return rc;
 	if (follow && !npids)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
-#ifndef UT_HAVE_KTRACE
-	(void)comm; (void)path; (void)verbose; (void)duration; (void)pids; (void)follow;
-	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
-	return UT_EXIT_FAIL;
-#else
+	if (ut_ktrace_available(err, sizeof(err)) < 0) {
+		fprintf(stderr, "unixtrace: trace: %s\n", err);
+		return UT_EXIT_FAIL;
+	}
+
 	struct ut_ktrace_opts ko = {
 		.npids = npids,
 		.follow_children = follow,
@@ -162,7 +151,6 @@ int ut_cmd_trace(int argc, char **argv)
 	struct trace_state st = { 0 };
 	struct ut_tracer t = { 0 };
 	struct sigaction sa = { 0 };
-	char err[512] = "";
 	uint64_t lost = 0;
 
 	for (int i = 0; i < npids; i++)
@@ -202,7 +190,6 @@ int ut_cmd_trace(int argc, char **argv)
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);
 	return rc;
-#endif
 }
 
 int ut_cmd_sockets(int argc, char **argv)
@@ -218,11 +205,6 @@ int ut_cmd_sockets(int argc, char **argv)
 		} else
 			return ut_usage_error("sockets", "unknown option '%s'", argv[i]);
 	}
-#ifndef UT_HAVE_KTRACE
-	(void)json;
-	fprintf(stderr, "unixtrace: sockets: %s\n", no_bpf);
-	return UT_EXIT_FAIL;
-#else
 	char err[512] = "";
 	int rc = ut_sockets_snapshot(stdout, json, err, sizeof(err));
 
@@ -234,5 +216,4 @@ int ut_cmd_sockets(int argc, char **argv)
 	if (fflush(stdout) == EOF)
 		return UT_EXIT_FAIL;
 	return 0;
-#endif
 }

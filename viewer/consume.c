@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "render.h"
-#include "reports_weak.h"
+#include "reports.h"
 
 static char line[8192];
 

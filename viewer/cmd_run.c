@@ -43,10 +43,7 @@ static int run_alive(void *arg)
 
 	if (ut_spawn_poll(&st->sp))
 		return 1;
-	if (st->kt) {
-		st->kt_err = ut_ktrace_stop(st->kt);
-		st->kt = NULL;
-	}
+	ut_tracer_kernel_stop(&st->kt, &st->kt_err);
 	return 0;
 }
 
@@ -215,8 +212,7 @@ int ut_cmd_run(int argc, char **argv)
 		/* Only on an internal error: do not leave the command unwatched. */
 		ut_spawn_abort(&st.sp);
 	}
-	if (st.kt)
-		st.kt_err = ut_ktrace_stop(st.kt);
+	ut_tracer_kernel_stop(&st.kt, &st.kt_err);
 	rc = ut_tracer_kernel_result(rc, st.kt_err, "--kernel");
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;

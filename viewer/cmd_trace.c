@@ -61,10 +61,7 @@ static int trace_alive(void *arg)
 
 	if (!stop_requested && (!st->deadline_ns || mono_ns() < st->deadline_ns))
 		return 1;
-	if (st->kt) {
-		st->kt_err = ut_ktrace_stop(st->kt);
-		st->kt = NULL;
-	}
+	ut_tracer_kernel_stop(&st->kt, &st->kt_err);
 	return 0;
 }
 
@@ -183,8 +180,7 @@ int ut_cmd_trace(int argc, char **argv)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path ? " (filtered)" : " system-wide");
 	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
-	if (st.kt)
-		st.kt_err = ut_ktrace_stop(st.kt);
+	ut_tracer_kernel_stop(&st.kt, &st.kt_err);
 	rc = ut_tracer_kernel_result(rc, st.kt_err, "trace");
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;

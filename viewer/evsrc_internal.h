@@ -25,7 +25,7 @@ struct ut_evsrc {
 	/* saved trace, put back in time order (reorder.h) */
 	struct ut_trace_reader *rd;
 	struct ut_reorder *ro;
-	int rd_end;     /* 0 reading, 1 clean end of file, -2 an error (already reported) */
+	int rd_end;     /* 0 reading, 1 clean end of file, -2 an error (in err) */
 	uint64_t *obuf; /* live: an event on its way into the reorder heap */
 	int raw_end;    /* live: the ring has nothing more to give */
 	char *path;

@@ -45,5 +45,8 @@ void ut_tracer_discard_output(struct ut_tracer *t);
  * early stop when rc was 0.
  */
 int ut_tracer_kernel_result(int rc, int kt_err, const char *who);
+/* Stops the kernel side *kt once (NULL afterwards), keeping what stopped it early in *err. */
+struct ut_ktrace;
+void ut_tracer_kernel_stop(struct ut_ktrace **kt, int *err);
 
 #endif /* UT_TRACER_H */

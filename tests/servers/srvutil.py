@@ -49,7 +49,8 @@ def http_get(port, path="/", timeout=1.0):
 def _stat_fields(pid):
     """Fields of /proc/PID/stat after the comm (so index 0 is the state), or None."""
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        # any process's comm may be bytes that are not UTF-8
+        raw = Path(f"/proc/{pid}/stat").read_bytes().decode("utf-8", "replace")
     except OSError:
         return None
     return raw[raw.rindex(")") + 2:].split()

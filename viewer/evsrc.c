@@ -141,8 +141,7 @@ int ut_evsrc_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int time
 	if (cap < UT_EVENT_MAX)
 		return -2;
 	do
-		rc = s->live ? ut_evsrc_live_next(s, buf, cap, timeout_ms)
-			     : ut_evsrc_file_next(s, buf, cap);
+		rc = s->next(s, buf, cap, timeout_ms);
 	while (rc == 1 && s->filtered && !wanted(&s->filter, buf));
 	return rc;
 }

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms);
+
 int ut_evsrc_open_file(const char *path, struct ut_evsrc **out)
 {
 	struct ut_evsrc *s = calloc(1, sizeof(*s));
@@ -45,14 +47,16 @@ int ut_evsrc_open_file(const char *path, struct ut_evsrc **out)
 	}
 	info = ut_trace_info(s->rd);
 	s->rt_off = (int64_t)info->real_start_ns - (int64_t)info->mono_start_ns;
+	s->next = file_next;
 	s->path = strdup(path);
 	*out = s;
 	return 0;
 }
 
 /* Records in file order go through the reorder heap; they leave in time order. */
-int ut_evsrc_file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap)
+static int file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
 {
+	(void)timeout_ms; /* a file never waits */
 	struct ut_event *rec = (struct ut_event *)s->rbuf;
 	int rc;
 

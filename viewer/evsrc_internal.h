@@ -22,6 +22,8 @@
 
 struct ut_evsrc {
 	int live;
+	/* the kind of source: evsrc_file.c or evsrc_live.c (ut_evsrc_next's contract) */
+	int (*next)(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms);
 	/* saved trace, put back in time order (reorder.h) */
 	struct ut_trace_reader *rd;
 	struct ut_reorder *ro;
@@ -68,8 +70,5 @@ int ut_evsrc_deliver(struct ut_evsrc *s, const struct ut_event *ev);
 void ut_evsrc_save_error(struct ut_evsrc *s, int rc);
 /* evsrc.c: 0 for an event of a kind this build does not know (skipped, counted). */
 int ut_evsrc_known(struct ut_evsrc *s, const struct ut_event *ev);
-/* The next event of each kind of source (ut_evsrc_next's contract). */
-int ut_evsrc_file_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap);
-int ut_evsrc_live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms);
 
 #endif /* UT_EVSRC_INTERNAL_H */

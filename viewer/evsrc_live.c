@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms);
+
 int ut_evsrc_open_live(const struct ut_evsrc_live_opts *o, struct ut_evsrc **out)
 {
 	struct ut_evsrc *s = calloc(1, sizeof(*s));
@@ -21,6 +23,7 @@ int ut_evsrc_open_live(const struct ut_evsrc_live_opts *o, struct ut_evsrc **out
 	if (!s)
 		return -ENOMEM;
 	s->live = 1;
+	s->next = live_next;
 	s->ring = o->ring;
 	s->alive = o->alive;
 	s->arg = o->arg;
@@ -199,7 +202,7 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
  * committed a little after a later one (a send stamped before its call,
  * committed after it) is shown, and saved, in its place.
  */
-int ut_evsrc_live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
+static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
 {
 	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX
 					   : ut_evsrc_mono_ns() + (uint64_t)timeout_ms * 1000000ull;

@@ -6,6 +6,9 @@ SAN_BUILD ?= build-san
 PREFIX ?= /usr/local
 DESTDIR ?=
 UNIXTRACE_BPF ?= ON
+# Warnings as errors: on in CI (.ci/run) and for developers who set it; a user's build
+# with a newer compiler is not broken by a warning it adds.
+UNIXTRACE_WERROR ?= OFF
 # The kernel BTF the eBPF side's vmlinux.h is generated from (CO-RE: it runs on other kernels).
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PYTEST := /usr/bin/python3 -m pytest
@@ -36,7 +39,8 @@ check-deps:
 	fi
 
 build: check-deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNIXTRACE_BPF=$(UNIXTRACE_BPF) -DUT_VMLINUX_BTF=$(VMLINUX_BTF) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNIXTRACE_BPF=$(UNIXTRACE_BPF) -DUT_VMLINUX_BTF=$(VMLINUX_BTF) \
+		-DUNIXTRACE_WERROR=$(UNIXTRACE_WERROR) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 install: build
@@ -54,7 +58,7 @@ test: deps build
 
 # The suite again, everything built with AddressSanitizer and UBSan.
 test-sanitize: deps
-	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUNIXTRACE_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUNIXTRACE_SANITIZE=ON -DUNIXTRACE_WERROR=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 	UNIXTRACE_BUILD=$(CURDIR)/$(SAN_BUILD) UNIXTRACE_SANITIZED=1 $(PYTEST) -q -m "not slow" tests
 

@@ -2,7 +2,7 @@
 /*
  * The shared-memory event ring: one memory-mapped file, many producers (every
  * traced process and thread, plus the BPF collector), one consumer (the
- * unixtrace viewer).  See DESIGN.md section 3.
+ * unixtrace viewer).  See docs/ARCHITECTURE.md.
  *
  * Layout of the file:
  *   [header page] [meta[ncells]: {uint64_t seq; uint64_t owner;} per cell, page-rounded]

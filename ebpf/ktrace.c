@@ -51,8 +51,25 @@ struct ut_ktrace {
 	uint64_t events;
 	uint64_t stall_scan_ns; /* how often the stall scan runs; 0 = never */
 	uint64_t last_scan;
+	int drain_err;       /* ring_buffer__poll's error that ended the drain, 0 */
+	char notes[1024];    /* for the caller to print: hooks missing (and active, verbose) */
+	size_t notes_len;
 	_Alignas(8) unsigned char buf[UT_EVENT_MAX];
 };
+
+/* A line for ut_ktrace_print_notes: the library reports, the command prints. */
+static void __attribute__((format(printf, 2, 3))) kt_note(struct ut_ktrace *k, const char *fmt, ...)
+{
+	size_t room = sizeof(k->notes) - k->notes_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(k->notes + k->notes_len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		k->notes_len += (size_t)n < room ? (size_t)n : room - 1;
+}
 
 static int kt_verbose;
 
@@ -157,7 +174,13 @@ static void *kt_drain(void *arg)
 		 * queued (kt_submit), and a poll that times out consumes nothing:
 		 * consume after every poll, so a record waits at most KT_POLL_MS.
 		 */
-		ring_buffer__poll(k->rb, KT_POLL_MS);
+		int rc = ring_buffer__poll(k->rb, KT_POLL_MS);
+
+		if (rc < 0 && rc != -EINTR) {
+			/* the ring buffer is unusable: stop here, ut_ktrace_stop says why */
+			k->drain_err = rc;
+			break;
+		}
 		ring_buffer__consume(k->rb);
 		kt_report_lost(k);
 		kt_scan_stalls(k);
@@ -217,12 +240,12 @@ static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
 		if (!_err)                                                               \
 			_err = skel##__attach((k)->field);                               \
 		if (_err) {                                                              \
-			fprintf(stderr, "unixtrace: warning: %s unavailable (%s): %s\n", \
+			kt_note((k), "warning: %s unavailable (%s): %s\n",              \
 				what, strerror(-_err), lost);                            \
 			skel##__destroy((k)->field);                                     \
 			(k)->field = NULL;                                               \
 		} else if (o->verbose) {                                                 \
-			fprintf(stderr, "unixtrace: hook %s active\n", what);           \
+			kt_note((k), "hook %s active\n", what);                         \
 		}                                                                        \
 	} while (0)
 
@@ -303,7 +326,7 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	/* sockets opened before now: their close() is reported too (kt_seed.bpf.h) */
 	kt_run_iter(k->core->links.kt_seed_fds);
 	if (o->verbose)
-		fprintf(stderr, "unixtrace: hook tp_btf/sys_exit active "
+		kt_note(k, "hook tp_btf/sys_exit active "
 			"(fd passing, credentials, truncation flags, lifecycle)\n");
 	return 0;
 }
@@ -380,10 +403,25 @@ fail:
 	return err;
 }
 
-void ut_ktrace_stop(struct ut_ktrace *k)
+void ut_ktrace_print_notes(const struct ut_ktrace *k, FILE *f, const char *prefix)
 {
+	const char *p = k ? k->notes : "";
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		fprintf(f, "%s: %.*s\n", prefix, n, p);
+		p += n + (nl != NULL);
+	}
+}
+
+int ut_ktrace_stop(struct ut_ktrace *k)
+{
+	int err;
+
 	if (!k)
-		return;
+		return 0;
 	if (k->thread_started) {
 		atomic_store(&k->stop, 1);
 		pthread_join(k->thread, NULL);
@@ -401,7 +439,9 @@ void ut_ktrace_stop(struct ut_ktrace *k)
 	ktrace_sched_bpf__destroy(k->sched);
 	ktrace_skb_bpf__destroy(k->skb);
 	ktrace_bpf__destroy(k->core);
+	err = k->drain_err;
 	free(k);
+	return err;
 }
 
 uint64_t ut_ktrace_lost(const struct ut_ktrace *k)
@@ -414,4 +454,11 @@ uint64_t ut_ktrace_lost(const struct ut_ktrace *k)
 	if (k->exit && k->exit->bss) /* its own counter: an object's globals are its own */
 		n += __atomic_load_n(&k->exit->bss->dropped, __ATOMIC_RELAXED);
 	return n;
+}
+
+int ut_ktrace_available(char *errbuf, size_t errlen)
+{
+	(void)errbuf;
+	(void)errlen;
+	return 0;
 }

@@ -48,8 +48,24 @@ struct ut_ktrace;
  */
 int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		    struct ut_ktrace **out, char *errbuf, size_t errlen);
-/* Detaches, drains what is left, frees.  Safe on NULL. */
-void ut_ktrace_stop(struct ut_ktrace *k);
+/*
+ * 0 when this build has the kernel side; -ENOSYS with errbuf saying how to
+ * get it where it was built without (ktrace_stub.c, UNIXTRACE_BPF=OFF).
+ * Every function below then fails with -ENOSYS or does nothing.
+ */
+int ut_ktrace_available(char *errbuf, size_t errlen);
+/*
+ * Detaches, drains what is left, frees.  Safe on NULL.  Returns 0, or the
+ * negative errno that stopped the collector early (the BPF ring buffer failed:
+ * events after that point are missing).
+ */
+int ut_ktrace_stop(struct ut_ktrace *k);
+/*
+ * What ut_ktrace_start has to say beside success: optional hooks that could
+ * not load and what goes unreported without them (and, with verbose, the
+ * hooks active).  One "prefix: ..." line each on f; nothing when all is well.
+ */
+void ut_ktrace_print_notes(const struct ut_ktrace *k, FILE *f, const char *prefix);
 /* Events the BPF ring buffer had to drop so far (also emitted as UT_EV_LOST). */
 uint64_t ut_ktrace_lost(const struct ut_ktrace *k);
 

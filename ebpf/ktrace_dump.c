@@ -217,6 +217,7 @@ int main(int argc, char **argv)
 		ut_ring_close(ring);
 		return 2;
 	}
+	ut_ktrace_print_notes(k, stderr, "ut-ktrace-dump");
 	signal(SIGINT, kd_on_signal);
 	signal(SIGTERM, kd_on_signal);
 	fprintf(stderr, "ready\n");
@@ -239,7 +240,9 @@ int main(int argc, char **argv)
 			usleep(10000);
 	}
 	lost = ut_ktrace_lost(k);
-	ut_ktrace_stop(k);
+	rc = ut_ktrace_stop(k);
+	if (rc)
+		fprintf(stderr, "ut-ktrace-dump: the collector stopped early: %s\n", strerror(-rc));
 	{
 		uint32_t len;
 
@@ -250,7 +253,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "ut-ktrace-dump: lost %llu kernel, %llu ring\n", (unsigned long long)lost,
 		(unsigned long long)ut_ring_lost(ring, UT_LOST_FULL));
 	ut_ring_close(ring);
-	return 0;
+	return rc ? 1 : 0;
 usage:
 	kd_usage(argv[0]);
 	return 1;

@@ -63,10 +63,6 @@ int ut_shim_reach(const char *cmd, char *why, size_t cap);
 /* Pulls every event from src and shows it; returns a process exit code. */
 int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o);
 
-/* Reports and the TUI (viewer/reports.h): 1 when this build has them. */
-int ut_have_tui(void);
-int ut_have_report(const char *what);
-
 /* Where our own binaries are: <dir of /proc/self/exe>/<rel>; 0 or -errno. */
 int ut_exe_relative(const char *rel, char *buf, size_t len);
 /*

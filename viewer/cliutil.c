@@ -109,7 +109,7 @@ enum ut_out_format ut_pick_format(int text, int json, int quiet)
 		return UT_OUT_JSON;
 	if (text)
 		return UT_OUT_TEXT;
-	if (isatty(STDOUT_FILENO) && ut_have_tui())
+	if (isatty(STDOUT_FILENO))
 		return UT_OUT_TUI;
 	return UT_OUT_TEXT;
 }

@@ -18,9 +18,7 @@
 #include "ring.h"
 #include "spawn.h"
 #include "tracer.h"
-#ifdef UT_HAVE_KTRACE
 #include "ktrace.h"
-#endif
 
 enum { OPT_KERNEL = UT_LOPT_END, OPT_WATCH_READS };
 
@@ -34,9 +32,8 @@ static const struct option run_opts[] = {
 struct run_state {
 	struct ut_spawn sp;
 	const char *argv0;
-#ifdef UT_HAVE_KTRACE
 	struct ut_ktrace *kt;
-#endif
+	int kt_err; /* what stopped the kernel side early, reported at the end */
 };
 
 /* Called by the live source: forward signals, reap, and once nothing of
@@ -47,12 +44,7 @@ static int run_alive(void *arg)
 
 	if (ut_spawn_poll(&st->sp))
 		return 1;
-#ifdef UT_HAVE_KTRACE
-	if (st->kt) {
-		ut_ktrace_stop(st->kt);
-		st->kt = NULL;
-	}
-#endif
+	ut_tracer_kernel_stop(&st->kt, &st->kt_err);
 	return 0;
 }
 
@@ -149,13 +141,14 @@ int ut_cmd_run(int argc, char **argv)
 	so.payload = lo.payload;
 	so.payload_set = lo.payload_set;
 	so.block_ns = lo.block_ns;
-#ifndef UT_HAVE_KTRACE
 	if (kernel) {
-		fprintf(stderr, "unixtrace: --kernel: this unixtrace was built without eBPF support "
-				"(rebuild with libbpf-dev, clang and bpftool installed)\n");
-		return UT_EXIT_FAIL;
+		char err[512] = "";
+
+		if (ut_ktrace_available(err, sizeof(err)) < 0) {
+			fprintf(stderr, "unixtrace: --kernel: %s\n", err);
+			return UT_EXIT_FAIL;
+		}
 	}
-#endif
 	if (find_shim(shim, sizeof(shim)) < 0)
 		return UT_EXIT_FAIL;
 	so.argv = argv + optind;
@@ -190,7 +183,6 @@ int ut_cmd_run(int argc, char **argv)
 		ut_tracer_finish(&t);
 		return UT_EXIT_FAIL;
 	}
-#ifdef UT_HAVE_KTRACE
 	if (kernel) {
 		struct ut_ktrace_opts ko = {
 			.npids = 1,
@@ -211,14 +203,12 @@ int ut_cmd_run(int argc, char **argv)
 			ut_tracer_finish(&t);
 			return UT_EXIT_FAIL;
 		}
+		ut_ktrace_print_notes(st.kt, stderr, "unixtrace");
 	}
-#endif
 	rc = ut_spawn_exec_result(&st.sp, so.argv[0]);
 	if (rc) {
-#ifdef UT_HAVE_KTRACE
 		ut_ktrace_stop(st.kt);
 		st.kt = NULL;
-#endif
 		ut_spawn_abort(&st.sp);
 		ut_tracer_discard_output(&t);
 		ut_tracer_finish(&t);
@@ -229,9 +219,8 @@ int ut_cmd_run(int argc, char **argv)
 		/* Only on an internal error: do not leave the command unwatched. */
 		ut_spawn_abort(&st.sp);
 	}
-#ifdef UT_HAVE_KTRACE
-	ut_ktrace_stop(st.kt);
-#endif
+	ut_tracer_kernel_stop(&st.kt, &st.kt_err);
+	rc = ut_tracer_kernel_result(rc, st.kt_err, "--kernel");
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	if (lost)

@@ -20,9 +20,7 @@
 #include "ring.h"
 #include "tracefile.h"
 #include "tracer.h"
-#ifdef UT_HAVE_KTRACE
 #include "ktrace.h"
-#endif
 
 enum { OPT_PATH = UT_LOPT_END, OPT_DURATION, OPT_VERBOSE, OPT_METRICS, OPT_METRICS_SERIES,
        OPT_ROTATE, OPT_CGROUP };
@@ -42,13 +40,6 @@ static const struct option trace_opts[] = {
 	{ 0 },
 };
 
-#ifndef UT_HAVE_KTRACE
-static const char no_bpf[] =
-	"this unixtrace was built without eBPF support (install clang, bpftool and "
-	"libbpf-dev, then rebuild); `unixtrace run` and `unixtrace view` still work";
-#endif
-
-#ifdef UT_HAVE_KTRACE
 static volatile sig_atomic_t stop_requested, new_file_requested;
 
 static void on_stop(int sig)
@@ -67,6 +58,7 @@ static void on_hup(int sig)
 struct trace_state {
 	struct ut_ktrace *kt;
 	struct ut_tracer *tracer;
+	int kt_err;           /* what stopped the collector early */
 	uint64_t deadline_ns; /* 0 = none */
 };
 
@@ -90,15 +82,10 @@ static int trace_alive(void *arg)
 	}
 	if (!stop_requested && (!st->deadline_ns || mono_ns() < st->deadline_ns))
 		return 1;
-	if (st->kt) {
-		ut_ktrace_stop(st->kt);
-		st->kt = NULL;
-	}
+	ut_tracer_kernel_stop(&st->kt, &st->kt_err);
 	return 0;
 }
-#endif
 
-#ifdef UT_HAVE_KTRACE
 /* Quitting the TUI ends the trace. */
 static void trace_ui_quit(void *arg, int tui_rc)
 {
@@ -106,26 +93,24 @@ static void trace_ui_quit(void *arg, int tui_rc)
 	(void)tui_rc;
 	stop_requested = 1;
 }
-#endif
 
 int ut_cmd_trace(int argc, char **argv)
 {
-	/* Parsed here even without the eBPF side, so usage errors stay usage errors. */
+	/* Parsed before asking for the eBPF side, so usage errors stay usage errors. */
 	pid_t pids[64];
 	int npids = 0;
 	struct ut_live_opts lo;
 	const char *comm = NULL, *path = NULL;
 	int verbose = 0, follow = 0, c, rc;
+	char err[512] = "";
 	uint64_t v, duration = 0;
-	const char *metrics_addr = NULL;
-	const char *cgroups[8];
-	int ncgroups = 0;
+	const char *metrics_addr = NULL, *cgroups[UT_KTRACE_MAX_CGROUPS];
 	unsigned metrics_series = UT_METRICS_SERIES_DEFAULT;
 	uint64_t rotate_bytes = 0, rotate_keep = 0;
-	char cfg_err[512];
+	int ncgroups = 0;
 
-	if (ut_config_expand(argc, argv, &argc, &argv, cfg_err, sizeof(cfg_err)) < 0)
-		return ut_usage_error("trace", "%s", cfg_err);
+	if (ut_config_expand(argc, argv, &argc, &argv, err, sizeof(err)) < 0)
+		return ut_usage_error("trace", "%s", err);
 	ut_live_opts_init(&lo);
 	opterr = 0;
 	optind = 1;
@@ -156,11 +141,6 @@ int ut_cmd_trace(int argc, char **argv)
 		case OPT_PATH: path = optarg; break;
 		case OPT_VERBOSE: verbose = 1; break;
 		case OPT_METRICS: metrics_addr = optarg; break;
-		case OPT_CGROUP:
-			if (ncgroups == 8)
-				return ut_usage_error("trace", "at most 8 --cgroup options");
-			cgroups[ncgroups++] = optarg;
-			break;
 		case OPT_METRICS_SERIES:
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
 				return ut_usage_error("trace", "bad --metrics-series '%s' (1 to %u)", optarg,
@@ -181,6 +161,12 @@ int ut_cmd_trace(int argc, char **argv)
 						      optarg);
 			break;
 		}
+		case OPT_CGROUP:
+			if (ncgroups == UT_KTRACE_MAX_CGROUPS)
+				return ut_usage_error("trace", "at most %d --cgroup options",
+						      UT_KTRACE_MAX_CGROUPS);
+			cgroups[ncgroups++] = optarg;
+			break;
 		case OPT_DURATION:
 			if (ut_parse_duration(optarg, 1000000000, &duration) < 0 || !duration)
 				return ut_usage_error("trace", "bad --duration '%s'", optarg);
@@ -200,12 +186,11 @@ int ut_cmd_trace(int argc, char **argv)
 		return ut_usage_error("trace", "--rotate needs -o DIR (the directory of the set)");
 	if (follow && !npids)
 		return ut_usage_error("trace", "-f follows the children of -p PIDs: give at least one -p");
-#ifndef UT_HAVE_KTRACE
-	(void)comm; (void)path; (void)verbose; (void)duration; (void)pids; (void)follow;
-	(void)metrics_addr; (void)metrics_series; (void)rotate_keep; (void)cgroups; (void)ncgroups;
-	fprintf(stderr, "unixtrace: trace: %s\n", no_bpf);
-	return UT_EXIT_FAIL;
-#else
+	if (ut_ktrace_available(err, sizeof(err)) < 0) {
+		fprintf(stderr, "unixtrace: trace: %s\n", err);
+		return UT_EXIT_FAIL;
+	}
+
 	struct ut_ktrace_opts ko = {
 		.npids = npids,
 		.follow_children = follow,
@@ -220,7 +205,6 @@ int ut_cmd_trace(int argc, char **argv)
 	struct ut_tracer t = { 0 };
 	struct trace_state st = { .tracer = &t };
 	struct sigaction sa = { 0 };
-	char err[512] = "";
 	uint64_t lost = 0;
 
 	for (int i = 0; i < npids; i++)
@@ -268,13 +252,14 @@ int ut_cmd_trace(int argc, char **argv)
 		ut_tracer_finish(&t);
 		return UT_EXIT_FAIL;
 	}
+	ut_ktrace_print_notes(st.kt, stderr, "unixtrace");
 	if (duration)
 		st.deadline_ns = mono_ns() + duration;
 	if (lo.out.metrics) {
 		rc = ut_metrics_start(lo.out.metrics);
 		if (rc < 0) {
 			fprintf(stderr, "unixtrace: trace: --metrics: %s\n", strerror(-rc));
-			ut_ktrace_stop(st.kt);
+			ut_tracer_kernel_stop(&st.kt, &st.kt_err);
 			ut_tracer_discard_output(&t);
 			ut_tracer_finish(&t);
 			ut_metrics_close(lo.out.metrics);
@@ -287,13 +272,13 @@ int ut_cmd_trace(int argc, char **argv)
 		fprintf(stderr, "unixtrace: tracing%s; Ctrl-C to stop\n",
 			npids || comm || path || ncgroups ? " (filtered)" : " system-wide");
 	rc = ut_tracer_consume(&t, trace_alive, trace_ui_quit, &st, 0, &lo.out, &lost);
-	ut_ktrace_stop(st.kt);
+	ut_tracer_kernel_stop(&st.kt, &st.kt_err);
+	rc = ut_tracer_kernel_result(rc, st.kt_err, "trace");
 	if (ut_tracer_finish(&t))
 		rc = UT_EXIT_FAIL;
 	fprintf(stderr, "unixtrace: %llu events lost\n", (unsigned long long)lost);
 	ut_metrics_close(lo.out.metrics);
 	return rc;
-#endif
 }
 
 int ut_cmd_sockets(int argc, char **argv)
@@ -309,11 +294,6 @@ int ut_cmd_sockets(int argc, char **argv)
 		} else
 			return ut_usage_error("sockets", "unknown option '%s'", argv[i]);
 	}
-#ifndef UT_HAVE_KTRACE
-	(void)json;
-	fprintf(stderr, "unixtrace: sockets: %s\n", no_bpf);
-	return UT_EXIT_FAIL;
-#else
 	char err[512] = "";
 	int rc = ut_sockets_snapshot(stdout, json, err, sizeof(err));
 
@@ -325,5 +305,4 @@ int ut_cmd_sockets(int argc, char **argv)
 	if (fflush(stdout) == EOF)
 		return UT_EXIT_FAIL;
 	return 0;
-#endif
 }

@@ -5,15 +5,11 @@
 
 #include "cli.h"
 #include "event.h"
+#include "ktrace.h"
 #include "ring.h"
 #include "tracefile.h"
 #include "ut_version.h" /* generated per build by cmake/UtVersion.cmake */
 
-#ifdef UT_HAVE_KTRACE
-#define UT_KERNEL_SIDE "built (trace, sockets, run --kernel)"
-#else
-#define UT_KERNEL_SIDE "not built (configured with -DUNIXTRACE_BPF=OFF)"
-#endif
 
 int ut_cmd_version(int argc, char **argv)
 {
@@ -26,8 +22,10 @@ int ut_cmd_version(int argc, char **argv)
 	}
 	printf("unixtrace %s\n", UT_VERSION);
 	printf("git revision:       %s\n", UT_GIT_REVISION);
-	printf("kernel side (eBPF): %s\n", UT_KERNEL_SIDE);
-	printf("terminal UI:        %s\n", ut_have_tui() ? "built" : "not built (no ncurses)");
+	printf("kernel side (eBPF): %s\n", ut_ktrace_available(NULL, 0) == 0
+						    ? "built (trace, sockets, run --kernel)"
+						    : "not built (configured with -DUNIXTRACE_BPF=OFF)");
+	printf("terminal UI:        built\n");
 	/* common/tracefile.c refuses only what is newer than its own versions. */
 	printf("trace file format:  %d (reads 1..%d, writes %d)\n", UT_TRACE_VERSION,
 	       UT_TRACE_VERSION, UT_TRACE_VERSION);

@@ -6,7 +6,7 @@
 #include "check_sources.h"
 #include "cli.h"
 #include "names.h"
-#include "reports_weak.h"
+#include "reports.h"
 #include "summary.h"
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_SUMMARY, OPT_FDS, OPT_STALLS, OPT_GRAPH, OPT_PERFETTO,
@@ -47,12 +47,6 @@ static int parse_kinds(const char *arg, uint64_t *kinds)
 		*kinds |= 1ull << k;
 	}
 	return *kinds ? 0 : -1;
-}
-
-static int missing(const char *what)
-{
-	fprintf(stderr, "unixtrace: %s is not available in this build\n", what);
-	return UT_EXIT_FAIL;
 }
 
 int ut_cmd_view(int argc, char **argv)
@@ -131,15 +125,6 @@ int ut_cmd_view(int argc, char **argv)
 		return ut_usage_error("view", "--text does not apply to a report");
 	if ((graph || perfetto) && json)
 		return ut_usage_error("view", "--json does not apply to --graph or --perfetto");
-	/* Refuse before reading a byte: the file may be large. */
-	if (fds && !ut_have_report("fds"))
-		return missing("--fds");
-	if (stalls && !ut_have_report("stalls"))
-		return missing("--stalls");
-	if (graph && !ut_have_report("graph"))
-		return missing("--graph");
-	if (perfetto && !ut_have_report("perfetto"))
-		return missing("--perfetto");
 
 	/* Exit status like diff(1): 0 agree, 1 disagree, 2 trouble (check_sources.h). */
 	if (check)
@@ -167,6 +152,8 @@ int ut_cmd_view(int argc, char **argv)
 
 		rc = ut_consume(src, &o);
 	}
+	if (ut_evsrc_error(src))
+		fprintf(stderr, "unixtrace: %s\n", ut_evsrc_error(src));
 	ut_evsrc_note_unknown(src);
 	ut_evsrc_close(src);
 	return rc;

@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "metrics.h"
 #include "render.h"
-#include "reports_weak.h"
+#include "reports.h"
 
 static char line[8192];
 

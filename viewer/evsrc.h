@@ -18,7 +18,7 @@ struct ut_evsrc;
  * Next event into buf (cap >= UT_EVENT_MAX).  Returns 1, 0 when nothing arrived
  * within timeout_ms (live sources only; -1 waits), -1 at the end (file done or
  * the traced program and its descendants gone and the ring drained), or -2 on
- * a read error (message already printed).  Events of kind UT_EV_LOST are
+ * a read error (ut_evsrc_error says what; the command prints it).  Events of kind UT_EV_LOST are
  * synthesised by the source when the ring's lost counters grow.
  */
 int ut_evsrc_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms);
@@ -70,6 +70,8 @@ uint64_t ut_evsrc_invalid(const struct ut_evsrc *s);
  * nothing when there were none.  Called by the commands once the source ends.
  */
 void ut_evsrc_note_unknown(const struct ut_evsrc *s);
+/* Why ut_evsrc_next returned -2 ("FILE: corrupt record at offset N: ..."), else NULL. */
+const char *ut_evsrc_error(const struct ut_evsrc *s);
 /* Nonzero after a write to the -o file failed (message already printed). */
 int ut_evsrc_save_failed(const struct ut_evsrc *s);
 

@@ -3,7 +3,7 @@
  * The connection model: what the TUI, the stall report and the graph know
  * about processes and Unix sockets, aggregated one event at a time.
  *
- * Sockets are keyed by inode (DESIGN.md invariant 5), never by (pid, fd).
+ * Sockets are keyed by inode (docs/ARCHITECTURE.md: identities), never by (pid, fd).
  * Both tables have a fixed capacity chosen at init; when one is full the
  * least recently active entries (closed or exited ones first) are evicted,
  * so memory is bounded however long the trace runs.

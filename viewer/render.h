@@ -11,7 +11,7 @@
 
 /* One readable line, no newline, always NUL-terminated; returns its length. */
 size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len);
-/* One JSON object on one line, newline included (DESIGN.md section 6). */
+/* One JSON object on one line, newline included (docs/cli.md). */
 void ut_render_json(FILE *out, const struct ut_event *ev);
 /* Names used in JSON and text: "fd_send", "stream", "tcp"... ("?" when out of range). */
 const char *ut_sock_type_name(unsigned type);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * JSON Lines rendering: one object per event, the contract of DESIGN.md
- * section 6 (documented field by field in docs/cli.md).  Common fields first,
- * then the socket, then what the event kind carries.
+ * JSON Lines rendering: one object per event, the contract documented field
+ * by field in docs/cli.md.  Common fields first, then the socket, then what
+ * the event kind's shape carries (common/event_kinds.h).
  */
 #include <string.h>
 

@@ -232,7 +232,7 @@ int ut_report_fds(struct ut_evsrc *src, FILE *out, int json)
 		ut_fdx_ingest(x, ev);
 	}
 	if (r == -2)
-		rc = 1; /* the source has said what went wrong; print what was read */
+		rc = 1; /* the command prints the source's error; print what was read */
 
 	n = ut_fdx_count(x);
 	for (i = 0; i < n; i++) {

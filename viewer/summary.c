@@ -440,7 +440,7 @@ int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
 	}
 	while ((r = ut_evsrc_next(src, ev, UT_EVENT_MAX, -1)) != -1) {
 		if (r == -2)
-			goto out; /* already reported; no half summary */
+			goto out; /* the command prints the error; no half summary */
 		if (r == 1 && add(s, ev) < 0) {
 			fprintf(stderr, "unixtrace: out of memory\n");
 			goto out;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "tracer.h"
+#include "ktrace.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -179,6 +180,8 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)
 	if (ut_evsrc_invalid(src))
 		fprintf(stderr, "unixtrace: %llu invalid records from producers were dropped\n",
 			(unsigned long long)ut_evsrc_invalid(src));
+	if (ut_evsrc_error(src))
+		fprintf(stderr, "unixtrace: %s\n", ut_evsrc_error(src));
 	ut_evsrc_note_unknown(src);
 	if (ut_ring_corrupt(t->ring))
 		fprintf(stderr, "unixtrace: %llu damaged records were skipped in the ring\n",
@@ -220,4 +223,21 @@ void ut_tracer_discard_output(struct ut_tracer *t)
 		t->save = NULL;
 		unlink(t->save_path);
 	}
+}
+
+int ut_tracer_kernel_result(int rc, int kt_err, const char *who)
+{
+	if (!kt_err)
+		return rc;
+	fprintf(stderr, "unixtrace: %s: the kernel collector stopped early (%s): later kernel "
+			"events are missing\n", who, strerror(-kt_err));
+	return rc ? rc : UT_EXIT_FAIL;
+}
+
+void ut_tracer_kernel_stop(struct ut_ktrace **kt, int *err)
+{
+	if (!*kt)
+		return;
+	*err = ut_ktrace_stop(*kt);
+	*kt = NULL;
 }

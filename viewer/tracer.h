@@ -42,5 +42,14 @@ int ut_tracer_consume(struct ut_tracer *t, int (*alive)(void *), void (*ui_quit)
 int ut_tracer_finish(struct ut_tracer *t);
 /* Removes a half-written -o file (when the command never ran). */
 void ut_tracer_discard_output(struct ut_tracer *t);
+/*
+ * After the kernel side stopped with kt_err (ut_ktrace_stop's result): says
+ * on stderr what an early stop lost.  Returns rc, or UT_EXIT_FAIL for an
+ * early stop when rc was 0.
+ */
+int ut_tracer_kernel_result(int rc, int kt_err, const char *who);
+/* Stops the kernel side *kt once (NULL afterwards), keeping what stopped it early in *err. */
+struct ut_ktrace;
+void ut_tracer_kernel_stop(struct ut_ktrace **kt, int *err);
 
 #endif /* UT_TRACER_H */

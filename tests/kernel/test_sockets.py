@@ -30,7 +30,8 @@ def holder(tmp_path):
 
 def ss_rows(pid):
     """`ss -xpaH` lines of one process: (netid, state, recvq, sendq, local, ino, peer_ino, fd)."""
-    out = subprocess.run(["ss", "-xpaH"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["ss", "-xpaH"], capture_output=True, text=True, check=True,
+                         errors="replace").stdout  # other processes may use non-UTF-8 names
     rows = []
     for line in out.splitlines():
         m = re.search(r'users:\(\("[^"]*",pid=%d,fd=(\d+)\)' % pid, line)

@@ -166,7 +166,8 @@ _SS_USER = re.compile(r'\("[^"]*",pid=(\d+),fd=(\d+)\)')
 def unix_sockets():
     """Every Unix socket as the kernel reports it (ss -xapn, i.e. sock_diag):
     {ino: {"peer": peer_ino, "path": str, "holders": {(pid, fd), ...}}}."""
-    p = subprocess.run(["ss", "-xapn"], capture_output=True, text=True, timeout=20)
+    p = subprocess.run(["ss", "-xapn"], capture_output=True, text=True, timeout=20,
+                       errors="replace")  # any process may name a socket in non-UTF-8 bytes
     if p.returncode != 0:
         pytest.fail(f"ss -xapn failed: {p.stderr}")
     socks = {}

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""view --json: the contract of DESIGN.md section 6, field by field, on a trace
+"""view --json: the contract of docs/cli.md, field by field, on a trace
 whose every byte is known (ut_mktrace prints what it wrote)."""
 import struct
 

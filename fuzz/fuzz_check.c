@@ -52,8 +52,10 @@ void ut_fuzz_check_event(const struct ut_event *ev)
 		touch(v.peer, sizeof(*v.peer));
 	if (v.text)
 		touch(v.text, v.text_len);
-	if (v.kstack_n)
-		touch(v.kstack, v.kstack_n * sizeof(uint64_t));
+	for (unsigned i = 0; i < v.nreaders; i++)
+		touch(v.readers[i], sizeof(*v.readers[i]));
+	if (v.cgroup_path)
+		touch(v.cgroup_path, strlen(v.cgroup_path));
 	if (v.shim)
 		touch(v.shim, sizeof(*v.shim));
 

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 1) {
 		struct ut_rx rx = { .fd = 5, .s = &s, .call = UT_CALL_RECVMSG,
 				    .flags = flags & 4 ? MSG_PEEK : 0, .msg = &msg,
-				    .cap = 100, .ctl_cap = size, .full = -1, .user_ctl = 1 };
+				    .cap = 100, .full = -1, .user_ctl = 1 };
 
 		ut_fuzz_expect_cap = cap;
 		ut_cmsg_recv(&rx, 1);

@@ -130,10 +130,10 @@ static void kt_from(const struct ut_event *ev, unsigned i)
 		memset(&rf.fds[0], 0, sizeof(rf.fds[0]));
 		rf.fds[0].mode = 0100644;
 		rf.fds[0].ino = 42;
-		rf.fds[0].ncomp = 3;
-		strcpy(rf.fds[0].name[0], "passwd");
-		strcpy(rf.fds[0].name[1], "etc");
-		strcpy(rf.fds[0].name[2], "/");
+		/* /etc/passwd: components leaf first, each NUL-terminated (kt_record.h) */
+		rf.fds[0].ncomp = 2;
+		memcpy(rf.fds[0].name, "passwd\0etc\0", 11);
+		rf.fds[0].path_len = 11;
 		rf.r.has |= KT_HAS_FDS;
 		rf.r.nfds = 20; /* more than KT_MAX_FDS: the count stays, the list is cut */
 		put("kt", "file", &rf, sizeof(rf));

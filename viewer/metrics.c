@@ -23,7 +23,7 @@
 
 #include "event.h"
 #include "evparse.h"
-#include "proc_cgroup.h"
+#include "cgroup_path.h"
 
 /* What each series counts: one row per counter family and label value. */
 #define UT_METRIC_COUNTERS(X)                                                                    \

@@ -9,7 +9,7 @@
 #include "evparse.h"
 #include "jsonw.h"
 #include "names.h"
-#include "proc_cgroup.h"
+#include "cgroup_path.h"
 #include "reader_words.h"
 #include "render.h"
 

@@ -69,7 +69,8 @@ static int xf_sotype(long fd)
 static long xf_safe_rflags(long fd, int f)
 {
 	f &= ~MSG_WAITALL;
-	if (xf_may_block((int)fd, 0, 0))
+	/* a peek with SO_PEEK_OFF past the queued bytes waits although poll says readable */
+	if (xf_may_block((int)fd, 0, 0) || ((f & MSG_PEEK) && xf_is_blocking((int)fd)))
 		f |= MSG_DONTWAIT;
 	return f;
 }

@@ -69,7 +69,8 @@ static int xf_sotype(long fd)
 static long xf_safe_rflags(long fd, int f)
 {
 	f &= ~MSG_WAITALL;
-	if (xf_may_block((int)fd, 0, 0))
+	/* a peek with SO_PEEK_OFF past the queued bytes waits although poll says readable */
+	if (xf_may_block((int)fd, 0, 0) || ((f & MSG_PEEK) && xf_is_blocking((int)fd)))
 		f |= MSG_DONTWAIT;
 	return f;
 }
@@ -236,7 +237,7 @@ static void xf_c_recvmsg(struct xf_rng *r, struct xf_call *c)
 
 static void xf_c_mmsg(struct xf_rng *r, struct xf_call *c, int out)
 {
-	static const long vlens[] = { 0, 1, 2, 3, 1025, 0x7fffffff };
+	static const long vlens[] = { 0, 1, 2, 3, 1025, 0x7fffffff }; /* with a bad vector */
 	unsigned n = 1 + xf_below(r, 3), k = xf_below(r, 100);
 	struct mmsghdr *v = NULL;
 	size_t caps[4] = { 0 };
@@ -254,7 +255,13 @@ static void xf_c_mmsg(struct xf_rng *r, struct xf_call *c, int out)
 		v = (struct mmsghdr *)XF_RO_ADDR;
 		xf_desc(c, " vec=ro");
 	} else {
-		v = xf_alloc(n * sizeof(*v), 8);
+		/*
+		 * Room for 8 entries, the ones not drawn zeroed: a vlen beyond n makes the
+		 * kernel use what follows as more entries, and these are harmless (no name,
+		 * no buffer) instead of other arguments it would write addresses into.
+		 */
+		v = xf_alloc(8 * sizeof(*v), 8);
+		memset(v, 0, 8 * sizeof(*v));
 		for (unsigned i = 0; i < n; i++) {
 			struct msghdr *m = xf_msghdr(r, c, out, NULL);
 
@@ -267,7 +274,10 @@ static void xf_c_mmsg(struct xf_rng *r, struct xf_call *c, int out)
 			v[i].msg_len = 77;
 		}
 	}
-	vlen = xf_chance(r, 75) ? (long)n : vlens[xf_below(r, 6)];
+	static const long vlens_ok[] = { 0, 1, 2, 3, 8 }; /* never more than the room */
+
+	vlen = xf_chance(r, 75) ? (long)n
+	       : v && xf_in_arena(v, 8) ? vlens_ok[xf_below(r, 5)] : vlens[xf_below(r, 6)];
 	xf_desc(c, " vlen=%ld", vlen);
 	fl = xf_msgflags(r, c, out);
 	if (xf_is_blocking((int)fd))

@@ -94,9 +94,11 @@ static void tb_time(struct tbuf *b, uint64_t ts)
 	/* localtime_r per event is costly; the seconds part changes rarely. */
 	static time_t cached_sec = -1;
 	static char cached[16];
-	int64_t wall = (int64_t)ts + time_base;
+	int64_t wall;
 
-	if (!time_base || wall < 0) {
+	/* A damaged file can hold any ts and time base: no wall clock for a sum that overflows. */
+	if (!time_base || ts > INT64_MAX || __builtin_add_overflow((int64_t)ts, time_base, &wall) ||
+	    wall < 0) {
 		tb_printf(b, "%llu.%06llu", (unsigned long long)(ts / 1000000000ull),
 			  (unsigned long long)(ts % 1000000000ull / 1000));
 		return;

@@ -16,7 +16,7 @@ JOBS ?= 2
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build check-deps deps demo test test-fast test-sanitize bench fuzz install package clean
+.PHONY: all build check-deps deps demo test test-long test-fast test-sanitize bench fuzz install package clean
 
 all: build
 
@@ -52,9 +52,14 @@ package: build
 demo: deps build
 	$(BUILD)/bin/unixtrace demo
 
-# The whole suite (BPF tests included when run as root).
+# The whole suite (BPF tests included when run as root), but the hour-long runs.
 test: deps build
-	UNIXTRACE_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) -q tests
+	UNIXTRACE_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) -q -m "not long" tests
+
+# The hour-long runs: valgrind over every view mode, 1000 damaged traces, the
+# differential fuzzer for XFUZZ_CALLS calls a mode (default 400000).
+test-long: deps build
+	UNIXTRACE_BUILD=$(CURDIR)/$(BUILD) $(PYTEST) -q -s -m long tests
 
 # The suite again, everything built with AddressSanitizer and UBSan.
 test-sanitize: deps

@@ -213,7 +213,7 @@ struct ut_peer {
  * Why the reader is not reading: a process that holds the peer end of a
  * stalled send, as /proc showed it when the stall was reported.
  */
-#define UT_READER_SYSCALL_NONE (-1)    /* running in user space, in no syscall */
+#define UT_READER_SYSCALL_NONE (-1)    /* asleep outside any syscall (a stop, a fault) */
 #define UT_READER_SYSCALL_UNKNOWN (-2)
 struct ut_reader {
 	uint32_t pid, tid;     /* tid: the thread whose state is shown */

@@ -45,6 +45,7 @@ struct ut_trace_writer {
 	uint64_t max_bytes, written; /* written: bytes in the current file */
 	unsigned keep;
 	uint32_t seq;
+	int pruned;     /* the set's oldest were pruned for this file: only once a record is in */
 	volatile sig_atomic_t rotate_req;
 	unsigned char buf[UT_TRACE_WBUF];
 };
@@ -88,7 +89,7 @@ static int ut_write_all(int fd, const void *p, size_t n)
 /* ---- writer ------------------------------------------------------------ */
 
 /* Creates path with its header; the fd, or -errno with errbuf filled. */
-static int ut_trace_create_file(const char *path, char *errbuf, size_t errlen)
+static int ut_trace_create_file(const char *path, int oflags, char *errbuf, size_t errlen)
 {
 	struct ut_trace_hdr h = { .format_version = UT_TRACE_VERSION,
 				  .header_size = UT_TRACE_HDR_SIZE,
@@ -100,7 +101,7 @@ static int ut_trace_create_file(const char *path, char *errbuf, size_t errlen)
 	h.real_start_ns = ut_clock_ns(CLOCK_REALTIME);
 	h.writer_pid = (uint32_t)getpid();
 	/* 0600: a trace names processes, users and socket paths, and may hold message bytes */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | oflags, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		ut_errf(errbuf, errlen, "cannot create trace %s: %s", path, strerror(-rc));
@@ -115,7 +116,8 @@ static int ut_trace_create_file(const char *path, char *errbuf, size_t errlen)
 	return fd;
 }
 
-int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf, size_t errlen)
+static int ut_trace_create_flags(const char *path, int oflags, struct ut_trace_writer **out,
+				 char *errbuf, size_t errlen)
 {
 	struct ut_trace_writer *w;
 	int fd;
@@ -126,7 +128,7 @@ int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf
 		ut_errf(errbuf, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	fd = ut_trace_create_file(path, errbuf, errlen);
+	fd = ut_trace_create_file(path, oflags, errbuf, errlen);
 	if (fd < 0) {
 		free(w);
 		return fd;
@@ -137,9 +139,15 @@ int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf
 	return 0;
 }
 
+int ut_trace_create(const char *path, struct ut_trace_writer **out, char *errbuf, size_t errlen)
+{
+	return ut_trace_create_flags(path, O_TRUNC, out, errbuf, errlen);
+}
+
 int ut_trace_create_rotating(const char *dir, uint64_t max_bytes, unsigned keep,
 			     struct ut_trace_writer **out, char *errbuf, size_t errlen)
 {
+	struct stat st;
 	char path[4200];
 	uint32_t *seqs;
 	size_t n;
@@ -156,13 +164,21 @@ int ut_trace_create_rotating(const char *dir, uint64_t max_bytes, unsigned keep,
 		ut_errf(errbuf, errlen, "cannot create trace directory %s: %s", dir, strerror(-rc));
 		return rc;
 	}
+	/* The set is ours alone: a directory others can write to could be made to
+	 * hold their files (or links) under our numbers. */
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		ut_errf(errbuf, errlen,
+			"trace directory %s: not a directory of ours that only we can write to", dir);
+		return -EPERM;
+	}
 	rc = ut_traceset_list(dir, &seqs, &n);
 	if (rc < 0) {
 		ut_errf(errbuf, errlen, "cannot read trace directory %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	ut_traceset_path(dir, n ? seqs[n - 1] + 1 : 1, path, sizeof(path));
-	rc = ut_trace_create(path, out, errbuf, errlen);
+	rc = ut_trace_create_flags(path, O_EXCL | O_NOFOLLOW, out, errbuf, errlen);
 	if (rc == 0 && !((*out)->dir = strdup(dir))) {
 		ut_trace_close(*out);
 		*out = NULL;
@@ -172,7 +188,8 @@ int ut_trace_create_rotating(const char *dir, uint64_t max_bytes, unsigned keep,
 		(*out)->seq = n ? seqs[n - 1] + 1 : 1;
 		(*out)->max_bytes = max_bytes;
 		(*out)->keep = keep;
-		ut_traceset_prune(dir, (*out)->seq, keep);
+		/* no prune yet: a start that fails, or a run that sees nothing,
+		 * must not push a good file out of the set (ut_trace_append) */
 	}
 	free(seqs);
 	return rc;
@@ -190,6 +207,11 @@ static int ut_trace_rotate(struct ut_trace_writer *w)
 	char path[4200], err[256];
 	int rc = ut_trace_flush(w), fd;
 
+	if (!w->pruned) { /* nothing written since the last file began: keep it */
+		w->rotate_req = 0;
+		return 0;
+	}
+
 	if (rc)
 		return rc;
 	if (close(w->fd) != 0)
@@ -197,13 +219,13 @@ static int ut_trace_rotate(struct ut_trace_writer *w)
 	w->fd = -1;
 	w->rotate_req = 0;
 	ut_traceset_path(w->dir, w->seq + 1, path, sizeof(path));
-	fd = ut_trace_create_file(path, err, sizeof(err));
+	fd = ut_trace_create_file(path, O_EXCL | O_NOFOLLOW, err, sizeof(err));
 	if (fd < 0)
 		return w->err = fd;
 	w->fd = fd;
 	w->seq++;
 	w->written = UT_TRACE_HDR_SIZE;
-	ut_traceset_prune(w->dir, w->seq, w->keep);
+	w->pruned = 0;
 	return 0;
 }
 
@@ -240,6 +262,10 @@ int ut_trace_append(struct ut_trace_writer *w, const struct ut_event *ev)
 		if (rc)
 			return rc;
 	}
+	if (w->dir && !w->pruned) {
+		w->pruned = 1;
+		ut_traceset_prune(w->dir, w->seq, w->keep);
+	}
 	if (w->used + size > sizeof(w->buf)) {
 		rc = ut_trace_flush(w);
 		if (rc)
@@ -259,6 +285,13 @@ int ut_trace_close(struct ut_trace_writer *w)
 	rc = ut_trace_flush(w);
 	if (w->fd >= 0 && close(w->fd) != 0 && !rc)
 		rc = -errno;
+	if (w->dir && !w->pruned) {
+		/* a file of the set that never got a record is no part of it */
+		char path[4200];
+
+		ut_traceset_path(w->dir, w->seq, path, sizeof(path));
+		unlink(path);
+	}
 	free(w->dir);
 	free(w);
 	return rc;

@@ -8,7 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define KT_READER_SCAN_NS 50000000ull /* the longest one stalled event may walk /proc */
+
+static uint64_t kt_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static ssize_t read_small(const char *path, char *buf, size_t cap)
 {
@@ -85,7 +96,8 @@ static void thread_syscall(uint32_t pid, uint32_t tid, struct ut_reader *r)
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", pid, tid);
 	if (read_small(path, buf, sizeof(buf)) > 0) {
 		if (!strncmp(buf, "running", 7)) {
-			r->syscall = UT_READER_SYSCALL_NONE;
+			/* on a CPU: the kernel does not say whether inside a call */
+			r->syscall = UT_READER_SYSCALL_UNKNOWN;
 		} else {
 			char *end;
 			long nr = strtol(buf, &end, 10);
@@ -163,18 +175,26 @@ unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *o
 {
 	unsigned n = 0;
 	struct dirent *d;
+	uint64_t deadline;
 	DIR *dp;
 	int fd;
 
 	if (!peer_ino || !max)
 		return 0;
-	if (hint_pid && (fd = fd_of_socket(hint_pid, peer_ino)) >= 0)
+	if (hint_pid && (fd = fd_of_socket(hint_pid, peer_ino)) >= 0) {
 		describe(hint_pid, fd, &out[n++]);
-	/* Every other holder: forked children share the end after the reader exits. */
+		/* The last known reader still holds it: that is the answer, and a
+		 * walk of every fd on the machine per stalled send would stall the
+		 * collector in the very incident it reports. */
+		return n;
+	}
+	/* The reader is gone or unknown: find who holds the end now (forked
+	 * children keep it after the reader exits), within a time budget. */
 	dp = opendir("/proc");
 	if (!dp)
 		return n;
-	while (n < max && (d = readdir(dp))) {
+	deadline = kt_mono_ns() + KT_READER_SCAN_NS;
+	while (n < max && kt_mono_ns() < deadline && (d = readdir(dp))) {
 		uint32_t pid = (uint32_t)strtoul(d->d_name, NULL, 10);
 
 		if (!pid || pid == hint_pid)

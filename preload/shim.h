@@ -312,4 +312,18 @@ void ut_cmsg_send_commit(struct ut_cmsg_pending *p, ssize_t ret);
 /* Receiving: decodes what the kernel delivered; returns the number of fds received. */
 unsigned ut_cmsg_recv(const struct ut_rx *rx, ssize_t ret);
 
+/*
+ * The range the kernel's access_ok() accepts (x86_64 with 4-level paging: the
+ * user half below 2^47, less a guard page).  Calls the shim performs in place
+ * of the program's check the range at different points, so an address outside
+ * it is left to the program's own call.  Arithmetic only: no syscall.
+ */
+#define UT_USER_ADDR_END 0x7ffffffff000ul
+static inline int ut_user_range(const void *buf, size_t len)
+{
+	uintptr_t a = (uintptr_t)buf;
+
+	return len <= UT_USER_ADDR_END && a <= UT_USER_ADDR_END - len;
+}
+
 #endif /* UT_PRELOAD_SHIM_H */

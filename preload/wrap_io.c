@@ -372,6 +372,11 @@ static inline __attribute__((always_inline)) int ut_recv_one(int fd, uint32_t w,
 	int saved;
 	ssize_t r;
 
+	/* A buffer outside the user address range: read() refuses the whole length
+	 * before anything (EFAULT), recvfrom() clamps it first and reads, recvmsg()
+	 * checks each iovec whole; only the program's own call gives its answer. */
+	if (__builtin_expect(!ut_user_range(buf, len), 0))
+		return 0;
 	if (__builtin_expect(ut_quiet(), 0))
 		return ut_recv_quiet(fd, call, buf, len, flags, from, fromlen, ret);
 	if (__builtin_expect(((UT_W_FLAGS(w) & UT_SF_FDS) || ut_shim.watch_reads) && !from, 0)) {

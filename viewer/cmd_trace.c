@@ -109,7 +109,7 @@ int ut_cmd_trace(int argc, char **argv)
 	uint64_t rotate_bytes = 0, rotate_keep = 0;
 	int ncgroups = 0;
 
-	if (ut_config_expand(argc, argv, &argc, &argv, err, sizeof(err)) < 0)
+	if (ut_config_expand(argc, argv, trace_opts, &argc, &argv, err, sizeof(err)) < 0)
 		return ut_usage_error("trace", "%s", err);
 	ut_live_opts_init(&lo);
 	opterr = 0;
@@ -265,7 +265,7 @@ int ut_cmd_trace(int argc, char **argv)
 			ut_metrics_close(lo.out.metrics);
 			return UT_EXIT_FAIL;
 		}
-		fprintf(stderr, "unixtrace: metrics at http://%s/metrics (port %u)\n", metrics_addr,
+		fprintf(stderr, "unixtrace: metrics at %s (port %u)\n", ut_metrics_url(lo.out.metrics),
 			ut_metrics_port(lo.out.metrics));
 	}
 	if (lo.out.format != UT_OUT_TUI)

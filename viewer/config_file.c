@@ -21,10 +21,19 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Appends "--key" and, when there is one, the value; 0 or -1. */
-static int parse_line(char *line, char **out, int *n, int cap, const char *path, int lineno,
-		      char *err, size_t errlen)
+static const struct option *find_opt(const struct option *opts, const char *name)
 {
+	for (; opts && opts->name; opts++)
+		if (!strcmp(opts->name, name))
+			return opts;
+	return NULL;
+}
+
+/* Appends "--key" or "--key=value" (one word: a value never becomes an option); 0 or -1. */
+static int parse_line(char *line, const struct option *opts, char **out, int *n, int cap,
+		      const char *path, int lineno, char *err, size_t errlen)
+{
+	const struct option *o;
 	char *s = trim(line), *val = NULL, *key;
 	size_t klen;
 
@@ -47,19 +56,31 @@ static int parse_line(char *line, char **out, int *n, int cap, const char *path,
 		snprintf(err, errlen, "%s:%d: a config file cannot name another one", path, lineno);
 		return -1;
 	}
-	if (*n + 2 > cap) {
+	o = find_opt(opts, key);
+	if (!o || !strcmp(key, "help")) {
+		snprintf(err, errlen, "%s:%d: unknown option '%s'", path, lineno, key);
+		return -1;
+	}
+	if (o->has_arg == no_argument && val && *val) {
+		snprintf(err, errlen, "%s:%d: '%s' takes no value ('%s')", path, lineno, key, val);
+		return -1;
+	}
+	if (o->has_arg == required_argument && (!val || !*val)) {
+		snprintf(err, errlen, "%s:%d: '%s' needs a value", path, lineno, key);
+		return -1;
+	}
+	if (*n + 1 > cap) {
 		snprintf(err, errlen, "%s: more than %d options", path, CONFIG_MAX_LINES);
 		return -1;
 	}
-	if (asprintf(&out[(*n)++], "--%s", key) < 0)
-		return -1;
-	if (val && *val && !(out[(*n)++] = strdup(val)))
+	if ((val && *val ? asprintf(&out[(*n)++], "--%s=%s", key, val)
+			 : asprintf(&out[(*n)++], "--%s", key)) < 0)
 		return -1;
 	return 0;
 }
 
-int ut_config_expand(int argc, char **argv, int *out_argc, char ***out_argv, char *err,
-		     size_t errlen)
+int ut_config_expand(int argc, char **argv, const struct option *opts, int *out_argc,
+		     char ***out_argv, char *err, size_t errlen)
 {
 	const char *path = NULL;
 	int at = -1, skip = 0, n = 0, lineno = 0;
@@ -106,7 +127,8 @@ int ut_config_expand(int argc, char **argv, int *out_argc, char ***out_argv, cha
 			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
 			goto fail;
 		}
-		if (parse_line(line, nv, &n, 2 * CONFIG_MAX_LINES + 1, path, lineno, err, errlen) < 0)
+		if (parse_line(line, opts, nv, &n, 2 * CONFIG_MAX_LINES + 1, path, lineno, err,
+			       errlen) < 0)
 			goto fail;
 	}
 	if (ferror(f)) {

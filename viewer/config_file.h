@@ -9,11 +9,16 @@
  *     metrics = 127.0.0.1:9464
  *     quiet
  *
- * The file's options come first, so the command line can add to them.
+ * The file's options come first, so the command line can add to them.  Each
+ * name is checked against the command's own option table: an unknown name,
+ * a value given to a flag or missing from an option that takes one is an
+ * error naming the file and line.  '#' starts a comment only at the start of
+ * a line (a value may hold one: a path).
  */
 #ifndef UT_CONFIG_FILE_H
 #define UT_CONFIG_FILE_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 /*
@@ -23,7 +28,7 @@
  * (also when there is no --config: *out_* are argc/argv), or -1 with a
  * message naming the file and line in err.
  */
-int ut_config_expand(int argc, char **argv, int *out_argc, char ***out_argv, char *err,
-		     size_t errlen);
+int ut_config_expand(int argc, char **argv, const struct option *opts, int *out_argc,
+		     char ***out_argv, char *err, size_t errlen);
 
 #endif

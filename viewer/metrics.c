@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,12 +76,15 @@ struct series {
 	uint64_t blocked_count;
 };
 
+#define UT_METRICS_REQUEST_NS 2000000000ull /* a scrape's request head must arrive in this */
+
 struct ut_metrics {
 	int lfd;
 	int stop_pipe[2];
 	pthread_t thread;
 	int started;
 	unsigned port;
+	char url[96];      /* what was bound, as a scraper would name it */
 	unsigned max_series;
 	pthread_mutex_t lock; /* guards everything below */
 	unsigned nseries;
@@ -183,6 +187,17 @@ int ut_metrics_open(const char *addr, unsigned max_series, struct ut_metrics **o
 	getsockname(m->lfd, (struct sockaddr *)&ss, &sl);
 	m->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 						 : ((struct sockaddr_in *)&ss)->sin_port);
+	{
+		char host[INET6_ADDRSTRLEN];
+
+		if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+		else
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+		snprintf(m->url, sizeof(m->url), ss.ss_family == AF_INET6 ? "http://[%s]:%u/metrics"
+									  : "http://%s:%u/metrics",
+			 host, m->port);
+	}
 	*out = m;
 	return 0;
 fail:
@@ -195,6 +210,11 @@ fail:
 unsigned ut_metrics_port(const struct ut_metrics *m)
 {
 	return m->port;
+}
+
+const char *ut_metrics_url(const struct ut_metrics *m)
+{
+	return m->url;
 }
 
 /* A label value: \ " and newline escaped; bytes that are not printable ASCII
@@ -430,15 +450,22 @@ static void serve_one(struct ut_metrics *m, int fd)
 	char req[8192], head[256];
 	size_t n = 0;
 	struct timeval tv = { .tv_sec = 2 };
+	uint64_t deadline = mono_ns() + UT_METRICS_REQUEST_NS;
 	char *body = NULL;
-	size_t need, len;
+	size_t cap, len;
 	int om, ok;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* One request at a time, so each gets a deadline for its whole head:
+	 * a client trickling bytes must not hold the scrape of everyone else. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (n < sizeof(req) - 1) {
-		ssize_t r = read(fd, req + n, sizeof(req) - 1 - n);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = mono_ns();
+		ssize_t r;
 
+		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
+			return;
+		r = read(fd, req + n, sizeof(req) - 1 - n);
 		if (r <= 0)
 			return;
 		n += (size_t)r;
@@ -454,13 +481,19 @@ static void serve_one(struct ut_metrics *m, int fd)
 		return;
 	}
 	om = strstr(req, "application/openmetrics-text") != NULL;
-	need = ut_metrics_render(m, NULL, 0, om) + 1;
-	body = malloc(need + 4096); /* room for series admitted between the two passes */
-	if (!body)
-		return;
-	len = ut_metrics_render(m, body, need + 4096, om);
-	if (len >= need + 4096)
-		len = need + 4095;
+	/* Rendered whole or not at all: series admitted meanwhile only mean a retry. */
+	for (cap = 65536;; cap = len + 65536) {
+		char *nb = realloc(body, cap);
+
+		if (!nb) {
+			free(body);
+			return;
+		}
+		body = nb;
+		len = ut_metrics_render(m, body, cap, om);
+		if (len < cap)
+			break;
+	}
 	snprintf(head, sizeof(head),
 		 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n",
@@ -507,7 +540,14 @@ static void *serve(void *arg)
 
 int ut_metrics_start(struct ut_metrics *m)
 {
-	int rc = pthread_create(&m->thread, NULL, serve, m);
+	sigset_t all, old;
+	int rc;
+
+	/* The command's signals (stop, SIGHUP's new file) belong to its main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&m->thread, NULL, serve, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	if (rc)
 		return -rc;

@@ -37,6 +37,8 @@ void ut_metrics_set_source(struct ut_metrics *m, uint64_t seen, uint64_t lost_in
 size_t ut_metrics_render(struct ut_metrics *m, char *buf, size_t cap, int openmetrics);
 /* The port actually bound (":0" picks one). */
 unsigned ut_metrics_port(const struct ut_metrics *m);
+/* "http://127.0.0.1:9464/metrics": the address really bound. */
+const char *ut_metrics_url(const struct ut_metrics *m);
 /* Stops the thread, closes the socket, frees. */
 void ut_metrics_close(struct ut_metrics *m);
 

@@ -53,8 +53,21 @@ int ut_reader_clause(const struct ut_reader *r, char *buf, size_t cap)
 	size_t cl = strnlen(r->comm, UT_COMM_LEN);
 	int n, i = r->syscall >= 0 ? call_index(r->syscall) : -1;
 
+	char comm[UT_COMM_LEN * 4 + 1];
+	size_t o = 0;
+
+	/* a process names itself: never hand its bytes to a terminal raw */
+	for (size_t k = 0; k < cl; k++) {
+		unsigned char ch = (unsigned char)r->comm[k];
+
+		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+			o += (size_t)snprintf(comm + o, sizeof(comm) - o, "\\x%02x", ch);
+		else
+			comm[o++] = (char)ch;
+	}
+	comm[o] = 0;
 	if (cl)
-		n = snprintf(buf, cap, "%.*s[%u]", (int)cl, r->comm, r->pid);
+		n = snprintf(buf, cap, "%s[%u]", comm, r->pid);
 	else
 		n = snprintf(buf, cap, "pid %u", r->pid);
 #define MORE(...) (n += snprintf(buf + ((size_t)n < cap ? (size_t)n : cap), \
@@ -69,10 +82,10 @@ int ut_reader_clause(const struct ut_reader *r, char *buf, size_t cap)
 	case 'S': case 'I': MORE(" is asleep"); break;
 	default: MORE(" is in state %c", r->state); break;
 	}
-	if (r->syscall == UT_READER_SYSCALL_NONE && r->state != 'R')
+	if (r->syscall == UT_READER_SYSCALL_NONE)
 		MORE(" outside any syscall");
-	else if (r->syscall == UT_READER_SYSCALL_NONE)
-		MORE(" in user space (busy, not reading)");
+	else if (r->syscall == UT_READER_SYSCALL_UNKNOWN && r->state == 'R')
+		MORE(" (on a CPU: which call, if any, is not known)");
 	else if (r->syscall >= 0 && i >= 0 && calls[i].takes_fd) {
 		MORE(" in %s on fd %llu", calls[i].name, (unsigned long long)r->arg0);
 		if (r->peer_fd >= 0 && r->arg0 != (uint64_t)r->peer_fd &&

@@ -105,6 +105,7 @@ def test_view_survives_damaged_traces(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.timeout(3600)
 def test_view_survives_many_damaged_traces(tmp_path):
     assert sweep(tmp_path, per_base=200, tui_every=10) == 1000

@@ -52,6 +52,7 @@ def test_view_memcheck_clean(tmp_path, memcheck):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.timeout(7200)
 def test_view_memcheck_clean_every_mode(tmp_path, memcheck):
     for t in traces(tmp_path):

@@ -79,8 +79,11 @@ def test_kernel_filter_keeps_only_the_cgroup_and_its_descendants(tmp_path, requi
         run_in(root, paths["ctr"], demo)
         run_in(root, paths["other"], demo)   # outside: none of its events may appear
         subprocess.run([str(demo)], check=True, capture_output=True, timeout=60)  # not moved
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-            metrics = r.read().decode()
+        def scraped():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                body = r.read().decode()
+            return body if f'cgroup="{paths["svc"]}",direction="send"}} 2' in body else None
+        metrics = wait_for(scraped, timeout=30, what="the exporter to count the service's sends")
     finally:
         events = finish(p, err, trace)
     mine = [e for e in events if e["comm"] == "cgf_demo"]

@@ -3,13 +3,12 @@
 natively and under `unixtrace run` in each mode must leave the same log: same
 return values, errno, output memory, fds and signals.
 
-The known shim bugs are kept out of the main slice by --exclude, each with a
-focused case of its own that asserts the correct behaviour and is marked
-xfail(strict) until the fix lands: delete the entry from KNOWN_BUGS then,
-and its calls join the main slice.
+Every shim bug it found keeps a focused case of its own (FIXED_BUGS, all fixed);
+an open one is kept out of the main slice by --exclude and its case is a strict
+xfail until the fix lands (OPEN_BUGS).
 
-By hand, longer (≥ 1 M calls over the three modes, about 5 min here):
-    XFUZZ_CALLS=300000 UNIXTRACE_BUILD=$PWD/build /usr/bin/python3 -m pytest -q -m slow tests/xfuzz
+By hand, longer (≥ 1 M calls over the three modes): `make test-long`, or
+    XFUZZ_CALLS=400000 UNIXTRACE_BUILD=$PWD/build /usr/bin/python3 -m pytest -q -s -m long tests/xfuzz
 or one run:  build/bin/xfuzz --seed S --calls N --log native.log --dir /tmp/d1, the same under
 `unixtrace run -o t.trace [--messages|--watch-reads] --`, then
 python3 tests/xfuzz/xfuzz_diff.py native.log traced.log.
@@ -29,8 +28,12 @@ import xfuzz_diff  # noqa: E402
 CI_CALLS = 20000
 MODES = {"default": [], "messages": ["--messages"], "watch-reads": ["--watch-reads"]}
 
-# name: (xfuzz arguments of the focused run, patterns kept out of the main slice, the bug)
-KNOWN_BUGS = {
+# Bugs this fuzzer found in the shim, all fixed (preload/, issue 9): each keeps a
+# focused case that must show no difference, and its calls are in the main slice.
+# A new bug found goes into OPEN_BUGS (a strict xfail, kept out of the main slice)
+# until its fix lands.
+# name: (xfuzz patterns of the focused run, the bug)
+FIXED_BUGS = {
     "setsockopt_optval": (
         ["setsockopt:val=unmapped", "setsockopt:val=tail"],
         "setsockopt(SO_PASSCRED/SO_PASSPIDFD) with an unmapped optval: EFAULT natively, "
@@ -93,6 +96,8 @@ KNOWN_BUGS = {
 }
 
 
+OPEN_BUGS = {}
+
 # Differences seen once in a long run but not reproduced by a focused run of 20000 calls:
 # kept out of the main slice (so it stays deterministic), reported, no xfail case yet.
 SUSPECTS = {
@@ -122,7 +127,7 @@ def _xfuzz_args(seed, calls, extra):
 def _excludes(but=None):
     """--exclude for the calls of every known bug (but one: its focused case)."""
     out = []
-    for name, (pats, _) in [*KNOWN_BUGS.items(), *SUSPECTS.items()]:
+    for name, (pats, _) in [*OPEN_BUGS.items(), *SUSPECTS.items()]:
         for p in pats or []:
             if name != but:
                 out += ["--exclude", p]
@@ -131,7 +136,7 @@ def _excludes(but=None):
 
 def focused_args(bug):
     """xfuzz arguments of the focused run of one known bug: its calls, no other bug's."""
-    pats, _ = KNOWN_BUGS[bug]
+    pats, _ = {**FIXED_BUGS, **OPEN_BUGS}[bug]
     if pats is None:
         return ["--sandbox"]
     return [a for p in pats for a in ("--only", p)] + _excludes(but=bug)
@@ -175,7 +180,9 @@ def test_no_difference(tmp_path, mode):
 
 
 def _bug_cases():
-    for name, (pats, why) in KNOWN_BUGS.items():
+    for name in FIXED_BUGS:
+        yield pytest.param(name, id=name)
+    for name, (pats, why) in OPEN_BUGS.items():
         yield pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=why), id=name)
 
 
@@ -197,11 +204,10 @@ def test_no_difference_under_kernel_side(tmp_path, require_bpf):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("XFUZZ_CALLS" not in os.environ,
-                    reason="the long fuzz runs by hand (make fuzz): set XFUZZ_CALLS")
+@pytest.mark.long
 @pytest.mark.parametrize("mode", list(MODES))
 def test_long_run(tmp_path, mode):
-    calls = int(os.environ["XFUZZ_CALLS"])
+    calls = int(os.environ.get("XFUZZ_CALLS", "400000"))
     seed = int(os.environ.get("XFUZZ_SEED", "1000")) + list(MODES).index(mode)
     diffs, n, events = compare(tmp_path, seed, calls, MODES[mode], _excludes())
     print(f"xfuzz long {mode}: {n} calls compared, {len(diffs)} batches differ")

@@ -62,7 +62,8 @@ def test_package_metadata_and_file_list(deb):
     assert "Package: unixtrace" in f and "Architecture: amd64" in f
     files = sh("dpkg-deb", "-c", deb).stdout
     for p in ("./usr/bin/unixtrace", "./usr/lib/unixtrace/libunixtrace.so",
-              "./usr/lib/unixtrace/ut_demo", "./usr/share/man/man1/unixtrace.1"):
+              "./usr/lib/unixtrace/ut_demo", "./usr/share/man/man1/unixtrace.1",
+              "./usr/lib/systemd/system/unixtrace.service", "./usr/share/doc/unixtrace/trace.conf"):
         assert p in files, p
     # No test helpers or benchmarks in the package.
     assert "ut_fdpass" not in files and "ring_bench" not in files

@@ -56,6 +56,18 @@ elif mode == "busy":
 """
 
 
+def stop_all(tracer, script, *pids):
+    """The script's processes by pid (a stopped one too: SIGKILL), the script, the tracer."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    script.kill()
+    script.wait(timeout=10)
+    stop_pid(tracer.proc.pid)
+
+
 def start(tmp_path, mode):
     path = tmp_path / "rs.py"
     path.write_text(SCRIPT)
@@ -79,14 +91,7 @@ def stalled_readers(tmp_path, tracers, mode):  # noqa: F811
             return None
         ev = wait_for(stalled, timeout=30, what="the stalled event")
     finally:
-        for pid in (writer, reader):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        p.kill()
-        p.wait(timeout=10)
-        stop_pid(t.proc.pid)
+        stop_all(t, p, writer, reader)
     assert "readers" in ev, ev
     return ev, reader, fd
 
@@ -138,12 +143,5 @@ def test_text_line_says_why(tmp_path, tracers, require_bpf):  # noqa: F811
                                       if "stalled" in ln and "reader " in ln), None),
                         timeout=30, what="the stalled line")
     finally:
-        for pid in (writer, reader):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        p.kill()
-        p.wait(timeout=10)
-        stop_pid(t.proc.pid)
+        stop_all(t, p, writer, reader)
     assert f"[{reader}] is stopped (SIGSTOP" in line, line

@@ -74,7 +74,7 @@ static const char usage_view[] =
 "      --stalls               blocked sends, longest first\n"
 "      --graph FILE           who talks to whom: .dot or .svg\n"
 "      --perfetto FILE        Chrome trace-event JSON for ui.perfetto.dev\n"
-"      --check-sources        a `run --kernel` trace: list where the shim and the kernel\n"
+"      --check-sources        a trace of run in kernel mode: list where the shim and the kernel\n"
 "                             side disagree (exit 0 agree, 1 disagree, 2 trouble)\n"
 "  -p, --pid PID              only this process's events (repeatable)\n"
 "  -c, --comm COMM            only events of processes with this command name\n"

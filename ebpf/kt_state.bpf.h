@@ -282,7 +282,11 @@ static __always_inline void kt_read_queue(__u64 skp, struct ut_queue *q)
 	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
 	if (peer) {
 		q->peer_qlen = BPF_CORE_READ(peer, sk_receive_queue.qlen);
-		q->peer_qmax = BPF_CORE_READ(peer, sk_max_ack_backlog);
+		/* max_dgram_qlen limits datagrams only: a stream peer has no such
+		 * limit, and its sk_max_ack_backlog would read as one */
+		q->peer_qmax = BPF_CORE_READ(sk, sk_type) == 1 /* SOCK_STREAM */
+				       ? UT_QUEUE_UNKNOWN
+				       : BPF_CORE_READ(peer, sk_max_ack_backlog);
 	} else {
 		/* a send to an address: the socket it goes to is not reachable from here */
 		q->peer_qlen = q->peer_qmax = UT_QUEUE_UNKNOWN;

@@ -205,6 +205,7 @@ def test_no_difference_under_kernel_side(tmp_path, require_bpf):
 
 @pytest.mark.slow
 @pytest.mark.long
+@pytest.mark.timeout(7200)
 @pytest.mark.parametrize("mode", list(MODES))
 def test_long_run(tmp_path, mode):
     calls = int(os.environ.get("XFUZZ_CALLS", "400000"))

@@ -135,10 +135,6 @@ KNOWN = {
     # ("unix stream PATH -> (unnamed)"), the kernel side does not (multiprocessing).
     "fd_desc_words": lambda r: r["check"] == "differ" and all(
         f["field"].startswith("fds[") and f["field"].endswith("].desc") for f in r["fields"]),
-    # viewer/merge.c (open): the live merge pairs on arrival.  The kernel side's
-    # fd_lost of a read the shim did not watch comes first and takes the shim's
-    # fd_lost of a later, watched read; the later kernel one stays alone.
-    "merge_takes_unwatched_twin": _is("kernel_only", "fd_lost", call="recvmsg"),
 }
 # Done on purpose behind the shim's back, so only the kernel side sees it.
 ON_PURPOSE = {
@@ -150,8 +146,7 @@ WORKLOADS = {
     "ut_creds": ([helper("ut_creds")], ["kernel_fd_recv_ctrunc", "kernel_peerpidfd"]),
     "ut_trunc": ([helper("ut_trunc")], []),
     "ut_life": ([helper("ut_life")], []),
-    "ut_readloss": ([helper("ut_readloss")], ["kernel_misses_close",
-                                               "merge_takes_unwatched_twin"]),
+    "ut_readloss": ([helper("ut_readloss")], ["kernel_misses_close"]),
     "ut_block": ([helper("ut_block")], ["kernel_misses_close"]),
     "ut_transp": ([helper("ut_transp")], ["kernel_misses_close", "raw_syscall_close"]),
     "ut_procs_forkexec": ([helper("ut_procs"), "forkexec"], ["kernel_misses_close"]),

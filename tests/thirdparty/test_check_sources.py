@@ -131,10 +131,6 @@ KNOWN = {
     # side's close stays alone (ut_procs mtfork, test_socket's threaded tests).
     "close_thread_identity": lambda r: r["check"] in ("kernel_only", "shim_only")
     and r["event"] == "close",
-    # preload/ebpf: two describers, two wordings: the shim names a passed socket's peer
-    # ("unix stream PATH -> (unnamed)"), the kernel side does not (multiprocessing).
-    "fd_desc_words": lambda r: r["check"] == "differ" and all(
-        f["field"].startswith("fds[") and f["field"].endswith("].desc") for f in r["fields"]),
 }
 # Done on purpose behind the shim's back, so only the kernel side sees it.
 ON_PURPOSE = {
@@ -201,6 +197,8 @@ FIXED = {
     "two_rights": "ebpf: two SCM_RIGHTS cmsgs in one sendmsg became two fd_send events",
     "empty_rights": "ebpf: an empty SCM_RIGHTS was reported as an fd_send with no fds",
     "peek_fds": "ebpf: recv(MSG_PEEK) of a message carrying fds was reported as fd_lost",
+    "passed_accepted": "preload/ebpf: a passed socket's peer was named by the shim only "
+                       "(fds[].desc 'unix stream PATH -> (unnamed)' vs 'unix stream PATH')",
 }
 REPROS = {
     "close_dup": "ebpf: close() of a dup()ed socket fd is not reported",

@@ -211,6 +211,23 @@ int ut_merge_same_call(unsigned shim, unsigned kernel)
 }
 
 /*
+ * The shim learns of discarded fds only from the msg_flags of a recvmsg (or
+ * recvmmsg) it made: a watched read(), recv(), recvfrom() or readv() is
+ * performed as recvmsg, an unwatched one as recvfrom, which cannot say
+ * (preload/wrap_io.c).  Its fd_lost carries the program's call, the kernel
+ * side's the syscall made, so the kernel's fd_lost of an unwatched read
+ * (recv, read) is never the twin of a shim fd_lost: paired on arrival, it
+ * would take the fd_lost of a later, watched read of the same socket.
+ */
+static int shim_could_see(const struct ut_event *shim, const struct ut_event *kernel)
+{
+	if (shim->kind != UT_EV_FD_LOST || !kernel->call)
+		return 1;
+	return kernel->call == (shim->call == UT_CALL_RECVMMSG ? UT_CALL_RECVMMSG
+							       : UT_CALL_RECVMSG);
+}
+
+/*
  * How well two sightings fit as one call.  Back-to-back calls of one thread
  * on one fd are closer to their neighbour's twin than to their own when the
  * two sides stamp different ends of the call (the shim stamps a send before
@@ -228,6 +245,8 @@ static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 	const void *dx, *dy;
 	int same_ret = (a->err || b->err) ? a->err == b->err : a->ret == b->ret;
 	int same_file = 0, same_ino = 0;
+	const struct ut_event *shim = a->source == UT_SRC_PRELOAD ? a : b;
+	const struct ut_event *kernel = shim == a ? b : a;
 
 	/* The shim adds MSG_TRUNC to a datagram receive: the syscall returns the
 	 * full length, the program gets (and the shim reports) what was delivered. */
@@ -235,8 +254,7 @@ static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 		same_ret = a->u.trunc.len == b->u.trunc.len;
 
 	*strong = 0;
-	if (!(a->source == UT_SRC_PRELOAD ? ut_merge_same_call(a->call, b->call)
-					  : ut_merge_same_call(b->call, a->call)))
+	if (!ut_merge_same_call(shim->call, kernel->call) || !shim_could_see(shim, kernel))
 		return -1;
 	if (a->ino && b->ino) {
 		if (a->ino != b->ino)

@@ -72,6 +72,29 @@ def peerpidfd():
         pass
 
 
+def passed_accepted():
+    # multiprocessing's case: the accepted end of a listener bound to a path (its
+    # peer unnamed) passed over a socketpair, once live and once after its peer closed.
+    import tempfile
+    path = os.path.join(tempfile.mkdtemp(prefix="utsr"), "l")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen()
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for peer_closes in (False, True):
+        cli = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        cli.connect(path)
+        conn, _ = srv.accept()
+        if peer_closes:
+            cli.close()
+        a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(conn.fileno()))])
+        b.recvmsg(1, socket.CMSG_SPACE(4))
+        conn.close()
+        cli.close()
+    os.unlink(path)
+    os.rmdir(os.path.dirname(path))
+
+
 def agree():
     # What both sides see the same: the control case.
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)

@@ -6,7 +6,8 @@ import subprocess
 
 from conftest import helper, helper_lines, view_json
 
-FD_SEND, FD_RECV, BLOCKED, CLOSE = 10, 11, 18, 7
+FD_SEND, FD_RECV, FD_LOST, BLOCKED, CLOSE = 10, 11, 12, 18, 7
+RECVMSG, RECVMMSG, RECV, READ = 10, 12, 15, 19
 
 
 def merge(tmp_path, *specs):
@@ -59,6 +60,22 @@ def test_closest_twin_wins(tmp_path):
                   f"k:10:{FD_RECV}:3:2900")
     assert [e["source"] for e in ev] == ["preload", "both"]
     assert ev[1]["shim"]["ts"] == 3000000
+
+
+def test_shim_fd_lost_pairs_with_the_recvmsg_it_made(tmp_path):
+    # ut_readloss: an unwatched read() (made as recvfrom, the kernel says recv) loses
+    # fds only the kernel side sees; a later watched read() is made as recvmsg, and
+    # the shim reports it as the program's read.  Held first, the unwatched one must
+    # not take the shim's fd_lost.
+    _, ev = merge(tmp_path, f"k:10:{FD_LOST}:3:1000:0:{RECV}", f"p:10:{FD_LOST}:3:3000:0:{READ}",
+                  f"k:10:{FD_LOST}:3:2990:0:{RECVMSG}")
+    assert [(e["source"], e["call"]) for e in ev] == [("kernel", "recv"), ("both", "recvmsg")]
+    assert ev[1]["shim"]["call"] == "read"
+    # A read() the kernel saw as read() was not the shim's recvmsg: it saw no loss there.
+    for kcall, want in ((READ, ["kernel", "preload"]), (RECVMSG, ["both"])):
+        _, ev = merge(tmp_path, f"p:10:{FD_LOST}:3:3000:0:{READ}",
+                      f"k:10:{FD_LOST}:3:2990:0:{kcall}")
+        assert [e["source"] for e in ev] == want, kcall
 
 
 def test_send_twin_is_stamped_before(tmp_path):

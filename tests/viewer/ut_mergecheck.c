@@ -5,7 +5,8 @@
  * comes out (in order) as a trace the test reads with `unixtrace view --json`.
  *
  *   ut_mergecheck FILE SPEC...
- *   SPEC = SRC:TID:KIND:FD:TS_US[:DUR_US]   SRC p (shim) or k (kernel); KIND a number
+ *   SPEC = SRC:TID:KIND:FD:TS_US[:DUR_US[:CALL]]   SRC p (shim) or k (kernel); KIND and
+ *   CALL numbers (CALL 0 or absent: sendmsg)
  *
  * A shim event carries an own address item and a payload item, a kernel event
  * a queue item, so the test can see which side's items survive a merge.
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
 	uint64_t now = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: ut_mergecheck FILE SRC:TID:KIND:FD:TS_US[:DUR_US]...\n");
+		fprintf(stderr, "usage: ut_mergecheck FILE SRC:TID:KIND:FD:TS_US[:DUR_US[:CALL]]...\n");
 		return 2;
 	}
 	if (ut_trace_create(argv[1], &w, err, sizeof(err)) < 0) {
@@ -47,12 +48,12 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		struct ut_event *ev = (struct ut_event *)in;
 		char src;
-		unsigned tid, kind;
+		unsigned tid, kind, call = 0;
 		int fd;
 		unsigned long long ts_us, dur_us = 0;
 
-		if (sscanf(argv[i], "%c:%u:%u:%d:%llu:%llu", &src, &tid, &kind, &fd, &ts_us,
-			   &dur_us) < 5) {
+		if (sscanf(argv[i], "%c:%u:%u:%d:%llu:%llu:%u", &src, &tid, &kind, &fd, &ts_us,
+			   &dur_us, &call) < 5) {
 			fprintf(stderr, "ut_mergecheck: bad spec %s\n", argv[i]);
 			return 2;
 		}
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 		ev->size = sizeof(*ev);
 		ev->kind = (uint16_t)kind;
 		ev->source = src == 'k' ? UT_SRC_KERNEL : UT_SRC_PRELOAD;
-		ev->call = UT_CALL_SENDMSG;
+		ev->call = call ? (uint8_t)call : UT_CALL_SENDMSG;
 		ev->ts = ts_us * 1000;
 		ev->pid = ev->tid = tid;
 		memcpy(ev->comm, "merge", 6);

@@ -60,7 +60,8 @@ def ctrunc_recv():
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     r, w = os.pipe()
     a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r, w))])
-    b.recvmsg(1, socket.CMSG_SPACE(4))
+    # CMSG_LEN, not CMSG_SPACE: the padding of CMSG_SPACE(4) holds the second fd
+    b.recvmsg(1, socket.CMSG_LEN(4))
 
 
 def peerpidfd():

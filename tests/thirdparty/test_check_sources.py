@@ -120,8 +120,6 @@ KNOWN = {
     # ebpf: close() of an fd its unix_fds map does not hold (inherited over fork,
     # made by dup/dup2, closed by close_range) is not reported.
     "kernel_misses_close": _is("shim_only", "close"),
-    # ebpf: fd_recv of a recvmsg that also had MSG_CTRUNC lacks ctrunc (ut_creds, demo).
-    "kernel_fd_recv_ctrunc": _differ("fd_recv", "ctrunc"),
     # ebpf: SO_PEERPIDFD is reported as pid 0 plus a second peercred with the pid.
     "kernel_peerpidfd": lambda r: (_differ("peercred", "cred.pid")(r)
                                    or _is("kernel_only", "peercred")(r)),
@@ -147,7 +145,7 @@ ON_PURPOSE = {
 
 WORKLOADS = {
     "ut_fdpass": ([helper("ut_fdpass")], ["kernel_misses_close"]),
-    "ut_creds": ([helper("ut_creds")], ["kernel_fd_recv_ctrunc", "kernel_peerpidfd"]),
+    "ut_creds": ([helper("ut_creds")], ["kernel_peerpidfd"]),
     "ut_trunc": ([helper("ut_trunc")], []),
     "ut_life": ([helper("ut_life")], []),
     "ut_readloss": ([helper("ut_readloss")], ["kernel_misses_close",
@@ -157,7 +155,7 @@ WORKLOADS = {
     "ut_procs_forkexec": ([helper("ut_procs"), "forkexec"], ["kernel_misses_close"]),
     "ut_procs_threads": ([helper("ut_procs"), "threads"], ["close_thread_identity"]),
     "kt_static": ([helper("kt_static")], []),
-    "demo": ([helper("ut_demo")], ["kernel_misses_close", "kernel_fd_recv_ctrunc"]),
+    "demo": ([helper("ut_demo")], ["kernel_misses_close"]),
 }
 
 
@@ -206,6 +204,7 @@ FIXED = {
     "two_rights": "ebpf: two SCM_RIGHTS cmsgs in one sendmsg became two fd_send events",
     "empty_rights": "ebpf: an empty SCM_RIGHTS was reported as an fd_send with no fds",
     "peek_fds": "ebpf: recv(MSG_PEEK) of a message carrying fds was reported as fd_lost",
+    "ctrunc_recv": "ebpf: the fd_recv of a receive that also had MSG_CTRUNC lacked ctrunc",
 }
 REPROS = {
     "close_dup": "ebpf: close() of a dup()ed socket fd is not reported",

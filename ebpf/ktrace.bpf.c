@@ -160,34 +160,68 @@ static __always_inline void kt_find_waker(struct kt_call *c, struct kt_call *s)
 }
 
 /*
+ * The pid a pidfd stands for (pidfs keeps the struct pid in the inode), as
+ * fdinfo's "Pid:" says it; UT_CRED_UNKNOWN when fd is no pidfd or no task is
+ * left behind it (fdinfo's -1), never a 0 that reads like a pid.
+ */
+static __always_inline __u32 kt_pidfd_pid(struct task_struct *t, int fd)
+{
+	struct file *f = kt_fd_file(t, fd);
+	struct pid *pp;
+	__u32 nr;
+
+	if (!f || f->f_inode->i_sb->s_magic != KT_PIDFS_MAGIC)
+		return UT_CRED_UNKNOWN;
+	pp = KT_CAST(struct pid, f->f_inode->i_private);
+	if (!pp->tasks[PIDTYPE_PID].first && !pp->tasks[PIDTYPE_TGID].first)
+		return UT_CRED_UNKNOWN;
+	nr = kt_pid_nr(pp);
+	return nr ? nr : UT_CRED_UNKNOWN;
+}
+
+/*
  * getsockopt(SO_PEERCRED / SO_PEERPIDFD) on a unix socket: only what the
  * kernel copied.  It copies min(optlen, size) bytes and writes that length
  * back, so a field not copied whole is UT_CRED_UNKNOWN, never a 0 that reads
- * like a pid.  A pidfd answer has pid 0 (event.h: only a pidfd was passed).
+ * like a pid.  SO_PEERPIDFD is one peercred (UT_F_CRED_PIDFD), as the shim
+ * has it: the pidfd number (-1 when not copied out), the pid behind it, and
+ * the ids SO_PEERCRED would give (the peer's credentials frozen at connect).
  */
 static __always_inline void kt_exit_peercred(struct kt_call *c, __s64 ret)
 {
 	__u32 uc[3] = { UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, UT_CRED_UNKNOWN };
 	void *val = (void *)c->args[3];
-	int pidfd = -1, len = 0;
+	int pidfd = -1, len = 0, is_pidfd = (__u32)c->args[2] == KT_SO_PEERPIDFD;
 
 	if (ret == 0)
 		bpf_probe_read_user(&len, sizeof(len), (void *)c->args[4]);
-	if ((__u32)c->args[2] == KT_SO_PEERCRED) {
+	if (!is_pidfd) {
 		if (len >= 4)
 			bpf_probe_read_user(&uc[0], 4, val);
 		if (len >= 8)
 			bpf_probe_read_user(&uc[1], 4, val + 4);
 		if (len >= 12)
 			bpf_probe_read_user(&uc[2], 4, val + 8);
-	} else if (len >= 4 && !bpf_probe_read_user(&pidfd, sizeof(pidfd), val)) {
-		uc[0] = uc[1] = uc[2] = 0;
+	} else if (ret == 0) {
+		struct sock *sk = (struct sock *)c->sk;
+		const struct cred *pc = BPF_CORE_READ(sk, sk_peer_cred);
+
+		if (len >= 4 && !bpf_probe_read_user(&pidfd, sizeof(pidfd), val))
+			uc[0] = kt_pidfd_pid(bpf_get_current_task_btf(), pidfd);
+		else
+			pidfd = -1;
+		if (pc) {
+			uc[1] = BPF_CORE_READ(pc, euid.val);
+			uc[2] = BPF_CORE_READ(pc, egid.val);
+		}
 	}
 	KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PEERCRED, ret, ({
 		r->ev.u.cred.pid = uc[0];
 		r->ev.u.cred.uid = uc[1];
 		r->ev.u.cred.gid = uc[2];
 		r->ev.u.cred.pidfd = pidfd;
+		if (is_pidfd && ret == 0)
+			r->ev.flags |= UT_F_CRED_PIDFD;
 	}));
 }
 

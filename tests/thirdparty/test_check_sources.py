@@ -120,9 +120,10 @@ KNOWN = {
     # ebpf: close() of an fd its unix_fds map does not hold (inherited over fork,
     # made by dup/dup2, closed by close_range) is not reported.
     "kernel_misses_close": _is("shim_only", "close"),
-    # ebpf: SO_PEERPIDFD is reported as pid 0 plus a second peercred with the pid.
-    "kernel_peerpidfd": lambda r: (_differ("peercred", "cred.pid")(r)
-                                   or _is("kernel_only", "peercred")(r)),
+    # preload (open): for the ids behind an SO_PEERPIDFD the shim asks SO_PEERCRED
+    # itself with a raw syscall, which the kernel side sees as the program's: a
+    # kernel-only peercred right after the (agreeing) SO_PEERPIDFD one.
+    "shim_own_peercred": _is("kernel_only", "peercred", call="getsockopt"),
     # ebpf or preload (open): two threads, one fd number: a close() is named with one
     # thread and socket by one side and another by the other (the kernel side names a
     # closed fd's socket from its (tgid, fd) map, the shim from its fd cache), so each
@@ -145,7 +146,7 @@ ON_PURPOSE = {
 
 WORKLOADS = {
     "ut_fdpass": ([helper("ut_fdpass")], ["kernel_misses_close"]),
-    "ut_creds": ([helper("ut_creds")], ["kernel_peerpidfd"]),
+    "ut_creds": ([helper("ut_creds")], ["shim_own_peercred"]),
     "ut_trunc": ([helper("ut_trunc")], []),
     "ut_life": ([helper("ut_life")], []),
     "ut_readloss": ([helper("ut_readloss")], ["kernel_misses_close",
@@ -205,11 +206,14 @@ FIXED = {
     "empty_rights": "ebpf: an empty SCM_RIGHTS was reported as an fd_send with no fds",
     "peek_fds": "ebpf: recv(MSG_PEEK) of a message carrying fds was reported as fd_lost",
     "ctrunc_recv": "ebpf: the fd_recv of a receive that also had MSG_CTRUNC lacked ctrunc",
+    "peerpidfd": "ebpf: SO_PEERPIDFD was reported with pid 0 (the pid came only with the "
+                 "shim's own SO_PEERCRED)",
 }
 REPROS = {
     "close_dup": "ebpf: close() of a dup()ed socket fd is not reported",
-    "peerpidfd": "ebpf: SO_PEERPIDFD reported as pid 0 plus a second peercred event",
 }
+# What a fixed case may still show, owned elsewhere (KNOWN).
+FIXED_ALLOWED = {"peerpidfd": ["shim_own_peercred"]}
 
 
 @pytest.mark.parametrize("case", sorted(FIXED) + sorted(REPROS))
@@ -218,4 +222,6 @@ def test_known_disagreement(tmp_path, require_bpf, request, case):
         request.applymarker(pytest.mark.xfail(strict=True, reason=REPROS[case]))
     trace = record(tmp_path, [PY, str(REPRO), case])
     rc, rows, _, _ = check(trace)
-    assert rows == [] and rc == 0
+    allowed = [KNOWN[k] for k in FIXED_ALLOWED.get(case, [])]
+    rows = [r for r in rows if not any(rule(r) for rule in allowed)]
+    assert rows == [] and (rc == 0 or allowed)

@@ -446,8 +446,9 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
  * for (process, fd) from earlier events, or inherited from an ancestor's.
  * The entry is kept, marked closed, for children forked while it was open.
  * No sys_enter program at all: every syscall on the machine would pay for it.
+ * nr: the call that closed it (close, dup2/dup3 onto fd, close_range).
  */
-__noinline int kt_exit_close(__s32 fd, __s64 ret)
+__noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
@@ -469,7 +470,7 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret)
 	if (!v || !c)
 		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
-	c->nr = KT_NR_close;
+	c->nr = nr;
 	c->args[0] = fd;
 	c->ino = v->ino;
 	c->sktype = v->type;
@@ -491,6 +492,8 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret)
 	}
 	return 0;
 }
+
+#include "kt_dup.bpf.h"
 
 /*
  * A call sys_exit cannot decode (its fd was closed by another thread while
@@ -560,7 +563,17 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		break;
 	case KT_NR_close:
-		return kt_exit_close(regs->di, ret);
+		return kt_exit_close(regs->di, ret, KT_NR_close);
+	/* fds made or closed behind the socket calls' back (kt_dup.bpf.h) */
+	case KT_NR_fcntl:
+		if ((__u32)regs->si != KT_F_DUPFD && (__u32)regs->si != KT_F_DUPFD_CLOEXEC)
+			return 0;
+		/* fallthrough */
+	case KT_NR_dup: case KT_NR_dup2: case KT_NR_dup3:
+		return ret >= 0 ? kt_exit_dup(id, regs->di, ret) : 0;
+	case KT_NR_close_range:
+		return ret == 0 && !(regs->dx & KT_CLOSE_RANGE_CLOEXEC) ?
+			kt_exit_close_range(regs->di, regs->si) : 0;
 	default:
 		return 0;
 	}

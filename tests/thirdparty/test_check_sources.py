@@ -117,9 +117,6 @@ def _differ(event, *names):
 
 # Disagreements found by this check and left to their owners (preload/, ebpf/).
 KNOWN = {
-    # ebpf: close() of an fd its unix_fds map does not hold (inherited over fork,
-    # made by dup/dup2, closed by close_range) is not reported.
-    "kernel_misses_close": _is("shim_only", "close"),
     # preload (open): for the ids behind an SO_PEERPIDFD the shim asks SO_PEERCRED
     # itself with a raw syscall, which the kernel side sees as the program's: a
     # kernel-only peercred right after the (agreeing) SO_PEERPIDFD one.
@@ -145,18 +142,17 @@ ON_PURPOSE = {
 }
 
 WORKLOADS = {
-    "ut_fdpass": ([helper("ut_fdpass")], ["kernel_misses_close"]),
+    "ut_fdpass": ([helper("ut_fdpass")], []),
     "ut_creds": ([helper("ut_creds")], ["shim_own_peercred"]),
     "ut_trunc": ([helper("ut_trunc")], []),
     "ut_life": ([helper("ut_life")], []),
-    "ut_readloss": ([helper("ut_readloss")], ["kernel_misses_close",
-                                               "merge_takes_unwatched_twin"]),
-    "ut_block": ([helper("ut_block")], ["kernel_misses_close"]),
-    "ut_transp": ([helper("ut_transp")], ["kernel_misses_close", "raw_syscall_close"]),
-    "ut_procs_forkexec": ([helper("ut_procs"), "forkexec"], ["kernel_misses_close"]),
+    "ut_readloss": ([helper("ut_readloss")], ["merge_takes_unwatched_twin"]),
+    "ut_block": ([helper("ut_block")], []),
+    "ut_transp": ([helper("ut_transp")], ["raw_syscall_close"]),
+    "ut_procs_forkexec": ([helper("ut_procs"), "forkexec"], []),
     "ut_procs_threads": ([helper("ut_procs"), "threads"], ["close_thread_identity"]),
     "kt_static": ([helper("kt_static")], []),
-    "demo": ([helper("ut_demo")], ["kernel_misses_close"]),
+    "demo": ([helper("ut_demo")], []),
 }
 
 
@@ -206,12 +202,14 @@ FIXED = {
     "empty_rights": "ebpf: an empty SCM_RIGHTS was reported as an fd_send with no fds",
     "peek_fds": "ebpf: recv(MSG_PEEK) of a message carrying fds was reported as fd_lost",
     "ctrunc_recv": "ebpf: the fd_recv of a receive that also had MSG_CTRUNC lacked ctrunc",
+    "close_dup": "ebpf: close() of a dup()ed socket fd was not reported",
+    "dup2_onto": "ebpf: a socket closed by dup2() onto its fd (and the copy's close) was "
+                 "not reported",
+    "close_range_socks": "ebpf: sockets closed by close_range() were not reported",
     "peerpidfd": "ebpf: SO_PEERPIDFD was reported with pid 0 (the pid came only with the "
                  "shim's own SO_PEERCRED)",
 }
-REPROS = {
-    "close_dup": "ebpf: close() of a dup()ed socket fd is not reported",
-}
+REPROS = {}
 # What a fixed case may still show, owned elsewhere (KNOWN).
 FIXED_ALLOWED = {"peerpidfd": ["shim_own_peercred"]}
 

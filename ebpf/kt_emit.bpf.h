@@ -63,6 +63,9 @@ static __always_inline __u8 kt_call_id(struct kt_call *c)
 	case KT_NR_accept: return UT_CALL_ACCEPT;
 	case KT_NR_accept4: return UT_CALL_ACCEPT4;
 	case KT_NR_close: return UT_CALL_CLOSE;
+	case KT_NR_dup2: return UT_CALL_DUP2;       /* a socket at newfd closed by the call */
+	case KT_NR_dup3: return UT_CALL_DUP3;
+	case KT_NR_close_range: return UT_CALL_CLOSE_RANGE;
 	case KT_NR_sendmsg: return UT_CALL_SENDMSG;
 	case KT_NR_recvmsg: return UT_CALL_RECVMSG;
 	case KT_NR_sendmmsg: return UT_CALL_SENDMMSG;
@@ -88,6 +91,21 @@ static __always_inline __u32 kt_recv_flags(struct kt_call *c)
 	if (c->nr == KT_NR_recvfrom || c->nr == KT_NR_recvmmsg)
 		return (__u32)c->args[3];
 	return 0;
+}
+
+/* Remembers so at (t's process, fd), first seen now (kt_seed, dup*). */
+static __always_inline void kt_remember_socket(struct task_struct *t, __s32 fd,
+					       struct socket *so, __u64 flags)
+{
+	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
+	struct kt_fdval v = {};
+
+	v.ino = kt_socket_ino(so);
+	v.start = t->group_leader->start_time;
+	v.since = bpf_ktime_get_ns();
+	v.type = so->type;
+	v.addr_len = kt_unix_addr(so->sk, v.addr);
+	bpf_map_update_elem(&unix_fds, &key, &v, flags);
 }
 
 /*

@@ -23,6 +23,7 @@ struct kt_rights {
 	__u32 nseg;
 	__u32 total;
 	__u32 cut;                 /* more SCM_RIGHTS cmsgs than KT_MAX_RIGHTS */
+	__u32 ctrunc;              /* the receive also had MSG_CTRUNC (fd_recv says so, like the shim) */
 };
 
 /* One record with every fd of the message described (the first KT_MAX_FDS). */
@@ -51,6 +52,8 @@ __noinline int kt_emit_fds(struct kt_call *c, struct kt_rights *rt, __s64 ret, _
 	rf->r.ev.u.msg.len = ret > 0 ? ret : 0;
 	if (rt->total > UT_MAX_FDS_PER_EVENT || rt->cut)
 		rf->r.ev.flags |= UT_F_FDS_CUT;
+	if (rt->ctrunc)
+		rf->r.ev.flags |= UT_F_CTRUNC;
 	for (int s = 0; s < KT_MAX_RIGHTS; s++) {
 		if (s >= rt->nseg)
 			break;
@@ -74,12 +77,17 @@ __noinline int kt_emit_fds(struct kt_call *c, struct kt_rights *rt, __s64 ret, _
 /*
  * Walks the cmsgs of one user msghdr (strace's defensive walk: a full header
  * must fit, cmsg_len is clamped, steps are aligned).  send: at sendmsg exit
- * (the sender's fds); else at recvmsg exit (the fds just installed).
+ * (the sender's fds); else at recvmsg exit (the fds just installed), and
+ * KT_CMSG_CTRUNC says the receive had MSG_CTRUNC (its fd_recv says so).
+ * One argument for both: a BPF function takes five.
  * Returns the number of fds found.
  */
-__noinline int kt_cmsgs(struct kt_call *c, __u64 ctl, __u64 clen, __s64 ret, int send)
+#define KT_CMSG_SEND 1
+#define KT_CMSG_CTRUNC 2
+__noinline int kt_cmsgs(struct kt_call *c, __u64 ctl, __u64 clen, __s64 ret, __u32 how)
 {
-	struct kt_rights rt = {};
+	struct kt_rights rt = { .ctrunc = !!(how & KT_CMSG_CTRUNC) };
+	int send = how & KT_CMSG_SEND;
 	__u64 off = 0;
 
 	if (!c || !ctl)
@@ -292,7 +300,8 @@ __noinline int kt_exit_recvmsg(struct kt_call *c, __u64 umsg, __s64 ret, int sin
 		return 0;
 	base = kt_iov((__u64)um.msg_iov, um.msg_iovlen, &cap);
 	if (ret >= 0)
-		installed = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, 0);
+		installed = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret,
+				     um.msg_flags & KT_MSG_CTRUNC ? KT_CMSG_CTRUNC : 0);
 	if (single)
 		kt_lost_fds(c, ret, installed, um.msg_flags & KT_MSG_CTRUNC, c->ctl_in);
 	kt_trunc(c, ret, um.msg_flags, cap, single);
@@ -312,7 +321,7 @@ __noinline int kt_exit_sendmsg(struct kt_call *c, __u64 umsg, __s64 ret)
 		return 0;
 	/* fds and credentials travel only when the send succeeded */
 	if (ret >= 0)
-		nfds = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, 1);
+		nfds = kt_cmsgs(c, (__u64)um.msg_control, um.msg_controllen, ret, KT_CMSG_SEND);
 	base = kt_iov((__u64)um.msg_iov, um.msg_iovlen, &cap);
 	if (messages && ret >= 0)
 		kt_emit_msg(c, ret, ret, KT_MSG_FN(nfds, c->args[2]), base);

@@ -20,9 +20,8 @@ int kt_seed_fds(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *t = ctx->task;
 	struct file *f = ctx->file;
-	struct kt_fdkey key = {};
-	struct kt_fdval v = {};
 	struct socket *so;
+	__u32 tgid;
 	__u8 one = 1;
 
 	if (!t || !f || !kt_traced_task(t))
@@ -30,15 +29,9 @@ int kt_seed_fds(struct bpf_iter__task_file *ctx)
 	so = kt_file_unix_socket(f);
 	if (!so)
 		return 0;
-	key.tgid = t->tgid;
-	key.fd = ctx->fd;
-	v.ino = kt_socket_ino(so);
-	v.start = t->group_leader->start_time;
-	v.since = bpf_ktime_get_ns();
-	v.type = so->type;
-	v.addr_len = kt_unix_addr(so->sk, v.addr);
-	bpf_map_update_elem(&unix_fds, &key, &v, BPF_NOEXIST);
-	bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY);
+	tgid = t->tgid;
+	kt_remember_socket(t, ctx->fd, so, BPF_NOEXIST);
+	bpf_map_update_elem(&seen_procs, &tgid, &one, BPF_ANY);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #define KT_NR_close 3
 #define KT_NR_readv 19
 #define KT_NR_writev 20
+#define KT_NR_dup 32
+#define KT_NR_dup2 33
 #define KT_NR_socket 41
 #define KT_NR_connect 42
 #define KT_NR_accept 43
@@ -28,9 +30,12 @@
 #define KT_NR_socketpair 53
 #define KT_NR_setsockopt 54
 #define KT_NR_getsockopt 55
+#define KT_NR_fcntl 72
 #define KT_NR_accept4 288
+#define KT_NR_dup3 292
 #define KT_NR_recvmmsg 299
 #define KT_NR_sendmmsg 307
+#define KT_NR_close_range 436
 
 #define KT_SOL_SOCKET 1
 #define KT_SCM_RIGHTS 1
@@ -43,6 +48,9 @@
 #define KT_MSG_PEEK 0x2
 #define KT_MSG_CTRUNC 0x8
 #define KT_MSG_TRUNC 0x20
+#define KT_F_DUPFD 0
+#define KT_F_DUPFD_CLOEXEC 1030
+#define KT_CLOSE_RANGE_CLOEXEC 4
 #define KT_EINTR 4
 #define KT_EAGAIN 11
 #define KT_EINPROGRESS 115

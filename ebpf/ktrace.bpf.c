@@ -160,34 +160,68 @@ static __always_inline void kt_find_waker(struct kt_call *c, struct kt_call *s)
 }
 
 /*
+ * The pid a pidfd stands for (pidfs keeps the struct pid in the inode), as
+ * fdinfo's "Pid:" says it; UT_CRED_UNKNOWN when fd is no pidfd or no task is
+ * left behind it (fdinfo's -1), never a 0 that reads like a pid.
+ */
+static __always_inline __u32 kt_pidfd_pid(struct task_struct *t, int fd)
+{
+	struct file *f = kt_fd_file(t, fd);
+	struct pid *pp;
+	__u32 nr;
+
+	if (!f || f->f_inode->i_sb->s_magic != KT_PIDFS_MAGIC)
+		return UT_CRED_UNKNOWN;
+	pp = KT_CAST(struct pid, f->f_inode->i_private);
+	if (!pp->tasks[PIDTYPE_PID].first && !pp->tasks[PIDTYPE_TGID].first)
+		return UT_CRED_UNKNOWN;
+	nr = kt_pid_nr(pp);
+	return nr ? nr : UT_CRED_UNKNOWN;
+}
+
+/*
  * getsockopt(SO_PEERCRED / SO_PEERPIDFD) on a unix socket: only what the
  * kernel copied.  It copies min(optlen, size) bytes and writes that length
  * back, so a field not copied whole is UT_CRED_UNKNOWN, never a 0 that reads
- * like a pid.  A pidfd answer has pid 0 (event.h: only a pidfd was passed).
+ * like a pid.  SO_PEERPIDFD is one peercred (UT_F_CRED_PIDFD), as the shim
+ * has it: the pidfd number (-1 when not copied out), the pid behind it, and
+ * the ids SO_PEERCRED would give (the peer's credentials frozen at connect).
  */
 static __always_inline void kt_exit_peercred(struct kt_call *c, __s64 ret)
 {
 	__u32 uc[3] = { UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, UT_CRED_UNKNOWN };
 	void *val = (void *)c->args[3];
-	int pidfd = -1, len = 0;
+	int pidfd = -1, len = 0, is_pidfd = (__u32)c->args[2] == KT_SO_PEERPIDFD;
 
 	if (ret == 0)
 		bpf_probe_read_user(&len, sizeof(len), (void *)c->args[4]);
-	if ((__u32)c->args[2] == KT_SO_PEERCRED) {
+	if (!is_pidfd) {
 		if (len >= 4)
 			bpf_probe_read_user(&uc[0], 4, val);
 		if (len >= 8)
 			bpf_probe_read_user(&uc[1], 4, val + 4);
 		if (len >= 12)
 			bpf_probe_read_user(&uc[2], 4, val + 8);
-	} else if (len >= 4 && !bpf_probe_read_user(&pidfd, sizeof(pidfd), val)) {
-		uc[0] = uc[1] = uc[2] = 0;
+	} else if (ret == 0) {
+		struct sock *sk = (struct sock *)c->sk;
+		const struct cred *pc = BPF_CORE_READ(sk, sk_peer_cred);
+
+		if (len >= 4 && !bpf_probe_read_user(&pidfd, sizeof(pidfd), val))
+			uc[0] = kt_pidfd_pid(bpf_get_current_task_btf(), pidfd);
+		else
+			pidfd = -1;
+		if (pc) {
+			uc[1] = BPF_CORE_READ(pc, euid.val);
+			uc[2] = BPF_CORE_READ(pc, egid.val);
+		}
 	}
 	KT_EMIT(c, ret < 0 ? UT_EV_ERROR : UT_EV_PEERCRED, ret, ({
 		r->ev.u.cred.pid = uc[0];
 		r->ev.u.cred.uid = uc[1];
 		r->ev.u.cred.gid = uc[2];
 		r->ev.u.cred.pidfd = pidfd;
+		if (is_pidfd && ret == 0)
+			r->ev.flags |= UT_F_CRED_PIDFD;
 	}));
 }
 
@@ -412,8 +446,9 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
  * for (process, fd) from earlier events, or inherited from an ancestor's.
  * The entry is kept, marked closed, for children forked while it was open.
  * No sys_enter program at all: every syscall on the machine would pay for it.
+ * nr: the call that closed it (close, dup2/dup3 onto fd, close_range).
  */
-__noinline int kt_exit_close(__s32 fd, __s64 ret)
+__noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
@@ -435,7 +470,7 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret)
 	if (!v || !c)
 		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
-	c->nr = KT_NR_close;
+	c->nr = nr;
 	c->args[0] = fd;
 	c->ino = v->ino;
 	c->sktype = v->type;
@@ -457,6 +492,8 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret)
 	}
 	return 0;
 }
+
+#include "kt_dup.bpf.h"
 
 /*
  * A call sys_exit cannot decode (its fd was closed by another thread while
@@ -526,7 +563,17 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		break;
 	case KT_NR_close:
-		return kt_exit_close(regs->di, ret);
+		return kt_exit_close(regs->di, ret, KT_NR_close);
+	/* fds made or closed behind the socket calls' back (kt_dup.bpf.h) */
+	case KT_NR_fcntl:
+		if ((__u32)regs->si != KT_F_DUPFD && (__u32)regs->si != KT_F_DUPFD_CLOEXEC)
+			return 0;
+		/* fallthrough */
+	case KT_NR_dup: case KT_NR_dup2: case KT_NR_dup3:
+		return ret >= 0 ? kt_exit_dup(id, regs->di, ret) : 0;
+	case KT_NR_close_range:
+		return ret == 0 && !(regs->dx & KT_CLOSE_RANGE_CLOEXEC) ?
+			kt_exit_close_range(regs->di, regs->si) : 0;
 	default:
 		return 0;
 	}

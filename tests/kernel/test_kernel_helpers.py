@@ -76,8 +76,15 @@ def test_creds_and_lost_fds(require_bpf, tmp_path, tracers):  # noqa: F811
     rows = [r for r in truth if r["event"] == "peercred"]
     got = evs(events, "peercred", pid=rows[0]["pid"])
     assert len(got) == len(rows)
+    ids = {(r["fd"], int(r["cred_uid"]), int(r["cred_gid"])) for r in rows
+           if r["opt"] == "SO_PEERCRED"}
     for r, e in zip(rows, got):
-        assert e["cred"]["pid"] == (int(r["cred_pid"]) if r["opt"] == "SO_PEERCRED" else 0)
+        # one event per call; SO_PEERPIDFD's has the pid behind the pidfd and the
+        # ids SO_PEERCRED gives on the same socket, never a pid 0
+        assert e["opt"] == r["opt"]
+        assert e["cred"]["pid"] == int(r["cred_pid"])
+        assert e["cred"].get("pidfd", -1) == int(r.get("pidfd", -1))
+        assert (r["fd"], e["cred"]["uid"], e["cred"]["gid"]) in ids
 
 
 def test_truncation_by_every_call(require_bpf, tmp_path, tracers):  # noqa: F811

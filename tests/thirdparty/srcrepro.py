@@ -30,6 +30,23 @@ def close_dup():
     os.close(os.dup(a.fileno()))
 
 
+def dup2_onto():
+    # dup2() onto a socket's fd closes that socket (the shim reports it, call dup2),
+    # and the copy is then closed by its new number.
+    a, b = socket.socketpair()
+    c, d = socket.socketpair()
+    os.dup2(a.fileno(), c.fileno())
+    os.close(c.detach())
+
+
+def close_range_socks():
+    # close_range() over fds that hold sockets (os.closerange uses it).
+    a, b = socket.socketpair()
+    lo = os.dup(a.fileno())
+    hi = os.dup(b.fileno())
+    os.closerange(min(lo, hi), max(lo, hi) + 1)
+
+
 def two_rights():
     # One sendmsg, two SCM_RIGHTS control messages: the kernel passes both fds.
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -60,7 +77,8 @@ def ctrunc_recv():
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     r, w = os.pipe()
     a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r, w))])
-    b.recvmsg(1, socket.CMSG_SPACE(4))
+    # CMSG_LEN, not CMSG_SPACE: the padding of CMSG_SPACE(4) holds the second fd
+    b.recvmsg(1, socket.CMSG_LEN(4))
 
 
 def peerpidfd():

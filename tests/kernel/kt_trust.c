@@ -44,7 +44,8 @@ static size_t put_rights(char *buf, const int *fds, int n)
 	h->cmsg_level = SOL_SOCKET;
 	h->cmsg_type = SCM_RIGHTS;
 	h->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(h), fds, sizeof(int) * n);
+	if (n)
+		memcpy(CMSG_DATA(h), fds, sizeof(int) * n);
 	return CMSG_SPACE(sizeof(int) * n);
 }
 
@@ -210,6 +211,9 @@ static void mode_mmsg(int n)
 		    r);
 		got += r;
 	}
+	free(bufs);
+	free(iov);
+	free(mm);
 }
 
 static void mode_forkclose(void)

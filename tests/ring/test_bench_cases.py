@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import BIN, helper
+import pytest
+
+from conftest import BIN, SANITIZED, helper
 
 RUN = Path(__file__).resolve().parents[2] / "bench" / "run"
 
@@ -52,6 +54,8 @@ def test_run_unrelated_case_prints_its_bar(require_bpf):
     assert bar, p.stdout
 
 
+@pytest.mark.skipif(SANITIZED, reason="valgrind cannot run AddressSanitizer binaries "
+                    "(the profile is measured in the plain build)")
 def test_shim_profile_counts_instructions():
     """bench/shim_profile under callgrind: the shim adds instructions per pair, and
     --messages (a ring record per message) adds more than the default."""

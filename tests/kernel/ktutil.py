@@ -19,8 +19,12 @@ class Tracer:
         self.out_path = tmp_path / f"{name}.out"
         with open(self.err_path, "w") as err, open(self.out_path, "w") as out:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        wait_for(lambda: ready in self.err_path.read_text() or self.proc.poll() is not None,
-                 timeout=30, what=f"{name} to attach")
+        try:
+            wait_for(lambda: ready in self.err_path.read_text() or self.proc.poll() is not None,
+                     timeout=60, what=f"{name} to attach")
+        except BaseException:
+            stop_pid(self.proc.pid)  # a tracer that never attached is stopped too
+            raise
         if self.proc.poll() is not None:
             pytest.fail(f"{argv} exited {self.proc.returncode}: {self.err_path.read_text()}")
 

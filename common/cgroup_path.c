@@ -118,6 +118,10 @@ int ut_cgroup_path_of(uint64_t id, char *buf, size_t len)
 	if (!id || !root)
 		return -ENOENT;
 	if (cg_cache[slot].id == id) {
+		/* "" remembers a miss: an id is never reused, so a cgroup gone
+		 * stays gone, and each of its events must not walk the tree again */
+		if (!cg_cache[slot].path[0])
+			return -ENOENT;
 		snprintf(buf, len, "%s", cg_cache[slot].path);
 		return 0;
 	}
@@ -126,8 +130,11 @@ int ut_cgroup_path_of(uint64_t id, char *buf, size_t len)
 	if (stat(root, &st) == 0 && (uint64_t)st.st_ino == id) {
 		snprintf(buf, len, "/");
 	} else {
-		if (!find_dir(path, rl, sizeof(path), id, 0))
+		if (!find_dir(path, rl, sizeof(path), id, 0)) {
+			cg_cache[slot].id = id;
+			cg_cache[slot].path[0] = 0;
 			return -ENOENT;
+		}
 		snprintf(buf, len, "%s", path + rl);
 	}
 	if (strlen(buf) < sizeof(cg_cache[slot].path)) {

@@ -98,6 +98,20 @@ static void copy_items(const struct ut_event *from, uint16_t type, struct ut_eve
 			ut_item_append(out, cap, it->type, d, it->len, NULL, 0);
 }
 
+/* Every fd the shim passed was still there to describe (see fit()). */
+static int all_described(const struct ut_event *ev)
+{
+	const struct ut_item *it;
+	const void *d;
+	size_t off = 0;
+
+	while ((it = ut_item_next(ev, &off, &d)) != NULL)
+		if (it->type == UT_ITEM_FD && !((const struct ut_fd *)d)->ino &&
+		    ((const struct ut_fd *)d)->kind == UT_FK_UNKNOWN)
+			return 0;
+	return 1;
+}
+
 static int union_empty(const struct ut_event *ev)
 {
 	return !ev->u.raw[0] && !ev->u.raw[1] && !ev->u.raw[2];
@@ -113,7 +127,7 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 	const void *d;
 	size_t off = 0;
 	unsigned kfds = count_items(k, UT_ITEM_FD), sfds = count_items(s, UT_ITEM_FD);
-	int fds_from_shim = sfds && (kfds == 0 || kfds == sfds);
+	int fds_from_shim = sfds && (kfds == 0 || (kfds == sfds && all_described(s)));
 
 	memcpy(out, k, sizeof(*out));
 	out->size = sizeof(*out);
@@ -262,9 +276,12 @@ static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 		same_ino = 1;
 	}
 
+	/* Inode 0 is a file its producer could not describe (the shim describes a
+	 * sent fd after the call, and another thread may have closed it by then):
+	 * it says nothing either way. */
 	x = first_item(a, UT_ITEM_FD, &dx);
 	y = first_item(b, UT_ITEM_FD, &dy);
-	if (x && y) {
+	if (x && y && ((const struct ut_fd *)dx)->ino && ((const struct ut_fd *)dy)->ino) {
 		if (((const struct ut_fd *)dx)->ino != ((const struct ut_fd *)dy)->ino)
 			return -1;
 		same_file = 1;

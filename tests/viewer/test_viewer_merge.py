@@ -111,3 +111,19 @@ def test_window_is_bounded_in_time(tmp_path):
     fill = [f"p:{i}:{CLOSE}:3:{1000 + i}" for i in range(30, 36)]
     _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000", *fill, f"k:10:{FD_SEND}:3:1001")
     assert "both" not in [e["source"] for e in ev] and len(ev) == 8
+
+
+def test_first_passed_file_tells_calls_apart(tmp_path):
+    # Same thread, fd and time: another passed file is another call.
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000:50:0:111", f"k:10:{FD_SEND}:3:1020:0:0:222")
+    assert [e["source"] for e in ev] == ["preload", "kernel"]
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000:50:0:111", f"k:10:{FD_SEND}:3:1020:0:0:111")
+    assert [e["source"] for e in ev] == ["both"]
+
+
+def test_undescribed_passed_file_still_pairs(tmp_path):
+    # The shim describes a sent fd after the call; another thread had closed it by
+    # then (CPython's test_socket does): inode 0 says nothing, the call still pairs.
+    _, ev = merge(tmp_path, f"p:10:{FD_SEND}:3:1000:50:0:0", f"k:10:{FD_SEND}:3:1020:0:0:222")
+    assert [e["source"] for e in ev] == ["both"]
+    assert [f["ino"] for f in ev[0]["fds"]] == [222]  # the kernel's description kept

@@ -5,8 +5,9 @@
  * comes out (in order) as a trace the test reads with `unixtrace view --json`.
  *
  *   ut_mergecheck FILE SPEC...
- *   SPEC = SRC:TID:KIND:FD:TS_US[:DUR_US[:CALL]]   SRC p (shim) or k (kernel); KIND and
- *   CALL numbers (CALL 0 or absent: sendmsg)
+ *   SPEC = SRC:TID:KIND:FD:TS_US[:DUR_US[:CALL[:FILE_INO]]]   SRC p (shim) or k (kernel);
+ *   KIND and CALL numbers (CALL 0 or absent: sendmsg); FILE_INO, when given, adds one
+ *   passed fd of that inode (0: one the producer could not describe, "closed")
  *
  * A shim event carries an own address item and a payload item, a kernel event
  * a queue item, so the test can see which side's items survive a merge.
@@ -50,10 +51,11 @@ int main(int argc, char **argv)
 		char src;
 		unsigned tid, kind, call = 0;
 		int fd;
-		unsigned long long ts_us, dur_us = 0;
+		unsigned long long ts_us, dur_us = 0, file_ino = 0;
+		int fields = sscanf(argv[i], "%c:%u:%u:%d:%llu:%llu:%u:%llu", &src, &tid, &kind,
+				    &fd, &ts_us, &dur_us, &call, &file_ino);
 
-		if (sscanf(argv[i], "%c:%u:%u:%d:%llu:%llu:%u", &src, &tid, &kind, &fd, &ts_us,
-			   &dur_us, &call) < 5) {
+		if (fields < 5) {
 			fprintf(stderr, "ut_mergecheck: bad spec %s\n", argv[i]);
 			return 2;
 		}
@@ -77,6 +79,14 @@ int main(int argc, char **argv)
 			ev->ino = 5000 + (uint64_t)i; /* only the shim read the inode */
 			ut_item_append(ev, sizeof(in), UT_ITEM_ADDR, "\0shim", 5, NULL, 0);
 			ut_item_append(ev, sizeof(in), UT_ITEM_PAYLOAD, "abc", 3, NULL, 0);
+		}
+		if (fields == 8) {
+			struct ut_fd f = { .fd = 9, .kind = file_ino ? UT_FK_FILE : UT_FK_UNKNOWN,
+					   .ino = file_ino };
+			const char *desc = file_ino ? "file /merge" : "closed";
+
+			ut_item_append(ev, sizeof(in), UT_ITEM_FD, &f, sizeof(f), desc,
+				       strlen(desc) + 1);
 		}
 		/* What is due goes out, then room is made: as the live source does. */
 		while (ut_merge_pop(m, (struct ut_event *)out, sizeof(out), now, 0)) {

@@ -69,13 +69,14 @@ static void ut_peercred(struct ut_event *ev, const void *optval, socklen_t got)
 /*
  * SO_PEERPIDFD installs a pidfd and copies min(optlen, 4) bytes of its
  * number: with less than 4 the caller holds an fd it cannot name, and so does
- * the event (pidfd -1).  The pid behind it and the ids frozen at connect are
- * asked of the kernel (fdinfo, SO_PEERCRED), except in a sandbox.
+ * the event (pidfd -1).  The pid behind it is read from the pidfd's fdinfo,
+ * except in a sandbox.  The uid and gid are unknown: asking SO_PEERCRED for
+ * them would be a socket call the program never made, and the kernel side
+ * would report it as the program's (run --kernel fills them from its own
+ * sighting of this call).
  */
-static void ut_peerpidfd(struct ut_event *ev, int fd, const void *optval, socklen_t got)
+static void ut_peerpidfd(struct ut_event *ev, const void *optval, socklen_t got)
 {
-	struct ucred uc;
-	socklen_t ulen = sizeof(uc);
 	long pid = 0;
 	int pidfd = -1;
 
@@ -88,13 +89,7 @@ static void ut_peerpidfd(struct ut_event *ev, int fd, const void *optval, sockle
 	}
 	ev->u.cred.pidfd = pidfd;
 	ev->u.cred.pid = pid > 0 ? (uint32_t)pid : UT_CRED_UNKNOWN;
-	if (!ut_quiet() &&
-	    ut_sys(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0 && ulen == sizeof(uc)) {
-		ev->u.cred.uid = uc.uid;
-		ev->u.cred.gid = uc.gid;
-	} else {
-		ev->u.cred.uid = ev->u.cred.gid = UT_CRED_UNKNOWN;
-	}
+	ev->u.cred.uid = ev->u.cred.gid = UT_CRED_UNKNOWN;
 }
 
 UT_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
@@ -118,7 +113,7 @@ UT_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 	if (r == 0 && optname == SO_PEERCRED)
 		ut_peercred(&b.ev, optval, *optlen);
 	else if (r == 0)
-		ut_peerpidfd(&b.ev, fd, optval, *optlen);
+		ut_peerpidfd(&b.ev, optval, *optlen);
 	ut_ev_own_addr(&b.ev, sizeof(b), fd);
 	ut_ev_emit(&b.ev);
 	errno = r < 0 ? err : saved;

@@ -117,10 +117,6 @@ def _differ(event, *names):
 
 # Disagreements found by this check and left to their owners (preload/, ebpf/).
 KNOWN = {
-    # preload (open): for the ids behind an SO_PEERPIDFD the shim asks SO_PEERCRED
-    # itself with a raw syscall, which the kernel side sees as the program's: a
-    # kernel-only peercred right after the (agreeing) SO_PEERPIDFD one.
-    "shim_own_peercred": _is("kernel_only", "peercred", call="getsockopt"),
     # ebpf (open): two threads, one fd number.  Thread A close()s unix socket fd N (the
     # fd is freed on entry); before A reaches sys_exit, thread B gets N for another
     # file and closes it where the shim cannot see (libc-internal close).  At B's
@@ -138,7 +134,7 @@ ON_PURPOSE = {
 
 WORKLOADS = {
     "ut_fdpass": ([helper("ut_fdpass")], []),
-    "ut_creds": ([helper("ut_creds")], ["shim_own_peercred"]),
+    "ut_creds": ([helper("ut_creds")], []),
     "ut_trunc": ([helper("ut_trunc")], []),
     "ut_life": ([helper("ut_life")], []),
     "ut_readloss": ([helper("ut_readloss")], []),
@@ -204,11 +200,12 @@ FIXED = {
                  "not reported",
     "close_range_socks": "ebpf: sockets closed by close_range() were not reported",
     "peerpidfd": "ebpf: SO_PEERPIDFD was reported with pid 0 (the pid came only with the "
-                 "shim's own SO_PEERCRED)",
+                 "shim's own SO_PEERCRED); preload: for the ids behind it the shim asked "
+                 "SO_PEERCRED itself, a kernel-only peercred the program never asked for",
 }
 REPROS = {}
 # What a fixed case may still show, owned elsewhere (KNOWN).
-FIXED_ALLOWED = {"peerpidfd": ["shim_own_peercred"]}
+FIXED_ALLOWED = {}
 
 
 @pytest.mark.parametrize("case", sorted(FIXED) + sorted(REPROS))

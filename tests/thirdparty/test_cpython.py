@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(not have_testsuite(),
 SUITES = {"socket_unix": SOCKET_UNIX, "mp_fds": MP_FDS}
 SLOW_SUITES = {"socket": SOCKET, "asyncio_unix": ASYNCIO_UNIX}
 # What the check finds in these suites today, all known bugs (see test_check_sources).
-ALLOWED = ["shim_own_peercred", "close_thread_identity",
+ALLOWED = ["close_thread_identity",
            "two_rights", "empty_rights", "peek_fd_lost"]
 KNOWN_HERE = dict(KNOWN)
 # ebpf: two SCM_RIGHTS cmsgs in one sendmsg: the merged event keeps one fd, a second

@@ -59,17 +59,27 @@ static uint64_t ut_env_u64(const char *name, uint64_t dflt, uint64_t max)
 	return x > max ? max : x;
 }
 
+long ut_read_small_file(const char *path, char *buf, size_t cap)
+{
+	int fd = (int)ut_sys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	long n;
+
+	if (fd < 0 || cap == 0)
+		return -1;
+	n = ut_sys(SYS_read, fd, buf, cap - 1);
+	ut_sys(SYS_close, fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 static uint32_t ut_read_sysctl_u32(const char *path)
 {
 	char buf[32];
-	long n;
-	int fd = (int)ut_sys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	long n = ut_read_small_file(path, buf, sizeof(buf));
 	uint32_t v = 0;
 
-	if (fd < 0)
-		return 0;
-	n = ut_sys(SYS_read, fd, buf, sizeof(buf) - 1);
-	ut_sys(SYS_close, fd);
 	for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
 		v = v * 10 + (uint32_t)(buf[i] - '0');
 	return v;
@@ -139,6 +149,7 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 			      strcmp(getenv("UNIXTRACE_WATCH_READS"), "1") == 0;
 	ut_shim.payload = (uint32_t)ut_env_u64("UNIXTRACE_PAYLOAD", 0, UT_PAYLOAD_MAX);
 	ut_shim.block_ns = ut_env_u64("UNIXTRACE_BLOCK_US", 1000, 3600ull * 1000000) * 1000;
+	ut_clock_init(ut_shim.block_ns);
 	ut_shim.pid = (uint32_t)ut_sys(SYS_getpid);
 	ut_ids_refresh();
 	ut_shim.max_dgram_qlen = ut_read_sysctl_u32("/proc/sys/net/unix/max_dgram_qlen");

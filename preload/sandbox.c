@@ -167,6 +167,8 @@ UT_EXPORT int prctl(int option, ...)
 	if (option == PR_SET_SECCOMP)
 		return (int)ut_install(ut_how_prctl(a2), SYS_prctl, option, (long)a2, (long)a3,
 				       (long)a4, (long)a5, 0);
+	if (option == PR_SET_TSC && a2 == PR_TSC_SIGSEGV)
+		ut_clock_off(); /* before: rdtsc (and the vDSO's clock) fault once it returns */
 	r = ut_sys6(SYS_prctl, option, (long)a2, (long)a3, (long)a4, (long)a5, 0);
 	if (r == 0 && option == PR_SET_NAME)
 		ut_comm_self((const char *)a2); /* what the kernel just read */
@@ -195,6 +197,8 @@ UT_EXPORT long syscall(long n, ...)
 				  n, a, b, c, d, e, f);
 	if (n == SYS_prctl && a == PR_SET_SECCOMP)
 		return ut_install(ut_how_prctl((unsigned long)b), n, a, b, c, d, e, f);
+	if (n == SYS_prctl && a == PR_SET_TSC && b == PR_TSC_SIGSEGV)
+		ut_clock_off();
 	{
 		long r = ut_sys6(n, a, b, c, d, e, f);
 

@@ -47,6 +47,30 @@ struct ut_shim {
 extern struct ut_shim ut_shim;
 
 /*
+ * The send timer (clock.c): ut_tick() around each send, ut_ticks_to_ns() when
+ * the send makes an event.  A send is looked at when t1 - t0 >= block_ticks,
+ * a threshold no blocked send can stay under; the exact test is in ns.
+ */
+enum {
+	UT_CLK_NOTSC = -1, /* the program made rdtsc fault (PR_SET_TSC): sends are not timed */
+	UT_CLK_MONO = 0,   /* ticks are CLOCK_MONOTONIC ns */
+	UT_CLK_TSC = 1,    /* ticks are the TSC's */
+};
+struct ut_clock {
+	int mode;             /* UT_CLK_*, read and written atomically */
+	uint64_t block_ticks; /* UNIXTRACE_BLOCK_US in ticks, rounded down */
+};
+extern struct ut_clock ut_clock;
+void ut_clock_init(uint64_t block_ns);
+/* The program is about to make rdtsc fault (PR_SET_TSC): no TSC and no vDSO clock from now on. */
+void ut_clock_off(void);
+void ut_ticks_to_ns(uint64_t t0, uint64_t t1, uint64_t *ns0, uint64_t *ns1);
+/* CLOCK_MONOTONIC by the syscall (the vDSO reads the TSC); 0 in a sandbox. */
+uint64_t ut_now_notsc(void);
+/* Reads up to cap - 1 bytes of a small file (/proc, /sys) with raw syscalls; -1 on error. */
+long ut_read_small_file(const char *path, char *buf, size_t cap);
+
+/*
  * The sandbox rule (sandbox.c, README "Syscalls"): once the process has put
  * itself under seccomp, or is about to, the shim makes no syscall of its own
  * and turns no call into another; every place that would is guarded by
@@ -80,8 +104,21 @@ static inline uint64_t ut_now(void)
 {
 	struct timespec ts;
 
+	if (__builtin_expect(__atomic_load_n(&ut_clock.mode, __ATOMIC_RELAXED) == UT_CLK_NOTSC, 0))
+		return ut_now_notsc();
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall */
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t ut_tick(void)
+{
+	int mode = __atomic_load_n(&ut_clock.mode, __ATOMIC_RELAXED);
+
+#if defined(__x86_64__)
+	if (__builtin_expect(mode == UT_CLK_TSC, 1))
+		return __builtin_ia32_rdtsc();
+#endif
+	return mode == UT_CLK_MONO ? ut_now() : 0;
 }
 
 /*
@@ -259,8 +296,8 @@ struct ut_tx {
 	const struct sockaddr *to; /* sendto/sendmsg destination, else NULL */
 	socklen_t tolen;
 	unsigned nfds;             /* fds attached (SCM_RIGHTS) */
-	uint64_t t0;               /* ut_now() just before the call */
-	uint64_t t1;               /* ut_now() just after it (0: read it now) */
+	uint64_t t0;               /* CLOCK_MONOTONIC ns just before the call (ut_ticks_to_ns) */
+	uint64_t t1;               /* ... and just after it (0: read it now) */
 	int no_msg_event;          /* sendmmsg: message events are emitted per message */
 };
 /* Everything after a send on a Unix socket: blocked, eagain, error, send events. */

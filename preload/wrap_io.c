@@ -71,7 +71,9 @@ static __attribute__((noinline)) void ut_send_slow(int fd, unsigned call, ssize_
 	struct ut_sock s;
 	struct iovec one = { (void *)buf, len };
 	struct ut_tx tx = { .fd = fd, .s = &s, .call = call, .flags = flags, .iov = &one,
-			    .iovcnt = 1, .len = len, .t0 = t0, .t1 = t1 };
+			    .iovcnt = 1, .len = len };
+
+	ut_ticks_to_ns(t0, t1, &tx.t0, &tx.t1);
 
 	if (msg && ok) {
 		iov = msg->msg_iov;
@@ -93,8 +95,8 @@ static __attribute__((noinline)) void ut_send_slow(int fd, unsigned call, ssize_
 
 #define UT_SEND_DONE(fd, call, r, t0, flags, buf, len, iov, iovcnt, to, tolen, msg)           \
 	do {                                                                                  \
-		uint64_t t1_ = ut_now();                                                      \
-		if (__builtin_expect((r) < 0 || t1_ - (t0) >= ut_shim.block_ns ||             \
+		uint64_t t1_ = ut_tick();                                                     \
+		if (__builtin_expect((r) < 0 || t1_ - (t0) >= ut_clock.block_ticks ||         \
 				     ut_shim.messages, 0))                                    \
 			ut_send_slow(fd, call, r, t0, t1_, flags, buf, len, iov, iovcnt, to,    \
 				     tolen, msg);                                             \
@@ -107,7 +109,7 @@ UT_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 
 	if (!ut_unix_word(fd))
 		return UT_REAL(send, fd, buf, len, flags);
-	t0 = ut_now();
+	t0 = ut_tick();
 	r = UT_REAL(send, fd, buf, len, flags);
 	UT_SEND_DONE(fd, UT_CALL_SEND, r, t0, flags, buf, len, NULL, 0, NULL, 0, NULL);
 	return r;
@@ -121,7 +123,7 @@ UT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 
 	if (!ut_unix_word(fd))
 		return UT_REAL(sendto, fd, buf, len, flags, to, tolen);
-	t0 = ut_now();
+	t0 = ut_tick();
 	r = UT_REAL(sendto, fd, buf, len, flags, to, tolen);
 	UT_SEND_DONE(fd, UT_CALL_SENDTO, r, t0, flags, buf, len, NULL, 0, to, tolen, NULL);
 	return r;
@@ -134,7 +136,7 @@ UT_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 
 	if (!ut_unix_word(fd))
 		return UT_REAL(write, fd, buf, len);
-	t0 = ut_now();
+	t0 = ut_tick();
 	r = UT_REAL(write, fd, buf, len);
 	UT_SEND_DONE(fd, UT_CALL_WRITE, r, t0, 0, buf, len, NULL, 0, NULL, 0, NULL);
 	return r;
@@ -147,7 +149,7 @@ UT_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 
 	if (iovcnt <= 0 || iovcnt > IOV_MAX || !iov || !ut_unix_word(fd))
 		return UT_REAL(writev, fd, iov, iovcnt);
-	t0 = ut_now();
+	t0 = ut_tick();
 	r = UT_REAL(writev, fd, iov, iovcnt);
 	UT_SEND_DONE(fd, UT_CALL_WRITEV, r, t0, 0, NULL, 0, iov, (size_t)iovcnt, NULL, 0, NULL);
 	return r;
@@ -168,15 +170,15 @@ static __attribute__((noinline)) void ut_sendmsg_ctl(int fd, const struct msghdr
 	struct ut_tx tx = { .fd = fd, .s = &s, .call = UT_CALL_SENDMSG, .flags = flags,
 			    .iov = msg->msg_iov, .iovcnt = msg->msg_iovlen,
 			    .len = ut_iov_len(msg->msg_iov, msg->msg_iovlen),
-			    .to = msg->msg_name, .tolen = msg->msg_namelen, .t0 = t0 };
+			    .to = msg->msg_name, .tolen = msg->msg_namelen };
 
-	tx.t1 = ut_now();
+	ut_ticks_to_ns(t0, ut_tick(), &tx.t0, &tx.t1);
 	if (ut_sock_load(fd, &s)) {
 		ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMSG, msg);
 		/* Stamped with the call's start, as if described at entry: a receiver in
 		 * another process may already have reported the fds it got. */
-		p.fds->ts = t0;
-		p.cred.ev.ts = t0;
+		p.fds->ts = tx.t0;
+		p.cred.ev.ts = tx.t0;
 		tx.nfds = p.nfds;
 		ut_cmsg_send_commit(&p, r);
 		if (p.nfds)
@@ -193,7 +195,7 @@ UT_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	if (!msg || !ut_unix_word(fd))
 		return UT_REAL(sendmsg, fd, msg, flags);
-	t0 = ut_now();
+	t0 = ut_tick();
 	r = UT_REAL(sendmsg, fd, msg, flags);
 	/* msg is read only after the kernel did (an unmapped one fails with EFAULT). */
 	if (r >= 0 && msg->msg_control && msg->msg_controllen) {
@@ -213,13 +215,14 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct mmsghdr *
 {
 	struct ut_sock s;
 	struct ut_tx tx = { .fd = fd, .s = &s, .call = UT_CALL_SENDMMSG, .flags = flags,
-			    .t0 = t0, .no_msg_event = 1 };
-	uint64_t dur = ut_now() - t0;
+			    .no_msg_event = 1 };
+	uint64_t dur;
 	unsigned i;
 
+	ut_ticks_to_ns(t0, ut_tick(), &tx.t0, &tx.t1); /* the call's time, not the decoding's below */
+	dur = tx.t1 - tx.t0;
 	if (!ut_sock_load(fd, &s))
 		return;
-	tx.t1 = t0 + dur; /* the call's time, not the decoding's below */
 	for (i = 0; r > 0 && i < (unsigned)r && i < vlen; i++) {
 		const struct msghdr *m = &v[i].msg_hdr;
 		struct ut_tx one = { .fd = fd, .s = &s, .call = UT_CALL_SENDMMSG, .flags = flags,
@@ -234,8 +237,8 @@ static __attribute__((noinline)) void ut_sendmmsg_after(int fd, struct mmsghdr *
 						     .fds_cap = sizeof(buf) };
 
 			ut_cmsg_send_prepare(&p, fd, &s, UT_CALL_SENDMMSG, m);
-			p.fds->ts = t0; /* the call's start: see ut_sendmsg_ctl */
-			p.cred.ev.ts = t0;
+			p.fds->ts = tx.t0; /* the call's start: see ut_sendmsg_ctl */
+			p.cred.ev.ts = tx.t0;
 			one.nfds = p.nfds;
 			ut_cmsg_send_commit(&p, v[i].msg_len);
 			if (p.nfds)
@@ -255,7 +258,7 @@ UT_EXPORT int sendmmsg(int fd, struct mmsghdr *vmessages, unsigned int vlen, int
 	if (!vmessages || !ut_unix_word(fd))
 		return UT_REAL(sendmmsg, fd, vmessages, vlen, flags);
 	saved = errno;
-	t0 = ut_now();
+	t0 = ut_tick();
 	r = UT_REAL(sendmmsg, fd, vmessages, vlen, flags);
 	err = errno;
 	ut_sendmmsg_after(fd, vmessages, vlen, flags, r, err, t0);

@@ -8,10 +8,14 @@ from shimutil import evs, rows, traced
 DELAY_MS = 30
 
 
-@pytest.fixture(scope="module")
-def block_run(tmp_path_factory):
+# The shim times sends with the TSC where the kernel trusts it (preload/clock.c), else
+# with CLOCK_MONOTONIC; UNIXTRACE_CLOCK=monotonic forces the latter: both must agree
+# with the helper's own clock.
+@pytest.fixture(scope="module", params=["default", "monotonic"])
+def block_run(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("block")
-    return traced(tmp, [helper("ut_block"), tmp, DELAY_MS])
+    env = {"UNIXTRACE_CLOCK": "monotonic"} if request.param == "monotonic" else None
+    return traced(tmp, [helper("ut_block"), tmp, DELAY_MS], env=env)
 
 
 def one(lst):

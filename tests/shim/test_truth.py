@@ -57,3 +57,16 @@ def test_sock_raw_is_the_datagram_socket_the_kernel_made(tmp_path):
     t = rows(truth, event="socket")[0]
     e = evs(events, "socket", fd=t["fd"])[0]
     assert e["sock"]["type"] == t["type"] == "dgram"
+
+
+@pytest.mark.parametrize("how", ["notsc", "notsc-syscall"])
+def test_a_program_that_makes_rdtsc_fault_keeps_running(tmp_path, how):
+    # The shim times sends with the TSC (preload/clock.c) and the vDSO clock reads it
+    # too: after PR_SET_TSC(PR_TSC_SIGSEGV) either would kill the program with SIGSEGV.
+    truth, events, p = traced(tmp_path, [helper("ut_truth"), how])
+    assert p.returncode == 0, p.stderr
+    t = rows(truth, event="eagain")[0]
+    e = evs(events, "eagain", fd=t["fd"])
+    assert len(e) == 1
+    # Its timestamp is the clock_gettime syscall's, inside the helper's own window.
+    assert int(t["t0"]) <= e[0]["ts"] <= int(t["t1"])

@@ -6,6 +6,8 @@
  *   ut_truth comm      renames (prctl, syscall, pthread_setname_np of self and of
  *                      another thread), each followed by a socketpair
  *   ut_truth raw       socket(AF_UNIX, SOCK_RAW, 0), which the kernel makes a datagram socket
+ *   ut_truth notsc     makes rdtsc fault (PR_SET_TSC, by prctl or by syscall), then sends
+ *                      and receives, and fills a datagram queue to EAGAIN
  * Ground truth as "UT ..." lines (ut_help.h).
  */
 #include <pthread.h>
@@ -186,8 +188,37 @@ static int raw(void)
 	return 0;
 }
 
+static int notsc(int by_syscall)
+{
+	int sp[2], n = 0;
+	char c = 'x';
+	struct timespec t0, t1;
+
+	if (by_syscall)
+		CHECK(syscall(SYS_prctl, PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) == 0);
+	else
+		CHECK(prctl(PR_SET_TSC, PR_TSC_SIGSEGV) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sp) == 0);
+	for (int i = 0; i < 1000; i++)
+		CHECK(send(sp[0], &c, 1, 0) == 1 && recv(sp[1], &c, 1, 0) == 1);
+	/* The vDSO reads the TSC too: the program's own clock is the syscall now. */
+	CHECK(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t0) == 0);
+	while (send(sp[0], &c, 1, 0) == 1)
+		n++;
+	CHECK(errno == EAGAIN);
+	CHECK(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t1) == 0);
+	ut_say("event=eagain fd=%d queued=%d t0=%lld t1=%lld", sp[0], n,
+	       (long long)t0.tv_sec * 1000000000ll + t0.tv_nsec,
+	       (long long)t1.tv_sec * 1000000000ll + t1.tv_nsec);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "notsc") == 0)
+		return notsc(0);
+	if (argc == 2 && strcmp(argv[1], "notsc-syscall") == 0)
+		return notsc(1);
 	if (argc == 2 && strcmp(argv[1], "badptr") == 0)
 		return badptr();
 	if (argc == 2 && strcmp(argv[1], "peercred") == 0)
@@ -196,6 +227,6 @@ int main(int argc, char **argv)
 		return comm();
 	if (argc == 2 && strcmp(argv[1], "raw") == 0)
 		return raw();
-	fprintf(stderr, "usage: ut_truth badptr|peercred|comm|raw\n");
+	fprintf(stderr, "usage: ut_truth badptr|peercred|comm|raw|notsc|notsc-syscall\n");
 	return 2;
 }

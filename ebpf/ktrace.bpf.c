@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tracer's core object: tp_btf sys_exit, alone.
+ * The tracer's core object: the end of each unix-socket call (hook layouts
+ * at the bottom: socket-layer and per-syscall tracepoints, or tp_btf sys_exit).
  *
  * sys_exit keeps only unix-socket calls (syscall id first, then the process
  * filters, then fd -> file -> socket) and decodes what the call did from its
@@ -517,10 +518,12 @@ static __always_inline int kt_drop_record(long id)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
+/*
+ * One syscall's end, whichever hook saw it: regs are the task's own syscall
+ * registers, id the syscall (see the hook layouts below).
+ */
+static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
 {
-	long id = regs->orig_ax;
 	struct kt_call *c;
 
 	/* the syscall id first: most syscalls stop here */
@@ -584,6 +587,73 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 	if (id == KT_NR_setsockopt)
 		bpf_probe_read_user(&c->ctl_in, sizeof(c->ctl_in), (void *)c->args[3]);
 	return kt_exit(ret);
+}
+
+/*
+ * Two hook layouts; the loader picks one (ebpf/ktrace.c).
+ *
+ * "socket" (the default): the read/write-family calls (read, readv, recv(from),
+ * write, writev, send(to)) end at the socket layer's sock_recv_length and
+ * sock_send_length tracepoints, which fire for socket I/O only; the others (the
+ * msg calls, lifecycle, sockopts, close and dup) at their own classic
+ * syscalls:sys_exit_* tracepoints, kt_sys_exit_one attached once per call.  A
+ * process that makes no such call runs no program: it pays only the syscall
+ * slow path every task takes once any syscall tracepoint is on.
+ *
+ * "sys_exit" (where tracefs cannot be had): tp_btf sys_exit sees every call.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
+{
+	return kt_on_exit(regs, regs->orig_ax, ret);
+}
+
+/* The classic tracepoints' record (trace_syscalls.c: struct syscall_trace_exit). */
+struct kt_sys_exit_rec {
+	__u64 common;
+	long nr;
+	long ret;
+};
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int kt_sys_exit_one(struct kt_sys_exit_rec *rec)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (!regs)
+		return 0;
+	return kt_on_exit(regs, rec->nr, rec->ret);
+}
+
+static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
+{
+	struct pt_regs *regs;
+	long id;
+
+	if (!sk || sk->__sk_common.skc_family != KT_AF_UNIX)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return 0;
+	id = regs->orig_ax;
+	/* The msg calls end at their own tracepoints; sendfile, splice and io_uring
+	 * are not decoded (as with sys_exit). */
+	if (sending ? (id != KT_NR_write && id != KT_NR_writev && id != KT_NR_sendto)
+		    : (id != KT_NR_read && id != KT_NR_readv && id != KT_NR_recvfrom))
+		return 0;
+	return kt_on_exit(regs, id, ret);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(kt_sock_send, struct sock *sk, int ret, int flags)
+{
+	return kt_sock_end(sk, ret, 1);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(kt_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return kt_sock_end(sk, ret, 0);
 }
 
 #include "kt_stall.bpf.h"

@@ -25,6 +25,7 @@
 
 #include "event.h"
 #include "kt_convert.h"
+#include "kt_hooks.h"
 #include "kt_reader_state.h"
 #include "kt_record.h"
 #include "ktrace.skel.h"
@@ -42,6 +43,8 @@ struct ut_ktrace {
 	struct ktrace_sched_bpf *sched;
 	struct ktrace_fork_bpf *fork;
 	struct ktrace_exit_bpf *exit;
+	struct bpf_link *sys_exit_links[KT_SYS_EXIT_CALLS]; /* socket layout: kt_sys_exit_one's */
+	int socket_layout;   /* 1: socket-layer + per-syscall hooks; 0: tp_btf sys_exit */
 	struct ring_buffer *rb;
 	struct ut_ring *ring;
 	pthread_t thread;
@@ -276,10 +279,44 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 	return 0;
 }
 
-static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+/* Which programs of the core object load and attach: the layout (ktrace.bpf.c). */
+static void kt_pick_layout(struct ktrace_bpf *core, int socket_layout)
+{
+	bpf_program__set_autoload(core->progs.kt_sys_exit, !socket_layout);
+	bpf_program__set_autoload(core->progs.kt_sys_exit_one, socket_layout);
+	bpf_program__set_autoattach(core->progs.kt_sys_exit_one, false); /* once per call, below */
+	bpf_program__set_autoload(core->progs.kt_sock_send, socket_layout);
+	bpf_program__set_autoload(core->progs.kt_sock_recv, socket_layout);
+}
+
+/*
+ * The socket layout needs the classic syscall tracepoints (tracefs).  Where
+ * they cannot be had, or the kernel refuses a piece, sys_exit does it all:
+ * the same events, at the cost of a program run on every syscall.
+ * UNIXTRACE_KERNEL_HOOKS=sys_exit asks for that layout (the bench compares).
+ */
+static int kt_want_socket_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o)
+{
+	const char *force = getenv("UNIXTRACE_KERNEL_HOOKS");
+	int mounted, err;
+
+	if (force && !strcmp(force, "sys_exit"))
+		return 0;
+	err = kt_tracefs_ready(&mounted);
+	if (err) {
+		kt_note(k, "note: no syscall tracepoints (tracefs at /sys/kernel/tracing: %s): "
+			"tp_btf sys_exit runs on every syscall of the machine instead\n",
+			strerror(-err));
+		return 0;
+	}
+	if (mounted && o->verbose)
+		kt_note(k, "mounted tracefs at /sys/kernel/tracing for the syscall tracepoints\n");
+	return 1;
+}
+
+static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o, int socket_layout,
 			char *errbuf, size_t errlen)
 {
-	uint8_t one = 1;
 	int err;
 
 	k->core = ktrace_bpf__open();
@@ -288,10 +325,42 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		ut_errf(errbuf, errlen, "cannot open the BPF tracer: %s", strerror(-err));
 		return err;
 	}
+	kt_pick_layout(k->core, socket_layout);
 	err = kt_set_filters(k->core, o, errbuf, errlen);
 	if (err)
 		return err;
-	err = ktrace_bpf__load(k->core);
+	return ktrace_bpf__load(k->core);
+}
+
+static int kt_attach_core(struct ut_ktrace *k, const char **what)
+{
+	int err = ktrace_bpf__attach(k->core);
+
+	*what = k->socket_layout ? "tp_btf sock_send_length/sock_recv_length" : "tp_btf sys_exit";
+	if (err || !k->socket_layout)
+		return err;
+	err = kt_attach_sys_exits(k->core->progs.kt_sys_exit_one, k->sys_exit_links, what);
+	if (err)
+		ktrace_bpf__detach(k->core);
+	return err;
+}
+
+static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			char *errbuf, size_t errlen)
+{
+	const char *what = "";
+	uint8_t one = 1;
+	int err;
+
+	k->socket_layout = kt_want_socket_layout(k, o);
+	err = kt_open_core(k, o, k->socket_layout, errbuf, errlen);
+	if (err && k->socket_layout) {
+		kt_note(k, "note: the socket-layer hooks were refused (%s): tp_btf sys_exit "
+			"runs on every syscall of the machine instead\n", strerror(-err));
+		ktrace_bpf__destroy(k->core);
+		k->socket_layout = 0;
+		err = kt_open_core(k, o, 0, errbuf, errlen);
+	}
 	if (err == -EPERM || err == -EACCES) {
 		ut_errf(errbuf, errlen,
 		       "loading BPF programs was refused (%s): the kernel side needs root or "
@@ -301,7 +370,7 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	}
 	if (err) {
 		ut_errf(errbuf, errlen,
-		       "the kernel refused the tracer's core hook (tp_btf sys_exit): %s; "
+		       "the kernel refused the tracer's core hooks: %s; "
 		       "`unixtrace run` (the LD_PRELOAD shim) and `unixtrace sockets` may still work "
 		       "(--verbose shows the verifier's log)", strerror(-err));
 		return err;
@@ -316,18 +385,25 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 			return err;
 		}
 	}
-	err = ktrace_bpf__attach(k->core);
+	err = kt_attach_core(k, &what);
 	if (err) {
 		ut_errf(errbuf, errlen,
-		       "attaching tp_btf sys_exit failed: %s; `unixtrace run` "
-		       "(the LD_PRELOAD shim) still works", strerror(-err));
+		       "attaching %s failed: %s; `unixtrace run` "
+		       "(the LD_PRELOAD shim) still works", what, strerror(-err));
 		return err;
 	}
 	/* sockets opened before now: their close() is reported too (kt_seed.bpf.h) */
 	kt_run_iter(k->core->links.kt_seed_fds);
 	if (o->verbose)
-		kt_note(k, "hook tp_btf/sys_exit active "
-			"(fd passing, credentials, truncation flags, lifecycle)\n");
+	{
+		if (k->socket_layout)
+			kt_note(k, "hooks tp_btf/sock_send_length, tp_btf/sock_recv_length and "
+				"syscalls:sys_exit_* of %d calls active (fd passing, credentials, "
+				"truncation flags, lifecycle)\n", KT_SYS_EXIT_CALLS);
+		else
+			kt_note(k, "hook tp_btf/sys_exit active (fd passing, credentials, "
+				"truncation flags, lifecycle)\n");
+	}
 	return 0;
 }
 
@@ -427,6 +503,7 @@ int ut_ktrace_stop(struct ut_ktrace *k)
 		pthread_join(k->thread, NULL);
 	}
 	/* detach first so nothing new arrives, then drain what is left */
+	kt_detach_sys_exits(k->sys_exit_links);
 	if (k->core)
 		ktrace_bpf__detach(k->core);
 	if (k->rb) {

@@ -115,7 +115,11 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
 		uint32_t len;
 		int rc;
 
-		if (s->merge && ut_merge_pop(s->merge, buf, cap, now, 0))
+		/* Once the producers are gone, everything left is read before anything
+		 * is released: stopping the kernel side can take long enough (its
+		 * tracepoints detach one by one) for the shim's last events to look
+		 * overdue while their twins wait in the ring. */
+		if (s->merge && !s->ended && ut_merge_pop(s->merge, buf, cap, now, 0))
 			return 1;
 		if (make_lost(s, buf))
 			return 1;

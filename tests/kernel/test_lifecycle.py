@@ -47,12 +47,25 @@ def test_sigkill_leaves_nothing_attached(require_bpf, tmp_path, tracers):  # noq
     wait_for(lambda: not mine & kt_progs(), timeout=20, what="programs freed")
 
 
-def test_verbose_names_hooks(require_bpf, tmp_path, tracers):  # noqa: F811
+# The hook layouts (ebpf/ktrace.bpf.c): socket-layer and per-syscall tracepoints by
+# default, tp_btf sys_exit where those cannot be had or when asked for.
+LAYOUT_HOOKS = {
+    "socket": ["tp_btf/sock_send_length", "tp_btf/sock_recv_length", "syscalls:sys_exit_*"],
+    "sys_exit": ["tp_btf/sys_exit"],
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUT_HOOKS))
+def test_verbose_names_hooks(require_bpf, tmp_path, tracers, monkeypatch, layout):  # noqa: F811
+    if layout == "sys_exit":
+        monkeypatch.setenv("UNIXTRACE_KERNEL_HOOKS", "sys_exit")
     t = UnixTrace(tmp_path, "-c", "no-such-comm", "--verbose")
     tracers.append(t)
     err = t.stderr()
-    for hook in ("tp_btf/sys_exit", "tp_btf/skb_copy_datagram_iovec", "tp_btf/sched_switch"):
+    for hook in LAYOUT_HOOKS[layout] + ["tp_btf/skb_copy_datagram_iovec", "tp_btf/sched_switch"]:
         assert hook in err
+    other = [h for ly, hs in LAYOUT_HOOKS.items() if ly != layout for h in hs]
+    assert not any(h in err for h in other), err
 
 
 @pytest.mark.parametrize("cmd", [["trace", "--duration", "1"], ["sockets"]])

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The socket hook layout's per-syscall half: kt_sys_exit_one (ktrace.bpf.c)
+ * attached to the classic sys_exit tracepoint of each call that does not end
+ * at the socket layer's sock_send_length / sock_recv_length (the msg calls,
+ * the lifecycle, the sockopts, close and the dups).  Keep the list in step
+ * with kt_on_exit's dispatch.
+ */
+#include "kt_hooks.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#define KT_TRACEFS "/sys/kernel/tracing"
+
+static const char *const kt_sys_exit_calls[KT_SYS_EXIT_CALLS] = {
+	"sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "socket", "socketpair", "bind",
+	"listen", "connect", "accept", "accept4", "setsockopt", "getsockopt", "close",
+	"fcntl", "dup", "dup2", "dup3", "close_range",
+};
+
+static int kt_have_syscall_events(void)
+{
+	return access(KT_TRACEFS "/events/syscalls/sys_exit_close/id", R_OK) == 0;
+}
+
+int kt_tracefs_ready(int *mounted)
+{
+	*mounted = 0;
+	if (kt_have_syscall_events())
+		return 0;
+	if (mount("nodev", KT_TRACEFS, "tracefs", 0, NULL) != 0)
+		return -errno;
+	*mounted = 1;
+	return kt_have_syscall_events() ? 0 : -ENOENT;
+}
+
+int kt_attach_sys_exits(struct bpf_program *prog, struct bpf_link **links, const char **failed)
+{
+	for (size_t i = 0; i < KT_SYS_EXIT_CALLS; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "sys_exit_%s", kt_sys_exit_calls[i]);
+		links[i] = bpf_program__attach_tracepoint(prog, "syscalls", name);
+		if (!links[i]) {
+			int err = -errno;
+
+			*failed = kt_sys_exit_calls[i];
+			kt_detach_sys_exits(links);
+			return err ? err : -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void kt_detach_sys_exits(struct bpf_link **links)
+{
+	for (size_t i = 0; i < KT_SYS_EXIT_CALLS; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}

@@ -31,10 +31,11 @@ def check(trace, *opts):
         (summary[0] if summary else None), p.stderr
 
 
-def record(tmp_path, cmd, *opts, name="k.trace", timeout=120):
+def record(tmp_path, cmd, *opts, name="k.trace", timeout=120, env=None):
     """`run --kernel -q -o FILE [opts] -- cmd`; the command must succeed."""
     out = tmp_path / name
-    run_unixtrace("run", "--kernel", "-q", "-o", out, *opts, "--", *cmd, timeout=timeout)
+    run_unixtrace("run", "--kernel", "-q", "-o", out, *opts, "--", *cmd, timeout=timeout,
+                  env=env)
     return out
 
 
@@ -164,6 +165,33 @@ def test_workload_sources_agree(tmp_path, require_bpf, name):
     assert summary["unchecked"] == 0  # every merged event holds both sightings
     if name == "kt_static":  # the shim cannot enter a static program: all explained
         assert rc == 0 and summary["documented"]["no_shim_in_process"] > 0
+
+
+# The fallback hook layout (tp_btf sys_exit for every call, ebpf/ktrace.bpf.c) must tell
+# the same story as the default one: the same kernel events, each agreeing with the shim
+# (their order may differ: a read's events are stamped at the socket layer, inside the call).
+SYS_EXIT = {"UNIXTRACE_KERNEL_HOOKS": "sys_exit"}
+
+
+def kernel_events(trace):
+    """(kind, call, fd) of every event the kernel side saw, merged or alone, in order."""
+    rows = [json.loads(line) for line in
+            run_unixtrace("view", "--json", trace).stdout.splitlines()]
+    return [(e["event"], e.get("call"), e.get("fd")) for e in rows
+            if e.get("source") in ("kernel", "both") and e["event"] not in ("exec", "exit")]
+
+
+@pytest.mark.parametrize("name", ["ut_fdpass", "ut_creds", "ut_trunc", "ut_life"])
+def test_both_hook_layouts_report_the_same(tmp_path, require_bpf, name):
+    cmd = [helper(name), str(tmp_path)]
+    layouts = {}
+    for layout, env in (("socket", None), ("sys_exit", SYS_EXIT)):
+        trace = record(tmp_path, cmd, name=f"{layout}.trace", env=env)
+        rc, rows, summary, err = check(trace)
+        assert (rc, rows) == (0, []), (layout, err, rows)
+        layouts[layout] = kernel_events(trace)
+    assert sorted(layouts["socket"], key=str) == sorted(layouts["sys_exit"], key=str)
+    assert layouts["socket"]
 
 
 def test_raw_syscalls_are_reported(tmp_path, require_bpf):

@@ -44,7 +44,7 @@ def test_exit_statuses_and_environment(text):
     for code in ("0", "1", "2", "126", "127", "128+"):
         assert code in section
     env_names = set()
-    for d in ("viewer", "preload", "common"):
+    for d in ("viewer", "preload", "common", "ebpf"):
         for f in (ROOT / d).glob("*.c"):
             env_names |= set(re.findall(r'getenv\("(UNIXTRACE_[A-Z_]+|NO_COLOR|TMPDIR)"\)', f.read_text()))
     missing = sorted(n for n in env_names if n not in text)

@@ -608,10 +608,15 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 	return kt_on_exit(regs, regs->orig_ax, ret);
 }
 
-/* The classic tracepoints' record (trace_syscalls.c: struct syscall_trace_exit). */
+/*
+ * The classic tracepoints' record (trace_syscalls.c: struct syscall_trace_exit):
+ * nr is an int and the 4 bytes after it are not written, so the syscall id is
+ * taken from the registers, as sys_exit does.
+ */
 struct kt_sys_exit_rec {
 	__u64 common;
-	long nr;
+	__s32 nr;
+	__s32 pad;
 	long ret;
 };
 
@@ -622,7 +627,7 @@ int kt_sys_exit_one(struct kt_sys_exit_rec *rec)
 
 	if (!regs)
 		return 0;
-	return kt_on_exit(regs, rec->nr, rec->ret);
+	return kt_on_exit(regs, regs->orig_ax, rec->ret);
 }
 
 static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)

@@ -11,14 +11,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #define KT_TRACEFS "/sys/kernel/tracing"
+#define KT_TRACEFS_MAGIC 0x74726163
 
 static const char *const kt_sys_exit_calls[KT_SYS_EXIT_CALLS] = {
-	"sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "socket", "socketpair", "bind",
+	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "socket", "socketpair", "bind",
 	"listen", "connect", "accept", "accept4", "setsockopt", "getsockopt", "close",
 	"fcntl", "dup", "dup2", "dup3", "close_range",
 };
@@ -30,13 +32,22 @@ static int kt_have_syscall_events(void)
 
 int kt_tracefs_ready(int *mounted)
 {
+	struct statfs fs;
+
 	*mounted = 0;
 	if (kt_have_syscall_events())
 		return 0;
+	/* tracefs there already, without syscall events: this kernel has none */
+	if (statfs(KT_TRACEFS, &fs) == 0 && fs.f_type == KT_TRACEFS_MAGIC)
+		return -ENOENT;
 	if (mount("nodev", KT_TRACEFS, "tracefs", 0, NULL) != 0)
 		return -errno;
-	*mounted = 1;
-	return kt_have_syscall_events() ? 0 : -ENOENT;
+	if (kt_have_syscall_events()) {
+		*mounted = 1;
+		return 0;
+	}
+	umount2(KT_TRACEFS, MNT_DETACH); /* it did not help: leave the machine as it was */
+	return -ENOENT;
 }
 
 int kt_attach_sys_exits(struct bpf_program *prog, struct bpf_link **links, const char **failed)

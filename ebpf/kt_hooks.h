@@ -9,7 +9,7 @@ struct bpf_link;
 struct bpf_program;
 
 /* The calls that end at their own syscalls:sys_exit_* tracepoint in the socket layout. */
-#define KT_SYS_EXIT_CALLS 19
+#define KT_SYS_EXIT_CALLS 21
 
 /*
  * The classic syscall tracepoints need tracefs: mounts it at

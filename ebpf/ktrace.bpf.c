@@ -589,14 +589,17 @@ static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
 	return kt_exit(ret);
 }
 
+#define KT_PF_IO_WORKER 0x00000010
+#define KT_PF_KTHREAD 0x00200000
+
 /*
  * Two hook layouts; the loader picks one (ebpf/ktrace.c).
  *
- * "socket" (the default): the read/write-family calls (read, readv, recv(from),
- * write, writev, send(to)) end at the socket layer's sock_recv_length and
- * sock_send_length tracepoints, which fire for socket I/O only; the others (the
- * msg calls, lifecycle, sockopts, close and dup) at their own classic
- * syscalls:sys_exit_* tracepoints, kt_sys_exit_one attached once per call.  A
+ * "socket" (the default): read, readv, write and writev end at the socket
+ * layer's sock_recv_length and sock_send_length tracepoints, which fire for
+ * socket I/O only (a failure before it, a bad iovec array say, is not seen);
+ * the others (send(to), recv(from), the msg calls, lifecycle, sockopts, close
+ * and dup) at their own classic syscalls:sys_exit_* tracepoints, kt_sys_exit_one attached once per call.  A
  * process that makes no such call runs no program: it pays only the syscall
  * slow path every task takes once any syscall tracepoint is on.
  *
@@ -637,14 +640,19 @@ static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 
 	if (!sk || sk->__sk_common.skc_family != KT_AF_UNIX)
 		return 0;
+	/* io_uring's workers and kernel threads carry registers of another
+	 * syscall (or none): their socket I/O is not decoded (as with sys_exit). */
+	if (bpf_get_current_task_btf()->flags & (KT_PF_KTHREAD | KT_PF_IO_WORKER))
+		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (!regs)
 		return 0;
 	id = regs->orig_ax;
-	/* The msg calls end at their own tracepoints; sendfile, splice and io_uring
+	/* The msg calls, send(to) and recv(from) (which can fail before the socket
+	 * layer, on the address) end at their own tracepoints; sendfile and splice
 	 * are not decoded (as with sys_exit). */
-	if (sending ? (id != KT_NR_write && id != KT_NR_writev && id != KT_NR_sendto)
-		    : (id != KT_NR_read && id != KT_NR_readv && id != KT_NR_recvfrom))
+	if (sending ? (id != KT_NR_write && id != KT_NR_writev)
+		    : (id != KT_NR_read && id != KT_NR_readv))
 		return 0;
 	return kt_on_exit(regs, id, ret);
 }

@@ -345,17 +345,17 @@ static int kt_attach_core(struct ut_ktrace *k, const char **what)
 	return err;
 }
 
-static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
-			char *errbuf, size_t errlen)
+static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			       int socket_layout, char *errbuf, size_t errlen)
 {
 	const char *what = "";
 	uint8_t one = 1;
 	int err;
 
-	k->socket_layout = kt_want_socket_layout(k, o);
+	k->socket_layout = socket_layout;
 	err = kt_open_core(k, o, k->socket_layout, errbuf, errlen);
 	if (err && k->socket_layout) {
-		kt_note(k, "note: the socket-layer hooks were refused (%s): tp_btf sys_exit "
+		kt_note(k, "note: loading the socket-layer hooks failed (%s): tp_btf sys_exit "
 			"runs on every syscall of the machine instead\n", strerror(-err));
 		ktrace_bpf__destroy(k->core);
 		k->socket_layout = 0;
@@ -386,6 +386,14 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		}
 	}
 	err = kt_attach_core(k, &what);
+	if (err && k->socket_layout) {
+		kt_note(k, "note: attaching %s was refused (%s): tp_btf sys_exit runs on every "
+			"syscall of the machine instead\n", what, strerror(-err));
+		ktrace_bpf__destroy(k->core);
+		k->core = NULL;
+		k->socket_layout = 0;
+		return kt_load_core_layout(k, o, 0, errbuf, errlen);
+	}
 	if (err) {
 		ut_errf(errbuf, errlen,
 		       "attaching %s failed: %s; `unixtrace run` "
@@ -405,6 +413,12 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 				"truncation flags, lifecycle)\n");
 	}
 	return 0;
+}
+
+static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			char *errbuf, size_t errlen)
+{
+	return kt_load_core_layout(k, o, kt_want_socket_layout(k, o), errbuf, errlen);
 }
 
 int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,

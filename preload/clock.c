@@ -35,6 +35,11 @@ struct ut_clock ut_clock = { .mode = UT_CLK_MONO, .block_ticks = 1000000ull };
 static uint64_t ut_tsc_base, ut_mono_base;
 
 #if defined(__x86_64__)
+static uint64_t ut_rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
 /* A (tsc, ns) pair read close together: the ns read bracketed by two tsc reads. */
 static int ut_clock_pair(uint64_t *tsc, uint64_t *ns)
 {
@@ -62,6 +67,11 @@ static int ut_tsc_invariant(void)
 	return (d >> 8) & 1;
 }
 #else
+static uint64_t ut_rdtsc(void)
+{
+	return 0;
+}
+
 static int ut_clock_pair(uint64_t *tsc, uint64_t *ns)
 {
 	(void)tsc;
@@ -114,6 +124,28 @@ void ut_clock_init(uint64_t block_ns)
 	ut_clock.mode = UT_CLK_TSC;
 }
 
+/*
+ * ns per tick: measured over the process's age until that is a second long,
+ * then kept.  CLOCK_MONOTONIC stops in a suspend and the TSC may not (or may
+ * start again from 0), so a ratio measured across one would be wrong.
+ */
+static double ut_ns_per_tick; /* 0: not kept yet */
+
+static double ut_ratio(uint64_t tsc, uint64_t now)
+{
+	double r;
+
+	__atomic_load(&ut_ns_per_tick, &r, __ATOMIC_RELAXED);
+	if (r > 0)
+		return r;
+	if (tsc <= ut_tsc_base || now <= ut_mono_base)
+		return 0;
+	r = (double)(now - ut_mono_base) / (double)(tsc - ut_tsc_base);
+	if (now - ut_mono_base >= 1000000000ull)
+		__atomic_store(&ut_ns_per_tick, &r, __ATOMIC_RELAXED);
+	return r;
+}
+
 void ut_ticks_to_ns(uint64_t t0, uint64_t t1, uint64_t *ns0, uint64_t *ns1)
 {
 	int mode = __atomic_load_n(&ut_clock.mode, __ATOMIC_RELAXED);
@@ -125,15 +157,18 @@ void ut_ticks_to_ns(uint64_t t0, uint64_t t1, uint64_t *ns0, uint64_t *ns1)
 		*ns1 = t1;
 		return;
 	}
-	if (mode != UT_CLK_TSC || ut_clock_pair(&tsc, &now) < 0 || tsc <= ut_tsc_base ||
-	    now <= ut_mono_base || t1 > tsc || t0 > t1) {
-		/* Not timed (no TSC), no trustworthy pair, ticks out of order (read on
-		 * CPUs whose TSCs disagree), or the mode changed during the call: the
-		 * end is now, and the call's time is unknown (0). */
+	if (mode == UT_CLK_TSC && ut_clock_pair(&tsc, &now) < 0) {
+		/* Interrupted four times: one read each, a little less exact. */
+		tsc = ut_rdtsc();
+		now = ut_now();
+	}
+	if (mode != UT_CLK_TSC || t1 > tsc || t0 > t1 || !(ns_per_tick = ut_ratio(tsc, now))) {
+		/* Not timed (no TSC), ticks out of order (read on CPUs whose TSCs
+		 * disagree, or across a suspend that restarted the TSC), or the mode
+		 * changed during the call: the end is now, and its time unknown (0). */
 		*ns0 = *ns1 = ut_now();
 		return;
 	}
-	ns_per_tick = (double)(now - ut_mono_base) / (double)(tsc - ut_tsc_base);
 	*ns1 = now - (uint64_t)((double)(tsc - t1) * ns_per_tick);
 	*ns0 = *ns1 - (uint64_t)((double)(t1 - t0) * ns_per_tick);
 }

@@ -227,19 +227,14 @@ static __always_inline void kt_exit_peercred(struct kt_call *c, __s64 ret)
 }
 
 /*
- * sys_exit of a unix-socket call whose arguments kt_sys_exit put in the
- * scratch call: add what the skb and scheduler hooks saw during it, decode.
+ * What the skb and scheduler hooks recorded while the call ran (the skb it
+ * copied, the time it slept), into the scratch call c.
  */
-__noinline int kt_exit(__s64 ret)
+static __always_inline void kt_exit_take_record(struct kt_call *c, struct task_struct *t)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct kt_call *c = kt_scratch();
 	struct kt_call *s;
-	int nr;
+	int nr = c->nr;
 
-	if (!c)
-		return 0;
-	nr = c->nr;
 	/* a record exists only if a hook made one: with none pending anywhere, no lookup */
 	s = kt_nothing_pending() ? NULL : KT_CALL_GET(t);
 	if (s && s->active) {
@@ -265,6 +260,85 @@ __noinline int kt_exit(__s64 ret)
 		}
 		s->active = 0;
 	}
+}
+
+/* After a send or receive is decoded: how the send went, who reads, the error. */
+static __always_inline void kt_exit_io_outcome(struct kt_call *c, __s64 ret, struct task_struct *t)
+{
+	if (c->is_send) {
+		kt_send_outcome(c, ret);
+		if (ret < 0 && kt_is_error(ret))
+			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
+	} else if (ret >= 0) {
+		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid);
+	} else if (kt_is_error(ret)) {
+		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
+	}
+}
+
+/*
+ * The end of read, readv, recv(from), write, writev and send(to) on a unix
+ * socket, its arguments in the scratch call: no control data, so no fds or
+ * credentials, only losses, cuts, stalls and (--messages) the message.
+ * Apart from kt_exit because the socket-layer hooks need only this: each
+ * program is verified with what it can reach, and the verifier's time is the
+ * tracer's start-up time.
+ */
+__noinline int kt_exit_rw(__s64 ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct kt_call *c = kt_scratch();
+	int nr;
+
+	if (!c)
+		return 0;
+	nr = c->nr;
+	kt_exit_take_record(c, t);
+	switch (nr) {
+	case KT_NR_read:
+	case KT_NR_recvfrom:
+	case KT_NR_readv: {
+		__u64 cap = c->args[2], base = c->args[1], full, len;
+
+		if (nr == KT_NR_readv)
+			base = kt_iov(c->args[1], c->args[2], &cap);
+		/* no control buffer: any fd attached to the message is dropped (unless peeked) */
+		kt_lost_fds(c, ret, 0, 0, 0);
+		kt_trunc(c, ret, 0, cap, 1);
+		len = kt_rx_len(c, ret, cap, 1, &full);
+		if (messages && ret >= 0)
+			kt_emit_msg(c, ret, len, 0, base);
+		break;
+	}
+	case KT_NR_write:
+	case KT_NR_sendto:
+	case KT_NR_writev:
+		if (messages && ret >= 0)
+			kt_emit_msg(c, ret, ret, KT_MSG_FN(0, nr == KT_NR_sendto ? c->args[3] : 0),
+				    nr == KT_NR_writev ? 0 : c->args[1]);
+		break;
+	default:
+		return 0;
+	}
+	kt_exit_io_outcome(c, ret, t);
+	return 0;
+}
+
+/*
+ * The end of every other unix-socket call (kt_exit_rw has the plain reads
+ * and writes), its arguments in the scratch call: add what the hooks saw
+ * during it, decode.
+ */
+__noinline int kt_exit(__s64 ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct kt_call *c = kt_scratch();
+	int nr;
+
+	if (!c)
+		return 0;
+	nr = c->nr;
+	kt_exit_take_record(c, t);
 	switch (nr) {
 	case KT_NR_socket:
 		if (ret >= 0)
@@ -323,41 +397,10 @@ __noinline int kt_exit(__s64 ret)
 	case KT_NR_recvmsg:
 		kt_exit_recvmsg(c, c->args[1], ret, 1);
 		break;
-	case KT_NR_read:
-	case KT_NR_recvfrom:
-	case KT_NR_readv: {
-		__u64 cap = c->args[2], base = c->args[1], full, len;
-
-		if (nr == KT_NR_readv)
-			base = kt_iov(c->args[1], c->args[2], &cap);
-		/* no control buffer: any fd attached to the message is dropped (unless peeked) */
-		kt_lost_fds(c, ret, 0, 0, 0);
-		kt_trunc(c, ret, 0, cap, 1);
-		len = kt_rx_len(c, ret, cap, 1, &full);
-		if (messages && ret >= 0)
-			kt_emit_msg(c, ret, len, 0, base);
-		break;
-	}
-	case KT_NR_write:
-	case KT_NR_sendto:
-	case KT_NR_writev:
-		if (messages && ret >= 0)
-			kt_emit_msg(c, ret, ret, KT_MSG_FN(0, nr == KT_NR_sendto ? c->args[3] : 0),
-				    nr == KT_NR_writev ? 0 : c->args[1]);
-		break;
 	default:
 		return 0;
 	}
-
-	if (c->is_send) {
-		kt_send_outcome(c, ret);
-		if (ret < 0 && kt_is_error(ret))
-			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
-	} else if (ret >= 0) {
-		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid);
-	} else if (kt_is_error(ret)) {
-		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
-	}
+	kt_exit_io_outcome(c, ret, t);
 	return 0;
 }
 
@@ -519,14 +562,12 @@ static __always_inline int kt_drop_record(long id)
 }
 
 /*
- * One syscall's end, whichever hook saw it: regs are the task's own syscall
+ * The end of a plain read or write (read, readv, recv(from), write, writev,
+ * send(to)), whichever hook saw it: regs are the task's own syscall
  * registers, id the syscall (see the hook layouts below).
  */
-static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
+static __always_inline int kt_on_rw_exit(struct pt_regs *regs, long id, long ret)
 {
-	struct kt_call *c;
-
-	/* the syscall id first: most syscalls stop here */
 	switch (id) {
 	case KT_NR_write: case KT_NR_writev: case KT_NR_sendto:
 		/*
@@ -549,6 +590,24 @@ static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
 		if (!messages && ret >= 0 && skb_hook_on && kt_nothing_pending())
 			return 0;
 		break;
+	default:
+		return 0;
+	}
+	if (!kt_begin(regs, id))
+		return kt_drop_record(id);
+	return kt_exit_rw(ret);
+}
+
+/* Any syscall's end, whichever hook saw it (as kt_on_rw_exit). */
+static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
+{
+	struct kt_call *c;
+
+	/* the syscall id first: most syscalls stop here */
+	switch (id) {
+	case KT_NR_write: case KT_NR_writev: case KT_NR_sendto:
+	case KT_NR_read: case KT_NR_readv: case KT_NR_recvfrom:
+		return kt_on_rw_exit(regs, id, ret);
 	case KT_NR_sendmsg: case KT_NR_recvmsg:
 	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
 	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
@@ -654,7 +713,7 @@ static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 	if (sending ? (id != KT_NR_write && id != KT_NR_writev)
 		    : (id != KT_NR_read && id != KT_NR_readv))
 		return 0;
-	return kt_on_exit(regs, id, ret);
+	return kt_on_rw_exit(regs, id, ret);
 }
 
 SEC("tp_btf/sock_send_length")

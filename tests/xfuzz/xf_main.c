@@ -26,6 +26,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +47,8 @@ struct xf_shm {
 	size_t len;
 	unsigned long calls; /* calls made in this batch, its forks and threads included */
 	int full;
+	int have_status; /* status: how the batch ended, when its reaper waited for it */
+	int status;
 	char data[];
 };
 
@@ -301,6 +304,62 @@ static void xf_batch_child(uint64_t seed, unsigned b, unsigned k, int sandbox)
 	_exit(0);
 }
 
+/*
+ * pid 1 of a batch's own pid namespace: forks the batch (pid 2) and hands on
+ * how it ended.  The batch is not pid 1 itself: a namespace's init ignores
+ * the signals it has no handler for.
+ */
+static void xf_batch_reaper(uint64_t seed, unsigned b, unsigned k, int sandbox)
+{
+	pid_t init = fork(), batch;
+	int st = 0;
+
+	if (init < 0)
+		_exit(2);
+	if (init > 0) {
+		while (waitpid(init, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	batch = fork();
+	if (batch < 0)
+		_exit(2);
+	if (batch == 0)
+		xf_batch_child(seed, b, k, sandbox);
+	while (waitpid(batch, &st, 0) < 0 && errno == EINTR)
+		;
+	xf_log->status = st;
+	xf_log->have_status = 1;
+	_exit(0);
+}
+
+/*
+ * Runs batch b in a child; returns its wait status, or -1.  Where a pid
+ * namespace can be made (root), the batch runs in one of its own, so every
+ * batch of every run has the same pids: a pid that reaches memory unlabelled
+ * (our SCM_CREDENTIALS sent as the payload of a message that a later call
+ * receives) is then the same bytes natively and traced.
+ */
+static int xf_run_batch(uint64_t seed, unsigned b, unsigned k, int sandbox, int logfd)
+{
+	pid_t pid;
+	int st = 0;
+
+	xf_log->have_status = 0;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		syscall(SYS_close, logfd);
+		if (unshare(CLONE_NEWPID) == 0)
+			xf_batch_reaper(seed, b, k, sandbox);
+		xf_batch_child(seed, b, k, sandbox);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return xf_log->have_status ? xf_log->status : st;
+}
+
 static void xf_usage(void)
 {
 	fprintf(stderr, "usage: xfuzz --seed S --calls N --log FILE --dir DIR [--batch K] "
@@ -366,24 +425,17 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	batches = (unsigned)((calls + k - 1) / k);
 	for (b = 0; b < batches; b++) {
-		int st = 0;
-		pid_t pid;
+		int st;
 
 		xf_log->len = 0;
 		xf_log->calls = 0;
 		xf_log->full = 0;
 		fflush(log);
-		pid = fork();
-		if (pid < 0) {
+		st = xf_run_batch(seed, b, k, sandbox, fileno(log));
+		if (st < 0) {
 			perror("xfuzz: fork");
 			return 1;
 		}
-		if (pid == 0) {
-			syscall(SYS_close, fileno(log));
-			xf_batch_child(seed, b, k, sandbox);
-		}
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
 		fprintf(log, "B %u\n", b);
 		fwrite(xf_log->data, 1, xf_log->len, log);
 		if (xf_log->len && xf_log->data[xf_log->len - 1] != '\n')

@@ -8,8 +8,9 @@
  * registers and the caller's memory (cmsgs, msg_flags, return value), adding
  * what the optional objects saw while it ran: the skb that was copied
  * (ktrace_skb.bpf.c), the time a send slept (ktrace_sched.bpf.c).  children of
- * followed processes come from ktrace_fork.bpf.c.  There is no sys_enter
- * program: every syscall on the machine would pay for it.
+ * followed processes come from ktrace_fork.bpf.c.  The only entry program
+ * is close()'s (kt_sys_enter_close); a sys_enter for every syscall would
+ * make every syscall on the machine pay for it.
  *
  * This file is the syscall dispatch (which calls, what each one reports);
  * kt_emit.bpf.h fills and emits records, kt_msg.bpf.h decodes messages.
@@ -486,10 +487,41 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
 }
 
 /*
+ * What close(fd) found at fd on entry (socket layout: kt_sys_enter_close).
+ * Between the fd's release on entry and sys_exit, another thread of the
+ * process can get the same number for another file and close it: without
+ * this, that thread's close was taken for the socket's.
+ */
+struct kt_closing {
+	__s32 fd;
+	__u32 valid;
+	struct kt_fdval sock; /* the unix socket at fd on entry; ino 0: something else was there */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct kt_closing);
+} closing SEC(".maps");
+
+/* What close(fd) found on entry, when the entry hook ran for this call; else NULL. */
+static __always_inline struct kt_closing *kt_closing_take(struct task_struct *t, __s32 fd)
+{
+	struct kt_closing *cl = bpf_task_storage_get(&closing, t, 0, 0);
+
+	if (!cl || !cl->valid)
+		return NULL;
+	cl->valid = 0;
+	return cl->fd == fd ? cl : NULL;
+}
+
+/*
  * close() at sys_exit: the fd is gone, so the socket is the one remembered
- * for (process, fd) from earlier events, or inherited from an ancestor's.
+ * for (process, fd) from earlier events, or inherited from an ancestor's;
+ * in the socket layout, the one kt_sys_enter_close saw at fd (also one that
+ * came by a way no event showed: an exec'd child's renumbered fds, say).
  * The entry is kept, marked closed, for children forked while it was open.
- * No sys_enter program at all: every syscall on the machine would pay for it.
  * nr: the call that closed it (close, dup2/dup3 onto fd, close_range).
  */
 __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
@@ -497,19 +529,28 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
 	__u64 start = t->group_leader->start_time;
+	struct kt_closing *cl = nr == KT_NR_close ? kt_closing_take(t, fd) : NULL;
 	struct kt_fdval *v, mark = {};
 	struct kt_call *c;
 
 	if (ret < 0 || !kt_traced_task(t))
 		return 0;
+	if (cl && !cl->sock.ino)
+		return 0; /* no unix socket was at fd when this call began */
 	v = bpf_map_lookup_elem(&unix_fds, &key);
 	/* an entry of an earlier process with the same pid is not this one's socket */
 	if (v && v->start != start)
 		v = NULL;
-	if (v && v->closed)
-		return 0; /* this process closed that socket already: fd was something else */
-	if (!v)
-		v = kt_inherited_fd(t, fd);
+	if (cl) {
+		/* what was at fd on entry decides; a remembered entry only adds since when */
+		if (!v || v->closed || v->ino != cl->sock.ino)
+			v = &cl->sock;
+	} else {
+		if (v && v->closed)
+			return 0; /* this process closed that socket already: fd was something else */
+		if (!v)
+			v = kt_inherited_fd(t, fd);
+	}
 	c = kt_scratch();
 	if (!v || !c)
 		return 0;
@@ -690,6 +731,45 @@ int kt_sys_exit_one(struct kt_sys_exit_rec *rec)
 	if (!regs)
 		return 0;
 	return kt_on_exit(regs, regs->orig_ax, rec->ret);
+}
+
+/*
+ * close()'s entry, socket layout only: the unix socket at fd (or that there
+ * is none where one is remembered), for kt_exit_close.  One fd lookup per
+ * close() of a traced process; nothing stored for a file never taken for a
+ * socket.
+ */
+SEC("tracepoint/syscalls/sys_enter_close")
+int kt_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__s32 fd = (__s32)ctx->args[0];
+	struct kt_closing *cl;
+	struct socket *so;
+
+	if (!kt_traced_task(t))
+		return 0;
+	so = kt_file_unix_socket(kt_fd_file(t, fd));
+	if (!so) {
+		struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
+
+		if (!bpf_map_lookup_elem(&unix_fds, &key))
+			return 0;
+	}
+	cl = bpf_task_storage_get(&closing, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cl)
+		return 0;
+	cl->fd = fd;
+	cl->valid = 1;
+	cl->sock.ino = so ? kt_sock_ino(so->sk) : 0;
+	if (so) {
+		cl->sock.type = so->type;
+		cl->sock.addr_len = kt_unix_addr(so->sk, cl->sock.addr);
+		cl->sock.start = t->group_leader->start_time;
+		cl->sock.since = bpf_ktime_get_ns(); /* known held from now, not before */
+		cl->sock.closed = 0;
+	}
+	return 0;
 }
 
 static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)

@@ -287,6 +287,7 @@ static void kt_pick_layout(struct ktrace_bpf *core, int socket_layout)
 	bpf_program__set_autoattach(core->progs.kt_sys_exit_one, false); /* once per call, below */
 	bpf_program__set_autoload(core->progs.kt_sock_send, socket_layout);
 	bpf_program__set_autoload(core->progs.kt_sock_recv, socket_layout);
+	bpf_program__set_autoload(core->progs.kt_sys_enter_close, socket_layout);
 }
 
 /*
@@ -406,7 +407,7 @@ static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts 
 	{
 		if (k->socket_layout)
 			kt_note(k, "hooks tp_btf/sock_send_length, tp_btf/sock_recv_length and "
-				"syscalls:sys_exit_* of %d calls active (fd passing, credentials, "
+				"syscalls:sys_exit_* of %d calls (and sys_enter_close) active (fd passing, credentials, "
 				"truncation flags, lifecycle)\n", KT_SYS_EXIT_CALLS);
 		else
 			kt_note(k, "hook tp_btf/sys_exit active (fd passing, credentials, "

@@ -230,6 +230,14 @@ void ut_fdc_copy(int from, int to); /* dup */
 void ut_fdc_update(int fd, uint16_t set_flags, uint16_t clear_flags, const uint64_t *peer_ino);
 /* Highest fd with a cache entry ever written, -1 none (bounds close_range walks). */
 int ut_fdc_hiwater(void);
+/* The caller's pid when it is a vfork child (our memory, its own fd table), else 0. */
+uint32_t ut_fdc_vfork_child(void);
+/*
+ * Whether the socket s is still at fd (one fstat), asked in a vfork child
+ * only: the cache is its parent's, and it may have put another file at that
+ * number (dup2 before exec).
+ */
+int ut_fdc_still_at(int fd, const struct ut_sock *s);
 /* Reads a Unix socket's cache entry without classifying; 1 if it is one. */
 int ut_fdc_peek(int fd, struct ut_sock *s);
 

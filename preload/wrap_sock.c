@@ -234,9 +234,15 @@ UT_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 
 /* ---- closing and duplicating ---- */
 
-/* Close event for an fd the cache knew as a Unix socket (no syscall: it is gone). */
+/*
+ * Close event for an fd the cache knew as a Unix socket (no syscall: it is
+ * gone).  vfork_pid: the caller is a vfork child (before its exec:
+ * subprocess closing the fds it should not inherit), not the process the
+ * shim's memory describes; its event gets its own pid, which is also its
+ * only thread's tid.
+ */
 static void ut_emit_close(int fd, struct ut_sock *s, unsigned call, int ret, int err,
-			  const union ut_evbuf *pre)
+			  const union ut_evbuf *pre, uint32_t vfork_pid)
 {
 	union ut_evbuf b;
 
@@ -245,22 +251,39 @@ static void ut_emit_close(int fd, struct ut_sock *s, unsigned call, int ret, int
 	} else {
 		ut_ev_begin(&b.ev, UT_EV_CLOSE, call, fd, s);
 	}
+	if (vfork_pid)
+		b.ev.pid = b.ev.tid = vfork_pid;
 	b.ev.ts = ut_now();
 	b.ev.ret = ret;
 	b.ev.err = ret < 0 ? err : 0;
 	ut_ev_emit(&b.ev);
 }
 
+/*
+ * The cache entry of a Unix socket fd about to be closed, if one is there,
+ * and *vfork_pid (see ut_emit_close).  In a vfork child the entry counts only
+ * if its socket is still at fd.
+ */
+static int ut_closing_sock(int fd, struct ut_sock *s, uint32_t *vfork_pid)
+{
+	*vfork_pid = 0;
+	if (!ut_fdc_peek(fd, s))
+		return 0;
+	*vfork_pid = ut_fdc_vfork_child();
+	return !*vfork_pid || ut_fdc_still_at(fd, s);
+}
+
 UT_EXPORT int close(int fd)
 {
 	struct ut_sock s;
 	union ut_evbuf pre;
+	uint32_t vfork_pid;
 	int r, saved, err, was;
 
 	if (!ut_on())
 		return UT_REAL(close, fd);
-	was = ut_fdc_peek(fd, &s);
 	saved = errno;
+	was = ut_closing_sock(fd, &s, &vfork_pid);
 	if (was) {
 		/* The address can only be read while the socket is still ours. */
 		ut_ev_begin(&pre.ev, UT_EV_CLOSE, UT_CALL_CLOSE, fd, &s);
@@ -273,39 +296,67 @@ UT_EXPORT int close(int fd)
 	ut_fdc_forget(fd);
 	/* EBADF: the cache was stale, there was nothing to close. */
 	if (was && !(r < 0 && err == EBADF))
-		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, &pre);
+		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, &pre, vfork_pid);
 	errno = r < 0 ? err : saved;
 	return r;
 }
 
-static void ut_closed_range(unsigned first, unsigned last, unsigned call)
+/*
+ * The Unix sockets a close_range(first, last) is about to close, as the
+ * cache knows them: the number of them put in fds/socks (at most max), and
+ * *vfork_pid.  Taken before the call, since a vfork child must check each
+ * one is still at its number (ut_closing_sock).
+ */
+#define UT_RANGE_MAX 256
+static unsigned ut_closing_range(unsigned first, unsigned last, int *fds, struct ut_sock *socks,
+				 uint32_t *vfork_pid)
 {
-	int hi = ut_fdc_hiwater();
-	unsigned i;
+	int hi = ut_fdc_hiwater(), checked = 0;
+	unsigned i, n = 0;
 
+	*vfork_pid = 0;
 	if (hi < 0 || first > (unsigned)hi)
-		return;
+		return 0;
 	if (last > (unsigned)hi)
 		last = (unsigned)hi;
-	for (i = first; i <= last; i++) {
-		struct ut_sock s;
-
-		if (ut_fdc_peek((int)i, &s))
-			ut_emit_close((int)i, &s, call, 0, 0, NULL);
+	for (i = first; i <= last && n < UT_RANGE_MAX; i++) {
+		if (!ut_fdc_peek((int)i, &socks[n]))
+			continue;
+		if (!checked) {
+			*vfork_pid = ut_fdc_vfork_child();
+			checked = 1;
+		}
+		if (*vfork_pid && !ut_fdc_still_at((int)i, &socks[n]))
+			continue;
+		fds[n++] = (int)i;
 	}
+	return n;
+}
+
+static void ut_closed_range(unsigned first, unsigned last, unsigned call, unsigned n,
+			    const int *fds, struct ut_sock *socks, uint32_t vfork_pid)
+{
+	for (unsigned i = 0; i < n; i++)
+		ut_emit_close(fds[i], &socks[i], call, 0, 0, NULL, vfork_pid);
 	ut_fdc_forget_range(first, last);
 }
 
 UT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
+	int fds[UT_RANGE_MAX];
+	struct ut_sock socks[UT_RANGE_MAX];
+	uint32_t vfork_pid;
+	unsigned n;
 	int r, saved;
 
-	if (!ut_on())
+	if (!ut_on() || (flags & CLOSE_RANGE_CLOEXEC) || first > last)
 		return UT_REAL(close_range, first, last, flags);
 	saved = errno;
+	n = ut_closing_range(first, last, fds, socks, &vfork_pid);
+	errno = saved;
 	r = UT_REAL(close_range, first, last, flags);
-	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
-		ut_closed_range(first, last, UT_CALL_CLOSE_RANGE);
+	if (r == 0) {
+		ut_closed_range(first, last, UT_CALL_CLOSE_RANGE, n, fds, socks, vfork_pid);
 		errno = saved;
 	}
 	return r;
@@ -313,14 +364,21 @@ UT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 UT_EXPORT void closefrom(int lowfd)
 {
+	int fds[UT_RANGE_MAX];
+	struct ut_sock socks[UT_RANGE_MAX];
+	uint32_t vfork_pid = 0;
+	unsigned n = 0;
 	int saved = errno;
 
 	ut_real_ensure();
 	if (!ut_real.closefrom)
 		return;
+	if (ut_on() && lowfd >= 0)
+		n = ut_closing_range((unsigned)lowfd, ~0u, fds, socks, &vfork_pid);
+	errno = saved;
 	ut_real.closefrom(lowfd);
 	if (ut_on() && lowfd >= 0) {
-		ut_closed_range((unsigned)lowfd, ~0u, UT_CALL_CLOSE_RANGE);
+		ut_closed_range((unsigned)lowfd, ~0u, UT_CALL_CLOSE_RANGE, n, fds, socks, vfork_pid);
 		errno = saved;
 	}
 }
@@ -328,18 +386,20 @@ UT_EXPORT void closefrom(int lowfd)
 UT_EXPORT int fclose(FILE *f)
 {
 	struct ut_sock s;
+	uint32_t vfork_pid;
 	int fd, r, saved, err, was;
 
 	if (!ut_on() || !f)
 		return UT_REAL(fclose, f);
 	fd = fileno(f);
-	was = ut_fdc_peek(fd, &s);
 	saved = errno;
+	was = ut_closing_sock(fd, &s, &vfork_pid);
+	errno = saved;
 	r = UT_REAL(fclose, f);
 	err = errno;
 	ut_fdc_forget(fd);
 	if (was)
-		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, NULL);
+		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, NULL, vfork_pid);
 	errno = r < 0 ? err : saved;
 	return r;
 }
@@ -360,11 +420,14 @@ static int ut_dup_onto(int oldfd, int newfd, int flags, unsigned call)
 	struct ut_sock s;
 	int r, saved = errno, was;
 
-	was = oldfd != newfd && ut_fdc_peek(newfd, &s);
+	uint32_t vfork_pid = 0;
+
+	was = oldfd != newfd && ut_closing_sock(newfd, &s, &vfork_pid);
+	errno = saved;
 	r = call == UT_CALL_DUP2 ? UT_REAL(dup2, oldfd, newfd) : UT_REAL(dup3, oldfd, newfd, flags);
 	if (r >= 0) {
 		if (was)
-			ut_emit_close(newfd, &s, call, 0, 0, NULL);
+			ut_emit_close(newfd, &s, call, 0, 0, NULL, vfork_pid);
 		if (oldfd != newfd)
 			ut_fdc_copy(oldfd, newfd);
 		errno = saved;

@@ -12,8 +12,18 @@
  *   setuid    passes an fd as root, switches to nobody (65534), passes another.
  *   signals   a timer signal handler passes fds while the main loop passes fds
  *             too (the shim must be async-signal-safe: no lock to deadlock on).
+ *   closerace the main thread makes and closes socketpairs while another
+ *             thread opens and closes (by raw syscall, unseen by the shim)
+ *             files: it often gets a number a socket close() has just freed,
+ *             before that close() has returned.  Each close must be reported
+ *             once, for the thread and socket that made it.
+ *   vfork     a vfork child closes (close_range, close, dup2 onto one) the
+ *             Unix sockets the parent holds, as subprocess does before exec,
+ *             and exits; then the parent uses and closes them.  The child's
+ *             closes are its own (its pid), the parent's still seen.
  * Lines: UT event=fork|exec|fd_send|fd_recv|child pid= tid= fd= ino= uid= ...
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
@@ -225,6 +235,75 @@ static int signals(void)
 	return sig_fail;
 }
 
+static volatile int race_over;
+
+static void *reuse_numbers(void *arg)
+{
+	(void)arg;
+	while (!race_over) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	return NULL;
+}
+
+static int closerace(int rounds)
+{
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, reuse_numbers, NULL) == 0);
+	for (int i = 0; i < rounds; i++) {
+		int sv[2];
+
+		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	race_over = 1;
+	pthread_join(t, NULL);
+	ut_say("event=done rounds=%d", rounds);
+	return 0;
+}
+
+static int vfork_closes(void)
+{
+	int a[2], b[2], c[2], p[2];
+	pid_t child;
+	int st = 0;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, a) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, b) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, c) == 0);
+	CHECK(pipe(p) == 0);
+	child = vfork();
+	if (child == 0) {
+		/* only async-signal-safe calls, as in a real vfork child */
+		close(c[0]);
+		dup2(a[0], c[1]);
+		close_range((unsigned)a[0], (unsigned)a[1], 0);
+		/* a pipe where the parent has a socket: closing it closes no socket */
+		dup2(p[0], b[0]);
+		close_range((unsigned)b[0], (unsigned)b[1], 0);
+		_exit(0);
+	}
+	close(p[0]);
+	close(p[1]);
+	CHECK(child > 0);
+	CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ut_say("event=vfork_child pid=%d", (int)child);
+	pass_pipe(a[0], "after_vfork");
+	pass_pipe(b[0], "after_vfork");
+	pass_pipe(c[0], "after_vfork");
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+		close(c[i]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -244,6 +323,10 @@ int main(int argc, char **argv)
 		return do_setuid();
 	if (!strcmp(mode, "signals"))
 		return signals();
-	fprintf(stderr, "usage: ut_procs forkexec|threads [N]|mtfork|setuid\n");
+	if (!strcmp(mode, "vfork"))
+		return vfork_closes();
+	if (!strcmp(mode, "closerace"))
+		return closerace(argc > 2 ? atoi(argv[2]) : 20000);
+	fprintf(stderr, "usage: ut_procs forkexec|threads [N]|mtfork|setuid|signals|closerace [N]|vfork\n");
 	return 2;
 }

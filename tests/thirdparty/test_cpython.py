@@ -23,20 +23,11 @@ pytestmark = pytest.mark.skipif(not have_testsuite(),
 
 SUITES = {"socket_unix": SOCKET_UNIX, "mp_fds": MP_FDS}
 SLOW_SUITES = {"socket": SOCKET, "asyncio_unix": ASYNCIO_UNIX}
-# What the check finds in these suites today, all known bugs (see test_check_sources).
-ALLOWED = ["close_thread_identity",
-           "two_rights", "empty_rights", "peek_fd_lost"]
+# What the check may find in these suites (rules of test_check_sources.KNOWN, by name):
+# nothing today; two_rights, empty_rights, peek_fd_lost and close_thread_identity were
+# allowed here until their fixes landed.
+ALLOWED = []
 KNOWN_HERE = dict(KNOWN)
-# ebpf: two SCM_RIGHTS cmsgs in one sendmsg: the merged event keeps one fd, a second
-# fd_send is kernel-only (srcrepro.py two_rights).
-KNOWN_HERE["two_rights"] = lambda r: (
-    (r["check"] == "differ" and r["event"] == "fd_send"
-     and [f["field"] for f in r["fields"]] == ["fds"])
-    or (r["check"] == "kernel_only" and r["event"] == "fd_send"))
-# ebpf: an empty SCM_RIGHTS is an fd_send with no fds (srcrepro.py empty_rights): kernel-only.
-KNOWN_HERE["empty_rights"] = lambda r: r["check"] == "kernel_only" and r["event"] == "fd_send"
-# ebpf: recv(MSG_PEEK) of a message with fds is an fd_lost (srcrepro.py peek_fds).
-KNOWN_HERE["peek_fd_lost"] = lambda r: r["check"] == "kernel_only" and r["event"] == "fd_lost"
 
 
 

@@ -529,21 +529,33 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
 	__u64 start = t->group_leader->start_time;
-	struct kt_closing *cl = nr == KT_NR_close ? kt_closing_take(t, fd) : NULL;
+	struct kt_closing *cl;
 	struct kt_fdval *v, mark = {};
 	struct kt_call *c;
 
-	if (ret < 0 || !kt_traced_task(t))
+	if (!kt_traced_task(t))
 		return 0;
-	if (cl && !cl->sock.ino)
-		return 0; /* no unix socket was at fd when this call began */
+	cl = nr == KT_NR_close ? kt_closing_take(t, fd) : NULL;
+	if (ret < 0)
+		return 0;
 	v = bpf_map_lookup_elem(&unix_fds, &key);
 	/* an entry of an earlier process with the same pid is not this one's socket */
 	if (v && v->start != start)
 		v = NULL;
+	if (cl && !cl->sock.ino) {
+		/* no unix socket was at fd when this call began: what is remembered is stale */
+		if (v && !v->closed) {
+			mark = *v;
+			mark.closed = bpf_ktime_get_ns();
+			bpf_map_update_elem(&unix_fds, &key, &mark, BPF_ANY);
+		}
+		return 0;
+	}
 	if (cl) {
 		/* what was at fd on entry decides; a remembered entry only adds since when */
 		if (!v || v->closed || v->ino != cl->sock.ino)
+			v = kt_inherited_fd(t, fd);
+		if (!v || v->ino != cl->sock.ino)
 			v = &cl->sock;
 	} else {
 		if (v && v->closed)
@@ -753,8 +765,13 @@ int kt_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (!so) {
 		struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
 
-		if (!bpf_map_lookup_elem(&unix_fds, &key))
+		if (!bpf_map_lookup_elem(&unix_fds, &key)) {
+			/* nothing to say; an earlier call's note must not pass for this one's */
+			cl = bpf_task_storage_get(&closing, t, 0, 0);
+			if (cl)
+				cl->valid = 0;
 			return 0;
+		}
 	}
 	cl = bpf_task_storage_get(&closing, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cl)

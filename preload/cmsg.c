@@ -52,6 +52,12 @@ static void ut_cmsg_rights(struct ut_cmsg_ctx *c, const unsigned char *data, siz
 			desc[0] = '\0';
 		} else {
 			ut_fd_describe(fd, &f, desc, sizeof(desc));
+			/* a Unix socket received: its later calls and its close are seen */
+			if (c->receiving && f.kind == UT_FK_UNIX) {
+				struct ut_sock s;
+
+				ut_sock_load(fd, &s);
+			}
 		}
 		if (ut_item_append(c->fds_ev, c->fds_cap, UT_ITEM_FD, &f, sizeof(f), desc,
 				   strlen(desc) + 1) < 0)

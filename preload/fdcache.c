@@ -159,17 +159,46 @@ int ut_sock_load(int fd, struct ut_sock *s)
 	return ut_fdc_peek(fd, s) || ut_fdc_classify_slow(fd, s);
 }
 
+void ut_fdc_forget(int fd)
+{
+	struct ut_fdent *e = ut_fdc_ent(fd);
+
+	if (e && __atomic_load_n(&e->word, __ATOMIC_RELAXED) != UT_FDS_UNKNOWN)
+		__atomic_store_n(&e->word, UT_FDS_UNKNOWN, __ATOMIC_RELEASE);
+}
+
+void ut_fdc_forget_range(unsigned first, unsigned last)
+{
+	unsigned n = __atomic_load_n(&ut_fdc_n, __ATOMIC_ACQUIRE), i;
+
+	int hi = ut_fdc_hiwater();
+
+	if (!n || hi < 0 || first > (unsigned)hi)
+		return;
+	if (last > (unsigned)hi)
+		last = (unsigned)hi;
+	/* Nothing above the high-water mark was ever written. */
+	for (i = first; i <= last; i++)
+		if (__atomic_load_n(&ut_fdc[i].word, __ATOMIC_RELAXED) != UT_FDS_UNKNOWN)
+			__atomic_store_n(&ut_fdc[i].word, UT_FDS_UNKNOWN, __ATOMIC_RELEASE);
+}
+
+void ut_fdc_set_other(int fd)
+{
+	struct ut_fdent *e = ut_fdc_ent(fd);
+
+	if (e)
+		ut_fdc_store(e, UT_FDS_OTHER, NULL);
+}
+
 /*
  * A vfork child (or a raw clone without CLONE_FILES) shares our memory but
- * not our fd table: what it does to its fds says nothing about ours.  An
- * entry it marks "Unix socket" would be wrong for us (reads would be made
- * with MSG_TRUNC: the one mistake that matters), and a Unix socket entry it
- * dropped (its close, close_range or dup2 onto the number before exec) would
- * blind us to a socket we still hold.  So such a caller never writes a Unix
- * entry and never drops one.  A getpid() syscall, paid only when a Unix
- * socket fd is created, duplicated or closed.  Not in a sandbox: there the
- * shim substitutes no call, so a wrong entry could only mislabel events,
- * never change a call.
+ * not our fd table: an entry it marks "Unix socket" would be wrong for us,
+ * and a wrong UNIX entry is the one mistake that matters (reads would be
+ * made with MSG_TRUNC).  Forgetting is always safe, so such a caller
+ * forgets instead.  A getpid() syscall, paid only when a Unix socket fd is
+ * created or duplicated.  Not in a sandbox: there the shim substitutes no
+ * call, so a wrong entry could only mislabel events, never change a call.
  */
 static int ut_fdc_our_table(void)
 {
@@ -191,52 +220,6 @@ int ut_fdc_still_at(int fd, const struct ut_sock *s)
 	struct stat st;
 
 	return ut_sys(SYS_fstat, fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == s->ino;
-}
-
-/* Whether the entry may be changed: not a Unix socket's, or ours to change. */
-static int ut_fdc_may_change(const struct ut_fdent *e)
-{
-	return (__atomic_load_n(&e->word, __ATOMIC_RELAXED) & 0xff) != UT_FDS_UNIX ||
-	       ut_fdc_our_table();
-}
-
-void ut_fdc_forget(int fd)
-{
-	struct ut_fdent *e = ut_fdc_ent(fd);
-
-	if (e && __atomic_load_n(&e->word, __ATOMIC_RELAXED) != UT_FDS_UNKNOWN &&
-	    ut_fdc_may_change(e))
-		__atomic_store_n(&e->word, UT_FDS_UNKNOWN, __ATOMIC_RELEASE);
-}
-
-void ut_fdc_forget_range(unsigned first, unsigned last)
-{
-	unsigned n = __atomic_load_n(&ut_fdc_n, __ATOMIC_ACQUIRE), i;
-	int hi = ut_fdc_hiwater(), ours = -1;
-
-	if (!n || hi < 0 || first > (unsigned)hi)
-		return;
-	if (last > (unsigned)hi)
-		last = (unsigned)hi;
-	/* Nothing above the high-water mark was ever written. */
-	for (i = first; i <= last; i++) {
-		uint32_t w = __atomic_load_n(&ut_fdc[i].word, __ATOMIC_RELAXED);
-
-		if (w == UT_FDS_UNKNOWN)
-			continue;
-		if ((w & 0xff) == UT_FDS_UNIX && ours < 0)
-			ours = ut_fdc_our_table();
-		if ((w & 0xff) != UT_FDS_UNIX || ours)
-			__atomic_store_n(&ut_fdc[i].word, UT_FDS_UNKNOWN, __ATOMIC_RELEASE);
-	}
-}
-
-void ut_fdc_set_other(int fd)
-{
-	struct ut_fdent *e = ut_fdc_ent(fd);
-
-	if (e && ut_fdc_may_change(e))
-		ut_fdc_store(e, UT_FDS_OTHER, NULL);
 }
 
 void ut_fdc_set_unix(int fd, const struct ut_sock *s)
@@ -264,8 +247,7 @@ void ut_fdc_copy(int from, int to)
 		else
 			ut_fdc_forget(to);
 	} else if (src && (__atomic_load_n(&src->word, __ATOMIC_ACQUIRE) & 0xff) == UT_FDS_OTHER) {
-		if (ut_fdc_may_change(dst))
-			ut_fdc_store(dst, UT_FDS_OTHER, NULL);
+		ut_fdc_store(dst, UT_FDS_OTHER, NULL);
 	} else {
 		ut_fdc_forget(to);
 	}

@@ -230,7 +230,12 @@ void ut_fdc_copy(int from, int to); /* dup */
 void ut_fdc_update(int fd, uint16_t set_flags, uint16_t clear_flags, const uint64_t *peer_ino);
 /* Highest fd with a cache entry ever written, -1 none (bounds close_range walks). */
 int ut_fdc_hiwater(void);
-/* The caller's pid when it is a vfork child (our memory, its own fd table), else 0. */
+/*
+ * The caller's pid when it is not the process the shim's memory describes
+ * (a vfork child: our memory, its own fd table; before its exec), else 0.
+ * One getpid, never in a sandbox (0 there).  Its closes must not drop our
+ * entries: the fds it closes are its copies (wrap_sock.c).
+ */
 uint32_t ut_fdc_vfork_child(void);
 /*
  * Whether the socket s is still at fd (one fstat), asked in a vfork child

@@ -293,7 +293,8 @@ UT_EXPORT int close(int fd)
 	errno = saved;
 	r = UT_REAL(close, fd);
 	err = errno;
-	ut_fdc_forget(fd);
+	if (!vfork_pid) /* a vfork child closed its copy: the parent still holds fd */
+		ut_fdc_forget(fd);
 	/* EBADF: the cache was stale, there was nothing to close. */
 	if (was && !(r < 0 && err == EBADF))
 		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, &pre, vfork_pid);
@@ -302,61 +303,87 @@ UT_EXPORT int close(int fd)
 }
 
 /*
- * The Unix sockets a close_range(first, last) is about to close, as the
- * cache knows them: the number of them put in fds/socks (at most max), and
- * *vfork_pid.  Taken before the call, since a vfork child must check each
- * one is still at its number (ut_closing_sock).
+ * A vfork child's close_range(first, last) or closefrom(first): the Unix
+ * sockets of the cache still at their numbers, taken before the call (after
+ * it there is nothing left to check), at most UT_VFORK_RANGE_MAX of them.
+ * Its closes are of its copies: the cache, the parent's, is left as it is.
+ * 0 when the caller is not a vfork child, or the range holds no Unix socket.
  */
-#define UT_RANGE_MAX 256
-static unsigned ut_closing_range(unsigned first, unsigned last, int *fds, struct ut_sock *socks,
-				 uint32_t *vfork_pid)
-{
-	int hi = ut_fdc_hiwater(), checked = 0;
-	unsigned i, n = 0;
+#define UT_VFORK_RANGE_MAX 32
+struct ut_vfork_closes {
+	uint32_t pid;
+	unsigned n;
+	int fds[UT_VFORK_RANGE_MAX];
+	struct ut_sock socks[UT_VFORK_RANGE_MAX];
+};
 
-	*vfork_pid = 0;
+static unsigned ut_clamp_range(unsigned first, unsigned *last)
+{
+	int hi = ut_fdc_hiwater();
+
 	if (hi < 0 || first > (unsigned)hi)
 		return 0;
-	if (last > (unsigned)hi)
-		last = (unsigned)hi;
-	for (i = first; i <= last && n < UT_RANGE_MAX; i++) {
-		if (!ut_fdc_peek((int)i, &socks[n]))
-			continue;
-		if (!checked) {
-			*vfork_pid = ut_fdc_vfork_child();
-			checked = 1;
-		}
-		if (*vfork_pid && !ut_fdc_still_at((int)i, &socks[n]))
-			continue;
-		fds[n++] = (int)i;
-	}
-	return n;
+	if (*last > (unsigned)hi)
+		*last = (unsigned)hi;
+	return 1;
 }
 
-static void ut_closed_range(unsigned first, unsigned last, unsigned call, unsigned n,
-			    const int *fds, struct ut_sock *socks, uint32_t vfork_pid)
+static uint32_t ut_vfork_range(unsigned first, unsigned last, struct ut_vfork_closes *v)
 {
-	for (unsigned i = 0; i < n; i++)
-		ut_emit_close(fds[i], &socks[i], call, 0, 0, NULL, vfork_pid);
+	struct ut_sock s;
+	unsigned i;
+
+	v->pid = 0;
+	v->n = 0;
+	if (!ut_clamp_range(first, &last))
+		return 0;
+	for (i = first; i <= last; i++) {
+		if (!ut_fdc_peek((int)i, &s))
+			continue;
+		if (!v->pid && !(v->pid = ut_fdc_vfork_child()))
+			return 0; /* the process that owns the table: see ut_closed_range */
+		if (v->n < UT_VFORK_RANGE_MAX && ut_fdc_still_at((int)i, &s)) {
+			v->fds[v->n] = (int)i;
+			v->socks[v->n++] = s;
+		}
+	}
+	return v->pid;
+}
+
+static void ut_closed_range(unsigned first, unsigned last, unsigned call,
+			    struct ut_vfork_closes *v)
+{
+	unsigned i;
+
+	if (v->pid) {
+		for (i = 0; i < v->n; i++)
+			ut_emit_close(v->fds[i], &v->socks[i], call, 0, 0, NULL, v->pid);
+		return;
+	}
+	if (!ut_clamp_range(first, &last))
+		return;
+	for (i = first; i <= last; i++) {
+		struct ut_sock s;
+
+		if (ut_fdc_peek((int)i, &s))
+			ut_emit_close((int)i, &s, call, 0, 0, NULL, 0);
+	}
 	ut_fdc_forget_range(first, last);
 }
 
 UT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	int fds[UT_RANGE_MAX];
-	struct ut_sock socks[UT_RANGE_MAX];
-	uint32_t vfork_pid;
-	unsigned n;
+	struct ut_vfork_closes v;
 	int r, saved;
 
 	if (!ut_on() || (flags & CLOSE_RANGE_CLOEXEC) || first > last)
 		return UT_REAL(close_range, first, last, flags);
 	saved = errno;
-	n = ut_closing_range(first, last, fds, socks, &vfork_pid);
+	ut_vfork_range(first, last, &v);
 	errno = saved;
 	r = UT_REAL(close_range, first, last, flags);
 	if (r == 0) {
-		ut_closed_range(first, last, UT_CALL_CLOSE_RANGE, n, fds, socks, vfork_pid);
+		ut_closed_range(first, last, UT_CALL_CLOSE_RANGE, &v);
 		errno = saved;
 	}
 	return r;
@@ -364,21 +391,18 @@ UT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 UT_EXPORT void closefrom(int lowfd)
 {
-	int fds[UT_RANGE_MAX];
-	struct ut_sock socks[UT_RANGE_MAX];
-	uint32_t vfork_pid = 0;
-	unsigned n = 0;
+	struct ut_vfork_closes v = { 0 };
 	int saved = errno;
 
 	ut_real_ensure();
 	if (!ut_real.closefrom)
 		return;
 	if (ut_on() && lowfd >= 0)
-		n = ut_closing_range((unsigned)lowfd, ~0u, fds, socks, &vfork_pid);
+		ut_vfork_range((unsigned)lowfd, ~0u, &v);
 	errno = saved;
 	ut_real.closefrom(lowfd);
 	if (ut_on() && lowfd >= 0) {
-		ut_closed_range((unsigned)lowfd, ~0u, UT_CALL_CLOSE_RANGE, n, fds, socks, vfork_pid);
+		ut_closed_range((unsigned)lowfd, ~0u, UT_CALL_CLOSE_RANGE, &v);
 		errno = saved;
 	}
 }
@@ -397,7 +421,8 @@ UT_EXPORT int fclose(FILE *f)
 	errno = saved;
 	r = UT_REAL(fclose, f);
 	err = errno;
-	ut_fdc_forget(fd);
+	if (!vfork_pid)
+		ut_fdc_forget(fd);
 	if (was)
 		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, NULL, vfork_pid);
 	errno = r < 0 ? err : saved;
@@ -428,7 +453,7 @@ static int ut_dup_onto(int oldfd, int newfd, int flags, unsigned call)
 	if (r >= 0) {
 		if (was)
 			ut_emit_close(newfd, &s, call, 0, 0, NULL, vfork_pid);
-		if (oldfd != newfd)
+		if (oldfd != newfd && !vfork_pid) /* a vfork child's table is not ours */
 			ut_fdc_copy(oldfd, newfd);
 		errno = saved;
 	}

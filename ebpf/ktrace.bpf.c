@@ -33,6 +33,12 @@ const volatile __u32 payload_max = 0;      /* payload bytes per message (<= KT_P
 const volatile __u64 block_ns = 0;         /* report sends that slept at least this long */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the collector once this much is queued */
 /*
+ * The lean layout (--lean): no syscall tracepoint at all, only the socket
+ * layer's, which then also end send(to), sendmsg and recv(from).  Known at
+ * load time, so the other layouts' programs carry none of that code.
+ */
+const volatile __u32 lean = 0;
+/*
  * Set by the loader once the skb hook (ktrace_skb.bpf.c) is attached.  That
  * hook records only skbs worth reporting (fds attached, a datagram cut), so
  * from then on a call without a record had neither.
@@ -716,6 +722,10 @@ static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
  * slow path every task takes once any syscall tracepoint is on.
  *
  * "sys_exit" (where tracefs cannot be had): tp_btf sys_exit sees every call.
+ *
+ * "lean" (--lean): the socket-layer hooks alone; send(to), sendmsg and
+ * recv(from) end there too.  No syscall tracepoint, so no task takes the
+ * syscall slow path; no lifecycle, sockopt, close or recvmsg events.
  */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
@@ -804,6 +814,15 @@ static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 	if (!regs)
 		return 0;
 	id = regs->orig_ax;
+	/* The lean layout has no other hook for sendmsg, send(to) and recv(from):
+	 * they end here (a failure before the socket layer is not seen). */
+	if (lean && sending && id == KT_NR_sendmsg) {
+		if (!kt_begin(regs, id))
+			return kt_drop_record(id);
+		return kt_exit(ret);
+	}
+	if (lean && (sending ? id == KT_NR_sendto : id == KT_NR_recvfrom))
+		return kt_on_rw_exit(regs, id, ret);
 	/* The msg calls, send(to) and recv(from) (which can fail before the socket
 	 * layer, on the address) end at their own tracepoints; sendfile and splice
 	 * are not decoded (as with sys_exit). */

@@ -37,6 +37,16 @@
 #define KT_POLL_MS 50              /* longest a record waits in the BPF ring buffer */
 #define KT_WAKEUP_BYTES (256u << 10) /* the kernel wakes the collector past this much */
 
+enum kt_layout {
+	KT_LAYOUT_SYS_EXIT, /* tp_btf sys_exit for every call */
+	KT_LAYOUT_SOCKET,   /* socket-layer hooks + per-syscall tracepoints (the default) */
+	KT_LAYOUT_LEAN,     /* socket-layer hooks alone (--lean) */
+};
+
+static const char *const kt_layout_name[] = {
+	[KT_LAYOUT_SYS_EXIT] = "sys_exit", [KT_LAYOUT_SOCKET] = "socket", [KT_LAYOUT_LEAN] = "lean",
+};
+
 struct ut_ktrace {
 	struct ktrace_bpf *core;
 	struct ktrace_skb_bpf *skb;
@@ -44,7 +54,7 @@ struct ut_ktrace {
 	struct ktrace_fork_bpf *fork;
 	struct ktrace_exit_bpf *exit;
 	struct bpf_link *sys_exit_links[KT_SYS_EXIT_CALLS]; /* socket layout: kt_sys_exit_one's */
-	int socket_layout;   /* 1: socket-layer + per-syscall hooks; 0: tp_btf sys_exit */
+	enum kt_layout layout; /* which hooks end the calls (ktrace.bpf.c, "hook layouts") */
 	struct ring_buffer *rb;
 	struct ut_ring *ring;
 	pthread_t thread;
@@ -280,42 +290,48 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 }
 
 /* Which programs of the core object load and attach: the layout (ktrace.bpf.c). */
-static void kt_pick_layout(struct ktrace_bpf *core, int socket_layout)
+static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout)
 {
-	bpf_program__set_autoload(core->progs.kt_sys_exit, !socket_layout);
-	bpf_program__set_autoload(core->progs.kt_sys_exit_one, socket_layout);
+	int sock = layout != KT_LAYOUT_SYS_EXIT, per_call = layout == KT_LAYOUT_SOCKET;
+
+	bpf_program__set_autoload(core->progs.kt_sys_exit, !sock);
+	bpf_program__set_autoload(core->progs.kt_sys_exit_one, per_call);
 	bpf_program__set_autoattach(core->progs.kt_sys_exit_one, false); /* once per call, below */
-	bpf_program__set_autoload(core->progs.kt_sock_send, socket_layout);
-	bpf_program__set_autoload(core->progs.kt_sock_recv, socket_layout);
-	bpf_program__set_autoload(core->progs.kt_sys_enter_close, socket_layout);
+	bpf_program__set_autoload(core->progs.kt_sock_send, sock);
+	bpf_program__set_autoload(core->progs.kt_sock_recv, sock);
+	bpf_program__set_autoload(core->progs.kt_sys_enter_close, per_call);
+	core->rodata->lean = layout == KT_LAYOUT_LEAN;
 }
 
 /*
- * The socket layout needs the classic syscall tracepoints (tracefs).  Where
- * they cannot be had, or the kernel refuses a piece, sys_exit does it all:
- * the same events, at the cost of a program run on every syscall.
- * UNIXTRACE_KERNEL_HOOKS=sys_exit asks for that layout (the bench compares).
+ * The layout to try first.  The socket layout needs the classic syscall
+ * tracepoints (tracefs).  Where they cannot be had, or the kernel refuses a
+ * piece, sys_exit does it all: the same events, at the cost of a program run
+ * on every syscall.  UNIXTRACE_KERNEL_HOOKS=sys_exit asks for that layout
+ * (the bench compares); --lean for the one without syscall tracepoints.
  */
-static int kt_want_socket_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o)
+static enum kt_layout kt_first_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o)
 {
 	const char *force = getenv("UNIXTRACE_KERNEL_HOOKS");
 	int mounted, err;
 
+	if (o->lean)
+		return KT_LAYOUT_LEAN;
 	if (force && !strcmp(force, "sys_exit"))
-		return 0;
+		return KT_LAYOUT_SYS_EXIT;
 	err = kt_tracefs_ready(&mounted);
 	if (err) {
 		kt_note(k, "note: no syscall tracepoints (tracefs at /sys/kernel/tracing: %s): "
 			"tp_btf sys_exit runs on every syscall of the machine instead\n",
 			strerror(-err));
-		return 0;
+		return KT_LAYOUT_SYS_EXIT;
 	}
 	if (mounted && o->verbose)
 		kt_note(k, "mounted tracefs at /sys/kernel/tracing for the syscall tracepoints\n");
-	return 1;
+	return KT_LAYOUT_SOCKET;
 }
 
-static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o, int socket_layout,
+static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 			char *errbuf, size_t errlen)
 {
 	int err;
@@ -326,7 +342,7 @@ static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o, int
 		ut_errf(errbuf, errlen, "cannot open the BPF tracer: %s", strerror(-err));
 		return err;
 	}
-	kt_pick_layout(k->core, socket_layout);
+	kt_pick_layout(k->core, k->layout);
 	err = kt_set_filters(k->core, o, errbuf, errlen);
 	if (err)
 		return err;
@@ -337,8 +353,9 @@ static int kt_attach_core(struct ut_ktrace *k, const char **what)
 {
 	int err = ktrace_bpf__attach(k->core);
 
-	*what = k->socket_layout ? "tp_btf sock_send_length/sock_recv_length" : "tp_btf sys_exit";
-	if (err || !k->socket_layout)
+	*what = k->layout == KT_LAYOUT_SYS_EXIT ? "tp_btf sys_exit"
+						: "tp_btf sock_send_length/sock_recv_length";
+	if (err || k->layout != KT_LAYOUT_SOCKET)
 		return err;
 	err = kt_attach_sys_exits(k->core->progs.kt_sys_exit_one, k->sys_exit_links, what);
 	if (err)
@@ -346,22 +363,32 @@ static int kt_attach_core(struct ut_ktrace *k, const char **what)
 	return err;
 }
 
-static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
-			       int socket_layout, char *errbuf, size_t errlen)
+static int kt_set_pid_filter(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			     char *errbuf, size_t errlen)
 {
-	const char *what = "";
 	uint8_t one = 1;
-	int err;
 
-	k->socket_layout = socket_layout;
-	err = kt_open_core(k, o, k->socket_layout, errbuf, errlen);
-	if (err && k->socket_layout) {
-		kt_note(k, "note: loading the socket-layer hooks failed (%s): tp_btf sys_exit "
-			"runs on every syscall of the machine instead\n", strerror(-err));
-		ktrace_bpf__destroy(k->core);
-		k->socket_layout = 0;
-		err = kt_open_core(k, o, 0, errbuf, errlen);
+	for (int i = 0; i < o->npids && i < UT_KTRACE_MAX_PIDS; i++) {
+		uint32_t pid = (uint32_t)o->pids[i];
+
+		if (pid && bpf_map__update_elem(k->core->maps.pids, &pid, sizeof(pid), &one,
+						sizeof(one), BPF_ANY)) {
+			int err = -errno;
+
+			ut_errf(errbuf, errlen, "cannot set the pid filter: %s", strerror(-err));
+			return err;
+		}
 	}
+	return 0;
+}
+
+/* Loads and attaches the core object in k->layout: 0, or -errno with errbuf said. */
+static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			       const char **what, char *errbuf, size_t errlen)
+{
+	int err = kt_open_core(k, o, errbuf, errlen);
+
+	*what = "";
 	if (err == -EPERM || err == -EACCES) {
 		ut_errf(errbuf, errlen,
 		       "loading BPF programs was refused (%s): the kernel side needs root or "
@@ -371,55 +398,75 @@ static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts 
 	}
 	if (err) {
 		ut_errf(errbuf, errlen,
-		       "the kernel refused the tracer's core hooks: %s; "
+		       "the kernel refused the tracer's core hooks (%s layout): %s; "
 		       "`unixtrace run` (the LD_PRELOAD shim) and `unixtrace sockets` may still work "
-		       "(--verbose shows the verifier's log)", strerror(-err));
+		       "(--verbose shows the verifier's log)", kt_layout_name[k->layout], strerror(-err));
 		return err;
 	}
-	for (int i = 0; i < o->npids && i < UT_KTRACE_MAX_PIDS; i++) {
-		uint32_t pid = (uint32_t)o->pids[i];
-
-		if (pid && bpf_map__update_elem(k->core->maps.pids, &pid, sizeof(pid), &one,
-						sizeof(one), BPF_ANY)) {
-			err = -errno;
-			ut_errf(errbuf, errlen, "cannot set the pid filter: %s", strerror(-err));
-			return err;
-		}
-	}
-	err = kt_attach_core(k, &what);
-	if (err && k->socket_layout) {
-		kt_note(k, "note: attaching %s was refused (%s): tp_btf sys_exit runs on every "
-			"syscall of the machine instead\n", what, strerror(-err));
-		ktrace_bpf__destroy(k->core);
-		k->core = NULL;
-		k->socket_layout = 0;
-		return kt_load_core_layout(k, o, 0, errbuf, errlen);
-	}
-	if (err) {
+	err = kt_set_pid_filter(k, o, errbuf, errlen);
+	if (err)
+		return err;
+	err = kt_attach_core(k, what);
+	if (err)
 		ut_errf(errbuf, errlen,
 		       "attaching %s failed: %s; `unixtrace run` "
-		       "(the LD_PRELOAD shim) still works", what, strerror(-err));
-		return err;
+		       "(the LD_PRELOAD shim) still works", *what, strerror(-err));
+	return err;
+}
+
+static void kt_note_layout(struct ut_ktrace *k)
+{
+	switch (k->layout) {
+	case KT_LAYOUT_SOCKET:
+		kt_note(k, "hooks tp_btf/sock_send_length, tp_btf/sock_recv_length and "
+			"syscalls:sys_exit_* of %d calls (and sys_enter_close) active (fd passing, "
+			"credentials, truncation flags, lifecycle)\n", KT_SYS_EXIT_CALLS);
+		break;
+	case KT_LAYOUT_LEAN:
+		kt_note(k, "hooks tp_btf/sock_send_length and tp_btf/sock_recv_length active, no "
+			"syscall tracepoint (--lean: fds and credentials sent, truncation and losses "
+			"on read/recv, blocked and stalled sends; not seen: socket, socketpair, bind, "
+			"listen, connect, accept, close, socket options, recvmsg, sendmmsg/recvmmsg, "
+			"calls failing before the socket layer)\n");
+		break;
+	case KT_LAYOUT_SYS_EXIT:
+		kt_note(k, "hook tp_btf/sys_exit active (fd passing, credentials, "
+			"truncation flags, lifecycle)\n");
+		break;
 	}
+}
+
+/*
+ * The core object, in the first layout that loads and attaches.  The socket
+ * layout falls back to sys_exit (the same events, dearer); the lean one does
+ * not (it was asked for to cost nothing: a dearer one would be a surprise).
+ */
+static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
+			    char *errbuf, size_t errlen)
+{
+	const char *what;
+	int err;
+
+	k->layout = kt_first_layout(k, o);
+	for (;;) {
+		err = kt_load_core_layout(k, o, &what, errbuf, errlen);
+		if (!err || err == -EPERM || err == -EACCES || k->layout != KT_LAYOUT_SOCKET)
+			break;
+		kt_note(k, "note: %s %s was refused (%s): tp_btf sys_exit runs on every "
+			"syscall of the machine instead\n", *what ? "attaching" : "loading",
+			*what ? what : "the socket-layer hooks", strerror(-err));
+		ktrace_bpf__destroy(k->core);
+		k->core = NULL;
+		k->layout = KT_LAYOUT_SYS_EXIT;
+		errbuf[0] = 0;
+	}
+	if (err)
+		return err;
 	/* sockets opened before now: their close() is reported too (kt_seed.bpf.h) */
 	kt_run_iter(k->core->links.kt_seed_fds);
 	if (o->verbose)
-	{
-		if (k->socket_layout)
-			kt_note(k, "hooks tp_btf/sock_send_length, tp_btf/sock_recv_length and "
-				"syscalls:sys_exit_* of %d calls (and sys_enter_close) active (fd passing, credentials, "
-				"truncation flags, lifecycle)\n", KT_SYS_EXIT_CALLS);
-		else
-			kt_note(k, "hook tp_btf/sys_exit active (fd passing, credentials, "
-				"truncation flags, lifecycle)\n");
-	}
+		kt_note_layout(k);
 	return 0;
-}
-
-static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
-			char *errbuf, size_t errlen)
-{
-	return kt_load_core_layout(k, o, kt_want_socket_layout(k, o), errbuf, errlen);
 }
 
 int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,

@@ -33,6 +33,7 @@ struct ut_ktrace_opts {
 	int32_t cgroup_levels[UT_KTRACE_MAX_CGROUPS];
 	int ncgroups;
 	unsigned skip_hooks;   /* UT_KTRACE_SKIP_*: leave optional hooks out (cost studies) */
+	int lean;              /* --lean: no syscall tracepoint (fewer event kinds, see docs/cli.md) */
 };
 
 #define UT_KTRACE_SKIP_SKB 0x1   /* no skb_copy_datagram_iovec: no read() truncation, no exact fd counts */

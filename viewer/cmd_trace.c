@@ -23,7 +23,7 @@
 #include "ktrace.h"
 
 enum { OPT_PATH = UT_LOPT_END, OPT_DURATION, OPT_VERBOSE, OPT_METRICS, OPT_METRICS_SERIES,
-       OPT_ROTATE, OPT_CGROUP };
+       OPT_ROTATE, OPT_CGROUP, OPT_LEAN };
 
 static const struct option trace_opts[] = {
 	UT_LIVE_OPTIONS,
@@ -37,6 +37,7 @@ static const struct option trace_opts[] = {
 	{ "metrics-series", required_argument, NULL, OPT_METRICS_SERIES },
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "lean", no_argument, NULL, OPT_LEAN },
 	{ 0 },
 };
 
@@ -101,7 +102,7 @@ int ut_cmd_trace(int argc, char **argv)
 	int npids = 0;
 	struct ut_live_opts lo;
 	const char *comm = NULL, *path = NULL;
-	int verbose = 0, follow = 0, c, rc;
+	int verbose = 0, follow = 0, lean = 0, c, rc;
 	char err[512] = "";
 	uint64_t v, duration = 0;
 	const char *metrics_addr = NULL, *cgroups[UT_KTRACE_MAX_CGROUPS];
@@ -140,6 +141,7 @@ int ut_cmd_trace(int argc, char **argv)
 		case 'f': follow = 1; break;
 		case OPT_PATH: path = optarg; break;
 		case OPT_VERBOSE: verbose = 1; break;
+		case OPT_LEAN: lean = 1; break;
 		case OPT_METRICS: metrics_addr = optarg; break;
 		case OPT_METRICS_SERIES:
 			if (ut_parse_u64(optarg, &v) < 0 || v == 0 || v > UT_METRICS_SERIES_MAX)
@@ -201,6 +203,7 @@ int ut_cmd_trace(int argc, char **argv)
 		.block_threshold_ns = lo.block_ns,
 		.stall_after_ns = lo.stall_ns,
 		.verbose = verbose,
+		.lean = lean,
 	};
 	struct ut_tracer t = { 0 };
 	struct trace_state st = { .tracer = &t };

@@ -58,13 +58,18 @@ static void tb_printf(struct tbuf *b, const char *fmt, ...)
 	b->len += (size_t)n < b->cap - b->len ? (size_t)n : b->cap - 1 - b->len;
 }
 
-/* Bytes shown as they are when printable ASCII, else \xNN (names can hold anything). */
-static void tb_escaped(struct tbuf *b, const char *s, size_t n)
+/*
+ * Bytes shown as they are when printable ASCII, else \xNN (names can hold
+ * anything).  keep_backslash: the text is a producer's description, whose
+ * own escapes (\xNN, a backslash itself as \x5c: common/sockaddr_describe.c)
+ * are shown as they are, not escaped a second time.
+ */
+static void tb_escaped_as(struct tbuf *b, const char *s, size_t n, int keep_backslash)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && (c != '\\' || keep_backslash)) {
 			tb_put(b, (const char *)&c, 1);
 		} else {
 			char e[5];
@@ -73,6 +78,11 @@ static void tb_escaped(struct tbuf *b, const char *s, size_t n)
 			tb_put(b, e, 4);
 		}
 	}
+}
+
+static void tb_escaped(struct tbuf *b, const char *s, size_t n)
+{
+	tb_escaped_as(b, s, n, 0);
 }
 
 static void tb_addr(struct tbuf *b, const struct ut_addr_view *a)
@@ -163,7 +173,7 @@ static void tb_fds(struct tbuf *b, const struct ut_event *ev, const struct ut_ev
 		if (f->fd >= 0)
 			tb_printf(b, "%d: ", f->fd);
 		if (v->fds[i].desc[0])
-			tb_escaped(b, v->fds[i].desc, strlen(v->fds[i].desc));
+			tb_escaped_as(b, v->fds[i].desc, strlen(v->fds[i].desc), 1);
 		else
 			tb_puts(b, ut_fd_kind_name(f->kind));
 		if (f->flags & UT_FDF_DESC_CUT)

@@ -2,7 +2,7 @@
 """view --text: one readable line per event, naming each socket and each passed fd."""
 import re
 
-from conftest import run_unixtrace, view_json
+from conftest import helper, run_unixtrace, view_json
 from viewerutil import mktrace
 
 LINE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{6}) (\S+)\[(\d+)/(\d+)\] (\w+)(.*)$")
@@ -70,3 +70,16 @@ def test_text_is_default_when_piped(tmp_path):
     path = tmp_path / "c.trace"
     mktrace(path, "contract")
     assert run_unixtrace("view", path).stdout == run_unixtrace("view", "--text", path).stdout
+
+
+def test_a_described_fd_is_escaped_once(tmp_path):
+    """A passed fd's description holds its producer's escapes (an abstract name's NUL
+    bytes as \\x00, a backslash as \\x5c): text shows them as they are, not escaped again."""
+    trace = tmp_path / "f.trace"
+    run_unixtrace("run", "-q", "-o", trace, "--", helper("ut_fdpass"), tmp_path)
+    text = run_unixtrace("view", "--text", trace).stdout
+    js = [o for o in view_json(trace) if o["event"] == "fd_send"]
+    want = [f["desc"] for o in js for f in o["fds"] if "seqpacket @" in f["desc"]]
+    assert want and "\\x00" in want[0]  # the JSON string holds the escape itself
+    assert want[0] in text
+    assert "\\x5cx00" not in text

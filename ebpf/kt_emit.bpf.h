@@ -232,7 +232,8 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 		kt_remember_fd(r, kind, t->group_leader->start_time);
 	if (!c->is_send && (kt_recv_flags(c) & KT_MSG_PEEK))
 		r->ev.flags |= UT_F_PEEK;
-	if (peer) {
+	/* lean (ktrace.bpf.c): no close is seen, so who holds the peer end is not known */
+	if (peer && !lean) {
 		r->peer.pid = kt_peer_of(sk, peer, r->ev.peer_ino, r->peer.comm);
 		if (r->peer.pid)
 			r->has |= KT_HAS_PEER;

@@ -331,11 +331,15 @@ static enum kt_layout kt_first_layout(struct ut_ktrace *k, const struct ut_ktrac
 	return KT_LAYOUT_SOCKET;
 }
 
+/* Where loading the core object stopped (kt_load_core_layout). */
+enum kt_stage { KT_STAGE_DONE, KT_STAGE_SETUP, KT_STAGE_LOAD, KT_STAGE_ATTACH };
+
 static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
-			char *errbuf, size_t errlen)
+			enum kt_stage *stage, char *errbuf, size_t errlen)
 {
 	int err;
 
+	*stage = KT_STAGE_SETUP;
 	k->core = ktrace_bpf__open();
 	if (!k->core) {
 		err = -errno;
@@ -346,6 +350,7 @@ static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	err = kt_set_filters(k->core, o, errbuf, errlen);
 	if (err)
 		return err;
+	*stage = KT_STAGE_LOAD;
 	return ktrace_bpf__load(k->core);
 }
 
@@ -382,13 +387,18 @@ static int kt_set_pid_filter(struct ut_ktrace *k, const struct ut_ktrace_opts *o
 	return 0;
 }
 
-/* Loads and attaches the core object in k->layout: 0, or -errno with errbuf said. */
+/*
+ * Loads and attaches the core object in k->layout: 0, or -errno with errbuf
+ * said and *stage where it stopped (*what names the hook an attach failed on).
+ */
 static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
-			       const char **what, char *errbuf, size_t errlen)
+			       enum kt_stage *stage, const char **what, char *errbuf, size_t errlen)
 {
-	int err = kt_open_core(k, o, errbuf, errlen);
+	int err = kt_open_core(k, o, stage, errbuf, errlen);
 
 	*what = "";
+	if (err && *stage == KT_STAGE_SETUP)
+		return err;
 	if (err == -EPERM || err == -EACCES) {
 		ut_errf(errbuf, errlen,
 		       "loading BPF programs was refused (%s): the kernel side needs root or "
@@ -403,15 +413,20 @@ static int kt_load_core_layout(struct ut_ktrace *k, const struct ut_ktrace_opts 
 		       "(--verbose shows the verifier's log)", kt_layout_name[k->layout], strerror(-err));
 		return err;
 	}
+	*stage = KT_STAGE_SETUP;
 	err = kt_set_pid_filter(k, o, errbuf, errlen);
 	if (err)
 		return err;
+	*stage = KT_STAGE_ATTACH;
 	err = kt_attach_core(k, what);
-	if (err)
+	if (err) {
 		ut_errf(errbuf, errlen,
 		       "attaching %s failed: %s; `unixtrace run` "
 		       "(the LD_PRELOAD shim) still works", *what, strerror(-err));
-	return err;
+		return err;
+	}
+	*stage = KT_STAGE_DONE;
+	return 0;
 }
 
 static void kt_note_layout(struct ut_ktrace *k)
@@ -427,7 +442,7 @@ static void kt_note_layout(struct ut_ktrace *k)
 			"syscall tracepoint (--lean: fds and credentials sent, truncation and losses "
 			"on read/recv, blocked and stalled sends; not seen: socket, socketpair, bind, "
 			"listen, connect, accept, close, socket options, recvmsg, sendmmsg/recvmmsg, "
-			"calls failing before the socket layer)\n");
+			"calls failing outside the socket layer, the peer process)\n");
 		break;
 	case KT_LAYOUT_SYS_EXIT:
 		kt_note(k, "hook tp_btf/sys_exit active (fd passing, credentials, "
@@ -444,21 +459,25 @@ static void kt_note_layout(struct ut_ktrace *k)
 static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 			    char *errbuf, size_t errlen)
 {
+	enum kt_stage stage;
 	const char *what;
 	int err;
 
 	k->layout = kt_first_layout(k, o);
 	for (;;) {
-		err = kt_load_core_layout(k, o, &what, errbuf, errlen);
-		if (!err || err == -EPERM || err == -EACCES || k->layout != KT_LAYOUT_SOCKET)
+		err = kt_load_core_layout(k, o, &stage, &what, errbuf, errlen);
+		/* a refused load is a missing privilege, which no layout has; a refused attach, the layout's */
+		if (!err || k->layout != KT_LAYOUT_SOCKET || stage == KT_STAGE_SETUP ||
+		    (stage == KT_STAGE_LOAD && (err == -EPERM || err == -EACCES)))
 			break;
 		kt_note(k, "note: %s %s was refused (%s): tp_btf sys_exit runs on every "
-			"syscall of the machine instead\n", *what ? "attaching" : "loading",
-			*what ? what : "the socket-layer hooks", strerror(-err));
+			"syscall of the machine instead\n", stage == KT_STAGE_ATTACH ? "attaching" : "loading",
+			stage == KT_STAGE_ATTACH ? what : "the socket-layer hooks", strerror(-err));
 		ktrace_bpf__destroy(k->core);
 		k->core = NULL;
 		k->layout = KT_LAYOUT_SYS_EXIT;
-		errbuf[0] = 0;
+		if (errbuf && errlen)
+			errbuf[0] = 0;
 	}
 	if (err)
 		return err;
@@ -508,7 +527,9 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 	if (k->skb)
 		k->core->bss->skb_hook_on = 1; /* sys_exit: "no skb record" now means "nothing to report" */
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SCHED))
-		KT_OPTIONAL(k, sched, ktrace_sched_bpf, KT_PROC_FILTERS(k->sched->rodata, o),
+		KT_OPTIONAL(k, sched, ktrace_sched_bpf,
+			    ({ KT_PROC_FILTERS(k->sched->rodata, o);
+			       k->sched->rodata->lean = k->layout == KT_LAYOUT_LEAN; }),
 			    "tp_btf/sched_switch",
 			    "blocked sends are not reported");
 	/* the stall scan finds what the sched hook recorded: a quarter of the wait, at most 250 ms late */

@@ -24,11 +24,19 @@ KT_MAP_CUR;
 
 #include "kt_filter.bpf.h"
 
+/*
+ * The lean layout (ktrace.bpf.c): no hook ends connect or sendmmsg there, so
+ * their sleeps are not recorded (a record nobody takes would stay pending,
+ * and the next call of the thread would inherit its sleeps).
+ */
+const volatile __u32 lean = 0;
+
 /* The calls whose sleep is a stall: sends (a full peer), connect (a full backlog). */
 static __always_inline int kt_waiting_nr(long nr)
 {
-	return nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write ||
-	       nr == KT_NR_writev || nr == KT_NR_sendmmsg || nr == KT_NR_connect;
+	if (nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write || nr == KT_NR_writev)
+		return 1;
+	return !lean && (nr == KT_NR_sendmmsg || nr == KT_NR_connect);
 }
 
 /*

@@ -4,6 +4,7 @@
  * socket and each passed fd is:
  *   12:00:01.123456 nginx[1234/1234] fd_send fd=7 (unix stream @nginx ino=55) -> [3: tcp listen 127.0.0.1:8080 ino=5678]
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,18 +59,25 @@ static void tb_printf(struct tbuf *b, const char *fmt, ...)
 	b->len += (size_t)n < b->cap - b->len ? (size_t)n : b->cap - 1 - b->len;
 }
 
+/* s[i] starts an escape \xNN as a producer writes it (common/sockaddr_describe.c). */
+static int tb_is_escape(const char *s, size_t n, size_t i)
+{
+	return i + 3 < n && s[i] == '\\' && s[i + 1] == 'x' && isxdigit((unsigned char)s[i + 2]) &&
+	       isxdigit((unsigned char)s[i + 3]);
+}
+
 /*
  * Bytes shown as they are when printable ASCII, else \xNN (names can hold
- * anything).  keep_backslash: the text is a producer's description, whose
- * own escapes (\xNN, a backslash itself as \x5c: common/sockaddr_describe.c)
- * are shown as they are, not escaped a second time.
+ * anything).  keep_escapes: the text is a producer's description, whose own
+ * escapes (a socket name's NUL bytes as \x00) are shown as they are, not
+ * escaped a second time; any other backslash is still \x5c.
  */
-static void tb_escaped_as(struct tbuf *b, const char *s, size_t n, int keep_backslash)
+static void tb_escaped_as(struct tbuf *b, const char *s, size_t n, int keep_escapes)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 0x20 && c < 0x7f && (c != '\\' || keep_backslash)) {
+		if (c >= 0x20 && c < 0x7f && (c != '\\' || (keep_escapes && tb_is_escape(s, n, i)))) {
 			tb_put(b, (const char *)&c, 1);
 		} else {
 			char e[5];

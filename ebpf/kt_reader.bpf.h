@@ -11,7 +11,8 @@
 /*
  * Remembers that the current process reads the socket with inode ino ("who
  * is at the other end" for its peer), unless it was the last one noted for
- * that socket's cache slot.
+ * that socket's cache slot; and when (to the millisecond: one write a
+ * millisecond at most per slot).
  */
 static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
 {
@@ -23,6 +24,13 @@ static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
 	if (!ino)
 		return;
 	oc = bpf_map_lookup_elem(&owner_cache, &zero);
+	if (oc) {
+		struct kt_last_read lr = { .ino = (__u32)ino,
+					   .ms = (__u32)(bpf_ktime_get_ns() / 1000000) };
+
+		if (oc->last_read[i].ino != lr.ino || oc->last_read[i].ms != lr.ms)
+			oc->last_read[i] = lr;
+	}
 	if (oc && oc->e[i] == word)
 		return;
 	bpf_get_current_comm(no.comm, sizeof(no.comm));

@@ -207,7 +207,8 @@ unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *o
 	return n;
 }
 
-void kt_append_readers(struct ut_event *ev, size_t cap)
+void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t last_reader,
+		       uint64_t last_read_ns)
 {
 	struct ut_reader r[KT_MAX_READERS];
 	uint32_t hint = 0;
@@ -220,6 +221,11 @@ void kt_append_readers(struct ut_event *ev, size_t cap)
 		if (it->type == UT_ITEM_PEER && it->len >= sizeof(struct ut_peer))
 			hint = ((const struct ut_peer *)data)->pid;
 	n = kt_readers_of(ev->peer_ino, hint, r, KT_MAX_READERS);
+	for (unsigned i = 0; i < n; i++) {
+		/* the socket's last read is known to be this reader's only if it was the last reader */
+		if (last_read_ns && r[i].pid == last_reader)
+			r[i].last_read_ns = last_read_ns;
+	}
 	for (unsigned i = 0; i < n; i++)
 		if (ut_item_append(ev, cap, UT_ITEM_READER, &r[i], sizeof(r[i]), NULL, 0))
 			break;

@@ -21,7 +21,12 @@
  */
 unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *out, unsigned max);
 
-/* Appends a UT_ITEM_READER per reader of ev's peer to a stalled event. */
-void kt_append_readers(struct ut_event *ev, size_t cap);
+/*
+ * Appends a UT_ITEM_READER per reader of ev's peer to a stalled event;
+ * last_read_ns (CLOCK_MONOTONIC, 0 unknown) is when process last_reader read
+ * that socket last.
+ */
+void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t last_reader,
+		       uint64_t last_read_ns);
 
 #endif

@@ -28,6 +28,17 @@
 #define KT_PATH_STEPS 160   /* dentries and mount crossings walked at most */
 #define KT_PAYLOAD_MAX 256  /* payload bytes the kernel copies with --messages --payload */
 #define KT_PREFIX_MAX 64    /* --path prefix bytes matched in the kernel */
+
+/*
+ * When each socket was last read: the owner cache's second half (kt_state.bpf.h
+ * struct kt_owner_cache), one slot per inode & (KT_OWNER_CACHE - 1), read by the
+ * collector when a send stalls (ktrace.c): "the reader last read it 2.1 s ago".
+ */
+#define KT_OWNER_CACHE 4096
+struct kt_last_read {
+	uint32_t ino;       /* the socket's inode (32-bit: get_next_ino); 0 empty */
+	uint32_t ms;        /* CLOCK_MONOTONIC in ms (wraps after 49 days) */
+};
 #define KT_FD_PEER_OFF 128  /* kt_fd.name: where a unix fd's peer address starts */
 
 /* kt_rec.has: which optional parts are valid */

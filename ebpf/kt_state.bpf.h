@@ -130,9 +130,10 @@ struct { \
  * changes, so in the steady state (one reader per socket) its lines stay
  * shared, not bounced.
  */
-#define KT_OWNER_CACHE 4096
 struct kt_owner_cache {
 	__u64 e[KT_OWNER_CACHE]; /* (ino << 32) | tgid; 0 empty */
+	/* written at most once a millisecond per slot: lines apart from e[], which stays shared */
+	struct kt_last_read last_read[KT_OWNER_CACHE];
 };
 
 #define KT_MAP_OWNER_CACHE \

@@ -57,6 +57,7 @@ struct ut_ktrace {
 	enum kt_layout layout; /* which hooks end the calls (ktrace.bpf.c, "hook layouts") */
 	struct ring_buffer *rb;
 	struct ut_ring *ring;
+	struct kt_owner_snapshot *owners; /* kt_last_read_of's copy of the owner cache */
 	pthread_t thread;
 	int thread_started;
 	atomic_int stop;
@@ -124,15 +125,57 @@ static void kt_report_lost(struct ut_ktrace *k)
 		k->lost_seen = dropped;
 }
 
+/* The owner cache as the BPF programs keep it (kt_state.bpf.h struct kt_owner_cache). */
+struct kt_owner_snapshot {
+	uint64_t e[KT_OWNER_CACHE];
+	struct kt_last_read last_read[KT_OWNER_CACHE];
+};
+
+/*
+ * Who last read the socket with inode ino, and when (CLOCK_MONOTONIC ns, to
+ * the millisecond), from the owner cache; 0 when its slot holds another
+ * socket now (or the map cannot be read).
+ */
+static void kt_last_read_of(struct ut_ktrace *k, uint64_t ino, uint32_t *tgid, uint64_t *at_ns)
+{
+	uint32_t zero = 0, i = (uint32_t)(ino & (KT_OWNER_CACHE - 1));
+	struct timespec now;
+	uint32_t now_ms;
+
+	*tgid = 0;
+	*at_ns = 0;
+	if (!ino || !k->core)
+		return;
+	if (!k->owners && !(k->owners = malloc(sizeof(*k->owners))))
+		return;
+	if (bpf_map__lookup_elem(k->core->maps.owner_cache, &zero, sizeof(zero), k->owners,
+				 sizeof(*k->owners), 0))
+		return;
+	if (k->owners->e[i] >> 32 == (uint32_t)ino)
+		*tgid = (uint32_t)k->owners->e[i];
+	if (k->owners->last_read[i].ino != (uint32_t)ino)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = (uint32_t)((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
+	/* the stored ms wrap every 49 days: what matters is how long ago */
+	*at_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec -
+		 (uint64_t)(uint32_t)(now_ms - k->owners->last_read[i].ms) * 1000000ull;
+}
+
 static int kt_on_record(void *ctx, void *data, size_t len)
 {
 	struct ut_ktrace *k = ctx;
 	uint32_t size = kt_convert(data, len, k->buf, sizeof(k->buf));
 
 	if (size && ((struct ut_event *)k->buf)->kind == UT_EV_STALLED) {
+		struct ut_event *ev = (struct ut_event *)k->buf;
+		uint32_t last_reader;
+		uint64_t last_read_ns;
+
 		/* rare, and only user space can say what the reader is doing */
-		kt_append_readers((struct ut_event *)k->buf, sizeof(k->buf));
-		size = ((struct ut_event *)k->buf)->size;
+		kt_last_read_of(k, ev->peer_ino, &last_reader, &last_read_ns);
+		kt_append_readers(ev, sizeof(k->buf), last_reader, last_read_ns);
+		size = ev->size;
 	}
 	if (size) {
 		ut_ring_write(k->ring, k->buf, size); /* a full ring counts its own losses */
@@ -600,6 +643,7 @@ int ut_ktrace_stop(struct ut_ktrace *k)
 	ktrace_skb_bpf__destroy(k->skb);
 	ktrace_bpf__destroy(k->core);
 	err = k->drain_err;
+	free(k->owners);
 	free(k);
 	return err;
 }

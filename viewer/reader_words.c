@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "reader_words.h"
+#include "report_fmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,27 @@ const char *ut_reader_syscall_name(const struct ut_reader *r)
 	return i >= 0 ? calls[i].name : NULL;
 }
 
-int ut_reader_clause(const struct ut_reader *r, char *buf, size_t cap)
+static int reader_state_clause(const struct ut_reader *r, char *buf, size_t cap);
+
+int ut_reader_clause(const struct ut_reader *r, uint64_t at_ns, char *buf, size_t cap)
+{
+	int n = reader_state_clause(r, buf, cap);
+	char d[32];
+
+	/* to the millisecond: the kernel side notes reads at most once a millisecond */
+	if (r->last_read_ns && at_ns && n >= 0) {
+		size_t o = (size_t)n < cap ? (size_t)n : cap;
+
+		if (at_ns < r->last_read_ns + 1000000)
+			n += snprintf(buf + o, cap - o, ", last read this socket under 1 ms before");
+		else
+			n += snprintf(buf + o, cap - o, ", last read this socket %s before",
+				      ut_rfmt_dur(at_ns - r->last_read_ns, d, sizeof(d)));
+	}
+	return n;
+}
+
+static int reader_state_clause(const struct ut_reader *r, char *buf, size_t cap)
 {
 	size_t cl = strnlen(r->comm, UT_COMM_LEN);
 	int n, i = r->syscall >= 0 ? call_index(r->syscall) : -1;

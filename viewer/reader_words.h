@@ -18,8 +18,10 @@ const char *ut_reader_syscall_name(const struct ut_reader *r);
 /*
  * One clause: "rsyslogd[77] is stopped (SIGSTOP or another stop signal)",
  * "nginx[812] is asleep in epoll_wait", "app[9] is asleep in read on fd 7,
- * not this socket (fd 4)".  Returns the length (snprintf rules).
+ * not this socket (fd 4)", with ", last read this socket 2.100 s before"
+ * when the tracer knows (at_ns: the event's time).  Returns the length
+ * (snprintf rules).
  */
-int ut_reader_clause(const struct ut_reader *r, char *buf, size_t cap);
+int ut_reader_clause(const struct ut_reader *r, uint64_t at_ns, char *buf, size_t cap);
 
 #endif

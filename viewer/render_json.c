@@ -123,7 +123,7 @@ static void render_queue(struct ut_jw *w, const struct ut_queue *q)
 }
 
 /* "readers": who holds the peer end of a stalled send and what each is doing. */
-static void render_readers(struct ut_jw *w, const struct ut_evview *v)
+static void render_readers(struct ut_jw *w, const struct ut_evview *v, uint64_t at_ns)
 {
 	ut_jw_key(w, "readers");
 	ut_jw_arr_begin(w);
@@ -155,7 +155,7 @@ static void render_readers(struct ut_jw *w, const struct ut_evview *v)
 		}
 		if (r->last_read_ns)
 			ut_jw_kv_u64(w, "last_read_ts", r->last_read_ns);
-		ut_reader_clause(r, clause, sizeof(clause));
+		ut_reader_clause(r, at_ns, clause, sizeof(clause));
 		ut_jw_kv_str(w, "why", clause);
 		ut_jw_obj_end(w);
 	}
@@ -264,7 +264,7 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 			ut_jw_obj_end(w);
 		}
 		if (v->nreaders)
-			render_readers(w, v);
+			render_readers(w, v, ev->ts);
 		break;
 	case UT_SHAPE_LOST:
 		ut_jw_kv_u64(w, "count", ev->u.lost.count);

@@ -308,7 +308,7 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 		for (unsigned i = 0; i < v.nreaders; i++) {
 			char clause[256];
 
-			ut_reader_clause(v.readers[i], clause, sizeof(clause));
+			ut_reader_clause(v.readers[i], ev->ts, clause, sizeof(clause));
 			tb_printf(&b, "%s%s", i ? "; " : ": reader ", clause);
 		}
 		break;

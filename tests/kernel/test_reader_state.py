@@ -35,6 +35,8 @@ if w == 0:
     except BlockingIOError:
         pass
     a.setblocking(True)
+    while mode == "read_then_stop":
+        a.send(b"y" * 4096)   # a read lets it go on, until the socket is full again
     a.send(b"y" * 4096)   # asleep here until the test kills it
     os._exit(0)
 a.close()
@@ -47,6 +49,16 @@ if mode == "exit_child":
     os._exit(0)           # the reader exits; its child still holds the end
 print(os.getpid(), w, b.fileno(), flush=True)
 if mode == "stop":
+    os.kill(os.getpid(), signal.SIGSTOP)
+elif mode == "read_then_stop":
+    # read once while the writer sleeps in a send (so the read wakes it), then stop
+    deadline = time.monotonic() + 30
+    while open(f"/proc/{w}/stat").read().rsplit(")", 1)[1].split()[0] != "S":
+        if time.monotonic() > deadline:
+            sys.exit("the writer never slept in its send")
+        time.sleep(0.001)
+    b.recv(4096)
+    print(time.monotonic_ns(), flush=True)
     os.kill(os.getpid(), signal.SIGSTOP)
 elif mode == "read_other":
     sys.stdin.readline()
@@ -77,12 +89,14 @@ def start(tmp_path, mode):
     return p, reader, writer, fd
 
 
-def stalled_readers(tmp_path, tracers, mode):  # noqa: F811
+def stalled_readers(tmp_path, tracers, mode, extra=None):  # noqa: F811
     t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--json", "-c", WRITER, "--stall-after", "200ms"],
                "tracing", "ktrace")
     tracers.append(t)
     p, reader, writer, fd = start(tmp_path, mode)
     try:
+        if extra is not None:
+            extra.append(p.stdout.readline())
         def stalled():
             for line in t.out_path.read_text().splitlines():
                 e = json.loads(line)
@@ -108,6 +122,25 @@ def test_reader_stopped_by_sigstop(tmp_path, tracers, require_bpf):  # noqa: F81
     assert r["state"] == "stopped", r
     assert r["peer_fd"] == fd
     assert "is stopped (SIGSTOP" in r["why"]
+
+
+def test_reader_stopped_after_reading_says_when_it_last_read(tmp_path, tracers,
+                                                             require_bpf):  # noqa: F811
+    line = []
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "read_then_stop", extra=line)
+    read_at = int(line[0])  # CLOCK_MONOTONIC just after its one read, as the kernel's
+    r = the_reader(ev, reader)
+    assert r["state"] == "stopped", r
+    # noted inside the read, to the millisecond
+    assert read_at - 50_000_000 <= r["last_read_ts"] <= read_at + 2_000_000, (r, read_at)
+    assert r["last_read_ts"] < ev["ts"]
+    assert "is stopped (SIGSTOP" in r["why"] and ", last read this socket " in r["why"], r["why"]
+
+
+def test_reader_that_never_read_has_no_last_read(tmp_path, tracers, require_bpf):  # noqa: F811
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "stop")
+    r = the_reader(ev, reader)
+    assert "last_read_ts" not in r and "last read" not in r["why"], r
 
 
 def test_reader_asleep_reading_another_fd(tmp_path, tracers, require_bpf):  # noqa: F811

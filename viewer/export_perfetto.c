@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "model_fdx.h"
@@ -214,7 +215,8 @@ int ut_export_perfetto(struct ut_evsrc *src, const char *path)
 	struct pf p = { 0 };
 	struct ut_fdx *x = NULL;
 	struct ut_event *ev = malloc(UT_EVENT_MAX);
-	int r, rc = 1;
+	struct stat st;
+	int r, rc = 1, regular;
 
 	if (!ev || ut_hmap_init(&p.named, PF_TRACKS) || ut_fdx_new(&x, PF_OBJS, pf_flow, &p)) {
 		fprintf(stderr, "unixtrace: --perfetto: out of memory\n");
@@ -225,6 +227,8 @@ int ut_export_perfetto(struct ut_evsrc *src, const char *path)
 		fprintf(stderr, "unixtrace: --perfetto: cannot write %s: %s\n", path, strerror(errno));
 		goto cleanup;
 	}
+	/* only a file of our own is taken back on failure: never /dev/null, a FIFO, a tty */
+	regular = fstat(fileno(p.out), &st) == 0 && S_ISREG(st.st_mode);
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", p.out);
 	while ((r = ut_evsrc_next(src, ev, UT_EVENT_MAX, -1)) >= 0) {
 		if (r == 0)
@@ -239,7 +243,8 @@ int ut_export_perfetto(struct ut_evsrc *src, const char *path)
 	if (r == -2) {
 		fclose(p.out);
 		p.out = NULL;
-		unlink(path);
+		if (regular)
+			unlink(path);
 		goto cleanup;
 	}
 	if (fclose(p.out)) {

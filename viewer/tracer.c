@@ -218,10 +218,14 @@ int ut_tracer_finish(struct ut_tracer *t)
 
 void ut_tracer_discard_output(struct ut_tracer *t)
 {
+	struct stat st;
+
 	if (t->save) {
 		ut_trace_close(t->save);
 		t->save = NULL;
-		unlink(t->save_path);
+		/* a trace file, not whatever -o named: -o /dev/null must survive a failed start */
+		if (lstat(t->save_path, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(t->save_path);
 	}
 }
 

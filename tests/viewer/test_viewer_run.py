@@ -258,3 +258,40 @@ def test_setgid_command_is_named_as_untraceable(tmp_path):
     assert ("is setgid: the dynamic loader ignores LD_PRELOAD" in p.stderr) != nosuid
     plain = run_unixtrace("run", "-q", "-o", tmp_path / "u.trace", "--", "true")
     assert "warning" not in plain.stderr
+
+
+def null_device(tmp_path):
+    """A character device like /dev/null, of the test's own (root: mknod)."""
+    node = tmp_path / "null"
+    os.mknod(node, 0o666 | 0o020000, os.makedev(1, 3))
+    return node
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_a_failed_run_leaves_a_device_output_alone(tmp_path):
+    """`run -o /dev/null` whose command cannot start discards its output: a trace file
+    it made, never the device (it deleted /dev/null as root)."""
+    node = null_device(tmp_path)
+    p = run_unixtrace("run", "-q", "-o", node, "--", tmp_path / "no-such-command", check=False)
+    assert p.returncode == 127
+    assert os.path.exists(node) and os.stat(node).st_mode & 0o170000 == 0o020000
+    trace = tmp_path / "t.trace"
+    p = run_unixtrace("run", "-q", "-o", trace, "--", tmp_path / "no-such-command", check=False)
+    assert p.returncode == 127 and not trace.exists()  # a file of its own is taken back
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+def test_a_failed_perfetto_export_leaves_a_device_output_alone(tmp_path):
+    trace = tmp_path / "t.trace"
+    run_unixtrace("run", "-q", "-o", trace, "--", helper("ut_fdpass"), tmp_path)
+    good = trace.read_bytes()
+    for off in range(len(good) // 2, len(good) - 64, 64):  # damage a record in the middle
+        trace.write_bytes(good[:off] + b"\xff" * 64 + good[off + 64:])
+        if "corrupt" in run_unixtrace("view", "--json", trace, check=False).stderr:
+            break
+    else:
+        pytest.fail("no damage the reader calls corrupt")
+    node = null_device(tmp_path)
+    p = run_unixtrace("view", "--perfetto", node, trace, check=False)
+    assert p.returncode != 0 and "corrupt" in p.stderr
+    assert os.path.exists(node) and os.stat(node).st_mode & 0o170000 == 0o020000

@@ -101,7 +101,11 @@ enum ut_kind_shape {
 	X(EXEC, "exec")                                                                    \
 	X(CLOSE_RANGE, "close_range")                                                      \
 	X(FCNTL, "fcntl")                                                                  \
-	X(SHUTDOWN, "shutdown")
+	X(SHUTDOWN, "shutdown")                                                            \
+	X(IO_URING_SENDMSG, "io_uring_sendmsg") /* IORING_OP_SENDMSG, seen at its completion */ \
+	X(IO_URING_RECVMSG, "io_uring_recvmsg")                                            \
+	X(IO_URING_SEND, "io_uring_send")                                                  \
+	X(IO_URING_RECV, "io_uring_recv")
 
 #define UT_KIND_ENUM_(e, name, shape, flags) UT_EV_##e,
 enum ut_kind {

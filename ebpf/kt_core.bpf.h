@@ -389,7 +389,8 @@ static __always_inline __u16 kt_call_target(__u32 nr, const __u64 *args, char *d
 	} else if (nr == KT_NR_sendto) {
 		addr = args[4];
 		len = args[5];
-	} else if (nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)args[1])) {
+	} else if ((nr == KT_NR_sendmsg || nr == KT_NR_IOU_SENDMSG) &&
+		   !bpf_probe_read_user(&um, sizeof(um), (void *)args[1])) {
 		addr = (__u64)um.msg_name;
 		len = um.msg_namelen;
 	}

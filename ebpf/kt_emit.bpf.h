@@ -79,6 +79,10 @@ static __always_inline __u8 kt_call_id(struct kt_call *c)
 	case KT_NR_setsockopt: return UT_CALL_SETSOCKOPT;
 	case KT_NR_getsockopt: return UT_CALL_GETSOCKOPT;
 	case KT_NR_shutdown: return UT_CALL_SHUTDOWN;
+	case KT_NR_IOU_SENDMSG: return UT_CALL_IO_URING_SENDMSG;
+	case KT_NR_IOU_RECVMSG: return UT_CALL_IO_URING_RECVMSG;
+	case KT_NR_IOU_SEND: return UT_CALL_IO_URING_SEND;
+	case KT_NR_IOU_RECV: return UT_CALL_IO_URING_RECV;
 	}
 	return UT_CALL_NONE;
 }
@@ -86,7 +90,7 @@ static __always_inline __u8 kt_call_id(struct kt_call *c)
 /* The flags argument of a receive call (read()/readv() have none); an int, as the kernel reads it. */
 static __always_inline __u32 kt_recv_flags(struct kt_call *c)
 {
-	if (c->nr == KT_NR_recvmsg)
+	if (c->nr == KT_NR_recvmsg || c->nr == KT_NR_IOU_RECVMSG || c->nr == KT_NR_IOU_RECV)
 		return (__u32)c->args[2];
 	if (c->nr == KT_NR_recvfrom || c->nr == KT_NR_recvmmsg)
 		return (__u32)c->args[3];

@@ -220,8 +220,11 @@ static __always_inline __u64 kt_iov(__u64 iovp, __u64 iovlen, __u64 *total)
 static __always_inline void kt_lost_fds(struct kt_call *c, __s64 ret, __u32 installed, __u32 ctrunc,
 					 __u32 ctl_in)
 {
-	/* skb hook: exact count attached to the message; without it only MSG_CTRUNC says so */
-	int exact = c->skb_seen || skb_hook_on;
+	/*
+	 * skb hook: exact count attached to the message; without it only
+	 * MSG_CTRUNC says so.  The hook keeps no count for io_uring's receives.
+	 */
+	int exact = c->skb_seen || (skb_hook_on && c->nr < KT_NR_IOU_BASE);
 
 	/* a peek leaves the message and its fds queued: nothing is dropped */
 	if (kt_recv_flags(c) & KT_MSG_PEEK)
@@ -307,7 +310,7 @@ __noinline int kt_exit_recvmsg(struct kt_call *c, __u64 umsg, __s64 ret, int sin
 	kt_trunc(c, ret, um.msg_flags, cap, single);
 	len = kt_rx_len(c, ret, cap, single, &full);
 	if (messages && ret >= 0)
-		kt_emit_msg(c, ret, len, KT_MSG_FN(installed, um.msg_flags), base);
+		kt_emit_msg(c, ret, len, KT_MSG_FN(installed, um.msg_flags), c->no_payload ? 0 : base);
 	return 0;
 }
 

@@ -41,6 +41,7 @@ struct kt_call {
 	struct ut_waker waker;
 	__u16 fd_addr_len;    /* close: the address remembered for the fd (kt_fdval) */
 	char fd_addr[KT_ADDR_LEN];
+	__u8 no_payload;      /* io_uring, buffer select: the caller's iovec is not where data went */
 };
 
 /*

@@ -37,6 +37,20 @@
 #define KT_NR_sendmmsg 307
 #define KT_NR_close_range 436
 
+/*
+ * io_uring's socket operations, seen at their completion (kt_iouring.bpf.h):
+ * numbered past every syscall so that one kt_call.nr names what ran.
+ */
+#define KT_NR_IOU_BASE 0x10000
+#define KT_IORING_OP_SENDMSG 9
+#define KT_IORING_OP_RECVMSG 10
+#define KT_IORING_OP_SEND 26
+#define KT_IORING_OP_RECV 27
+#define KT_NR_IOU_SENDMSG (KT_NR_IOU_BASE + KT_IORING_OP_SENDMSG)
+#define KT_NR_IOU_RECVMSG (KT_NR_IOU_BASE + KT_IORING_OP_RECVMSG)
+#define KT_NR_IOU_SEND (KT_NR_IOU_BASE + KT_IORING_OP_SEND)
+#define KT_NR_IOU_RECV (KT_NR_IOU_BASE + KT_IORING_OP_RECV)
+
 #define KT_SOL_SOCKET 1
 #define KT_SCM_RIGHTS 1
 #define KT_SCM_CREDENTIALS 2

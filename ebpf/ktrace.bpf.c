@@ -845,5 +845,6 @@ int BPF_PROG(kt_sock_recv, struct sock *sk, int ret, int flags)
 	return kt_sock_end(sk, ret, 0);
 }
 
+#include "kt_iouring.bpf.h"
 #include "kt_stall.bpf.h"
 #include "kt_seed.bpf.h"

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "event.h"
@@ -55,6 +56,7 @@ struct ut_ktrace {
 	struct ktrace_exit_bpf *exit;
 	struct bpf_link *sys_exit_links[KT_SYS_EXIT_CALLS]; /* socket layout: kt_sys_exit_one's */
 	enum kt_layout layout; /* which hooks end the calls (ktrace.bpf.c, "hook layouts") */
+	int io_uring;        /* kt_iouring.bpf.h's programs are loaded */
 	struct ring_buffer *rb;
 	struct ut_ring *ring;
 	struct kt_owner_snapshot *owners; /* kt_last_read_of's copy of the owner cache */
@@ -332,8 +334,28 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 	return 0;
 }
 
+/*
+ * Whether this kernel has io_uring as kt_iouring.bpf.h reads it (its
+ * tracepoints and request types in the kernel's BTF).  Without, its
+ * programs stay unloaded and io_uring goes unseen (a kernel without it).
+ */
+static int kt_have_io_uring(void)
+{
+	static int have = -1;
+	struct btf *v;
+
+	if (have >= 0)
+		return have;
+	v = btf__load_vmlinux_btf();
+	have = v && btf__find_by_name_kind(v, "btf_trace_io_uring_complete", BTF_KIND_TYPEDEF) >= 0 &&
+	       btf__find_by_name_kind(v, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) >= 0 &&
+	       btf__find_by_name_kind(v, "io_sr_msg", BTF_KIND_STRUCT) >= 0;
+	btf__free(v);
+	return have;
+}
+
 /* Which programs of the core object load and attach: the layout (ktrace.bpf.c). */
-static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout)
+static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout, int io_uring)
 {
 	int sock = layout != KT_LAYOUT_SYS_EXIT, per_call = layout == KT_LAYOUT_SOCKET;
 
@@ -343,6 +365,8 @@ static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout)
 	bpf_program__set_autoload(core->progs.kt_sock_send, sock);
 	bpf_program__set_autoload(core->progs.kt_sock_recv, sock);
 	bpf_program__set_autoload(core->progs.kt_sys_enter_close, per_call);
+	bpf_program__set_autoload(core->progs.kt_iou_submit, io_uring);
+	bpf_program__set_autoload(core->progs.kt_iou_complete, io_uring);
 	core->rodata->lean = layout == KT_LAYOUT_LEAN;
 }
 
@@ -389,7 +413,7 @@ static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		ut_errf(errbuf, errlen, "cannot open the BPF tracer: %s", strerror(-err));
 		return err;
 	}
-	kt_pick_layout(k->core, k->layout);
+	kt_pick_layout(k->core, k->layout, k->io_uring);
 	err = kt_set_filters(k->core, o, errbuf, errlen);
 	if (err)
 		return err;
@@ -507,8 +531,23 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	int err;
 
 	k->layout = kt_first_layout(k, o);
+	k->io_uring = kt_have_io_uring();
+	if (!k->io_uring)
+		kt_note(k, "note: this kernel has no io_uring tracepoints: io_uring's sends and "
+			"receives go unseen\n");
 	for (;;) {
 		err = kt_load_core_layout(k, o, &stage, &what, errbuf, errlen);
+		if (err && stage == KT_STAGE_LOAD && k->io_uring && err != -EPERM && err != -EACCES) {
+			/* io_uring's programs are the newest piece: the rest works without */
+			kt_note(k, "warning: tp_btf/io_uring_complete unavailable (%s): io_uring's "
+				"sends and receives go unseen\n", strerror(-err));
+			ktrace_bpf__destroy(k->core);
+			k->core = NULL;
+			k->io_uring = 0;
+			if (errbuf && errlen)
+				errbuf[0] = 0;
+			continue;
+		}
 		/* a refused load is a missing privilege, which no layout has; a refused attach, the layout's */
 		if (!err || k->layout != KT_LAYOUT_SOCKET || stage == KT_STAGE_SETUP ||
 		    (stage == KT_STAGE_LOAD && (err == -EPERM || err == -EACCES)))

@@ -348,6 +348,9 @@ const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid)
 		return "blocked_measure";
 	if (ev->source != UT_SRC_KERNEL)
 		return NULL;
+	/* io_uring's operations run in the kernel, past any library function the shim wraps. */
+	if (ev->call >= UT_CALL_IO_URING_SENDMSG && ev->call <= UT_CALL_IO_URING_RECV)
+		return "io_uring";
 	/* A call a signal interrupted: the kernel side sees the restart code at sys_exit;
 	 * the program sees the call restarted, or EINTR, which the shim does not report. */
 	if (ev->kind == UT_EV_ERROR && ev->err >= 512 && ev->err <= 516)

@@ -67,7 +67,7 @@ static int pidset_add(struct pidset *p, uint32_t pid)
 /* Keys ut_check_one_sided returns, in the order the summary lists them. */
 static const char *const documented_keys[] = {
 	"shim_kind", "kernel_kind", "blocked_measure", "no_shim_in_process", "unwatched_read",
-	"restarted_call", "readv_trunc",
+	"restarted_call", "readv_trunc", "io_uring",
 };
 #define NDOC (sizeof(documented_keys) / sizeof(documented_keys[0]))
 

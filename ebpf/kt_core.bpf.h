@@ -29,6 +29,10 @@
 
 extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym;
 
+/* task->flags: io_uring's workers and kernel threads run no syscall of their own */
+#define KT_PF_IO_WORKER 0x00000010
+#define KT_PF_KTHREAD 0x00200000
+
 #define KT_CAST(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
 /* task->files->fdt->fd[fd] as a plain address (what global functions take), or 0. */

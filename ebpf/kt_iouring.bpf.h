@@ -2,11 +2,17 @@
 /*
  * io_uring's sends and receives on unix sockets (IORING_OP_SENDMSG, RECVMSG,
  * SEND, RECV): no syscall ends them, so they are decoded where io_uring posts
- * their completion (tracepoint io_uring_complete), whichever task that is
- * (the submitter, or one of its io-wq workers: the same memory).  By then a
- * received msghdr's msg_flags and msg_controllen are written back, and the
- * fds are installed.  The fd number comes from the submission
- * (io_uring_submit_req): at completion the cqe's fd field holds the flags.
+ * their completion (tracepoint io_uring_complete), in whichever task runs it
+ * (the submitter, one of its io-wq workers or its SQPOLL thread: the same
+ * memory; elsewhere, a kworker's, the user memory cannot be read and only
+ * the outcome is reported).  By then a received msghdr's msg_flags and
+ * msg_controllen are written back and the fds installed, before the program
+ * can see the completion: what is read is what the kernel wrote.  Not so for
+ * a send: io_uring lets the caller reuse its msghdr once submitted
+ * (IORING_FEAT_SUBMIT_STABLE), so the fds and credentials a SENDMSG passed
+ * are not read back (the receiver's fd_recv names them).  The fd number comes
+ * from the submission (io_uring_submit_req): at completion the cqe's fd field
+ * holds the flags.
  *
  * Part of the core object (ktrace.bpf.c includes it after the decoders);
  * loaded only where the kernel has io_uring (ktrace.c kt_pick_layout).
@@ -18,6 +24,8 @@
 #define KT_REQ_F_FIXED_FILE 0x1   /* REQ_F_FIXED_FILE (the sqe flag's bit) */
 /* the data went to a buffer the kernel picked: sr->buf is not where it is */
 #define KT_REQ_F_BUFFER_SELECT 0x20 /* REQ_F_BUFFER_SELECT */
+/* a multishot receive: its msghdr is a template the kernel never writes back */
+#define KT_REQ_F_APOLL_MULTISHOT 0x8000000 /* REQ_F_APOLL_MULTISHOT */
 
 /* The fd each traced socket operation was submitted with, by request. */
 struct {
@@ -95,15 +103,29 @@ int BPF_PROG(kt_iou_complete, struct io_ring_ctx *ring, void *vreq, struct io_ur
 	c->no_payload = !!(req->flags & KT_REQ_F_BUFFER_SELECT);
 	switch (op) {
 	case KT_IORING_OP_SENDMSG:
-		kt_exit_sendmsg(c, umsg, ret);
+		/* the length only: the msghdr may hold another message by now (above) */
+		if (messages && ret >= 0)
+			kt_emit_msg(c, ret, ret, 0, 0);
 		break;
 	case KT_IORING_OP_RECVMSG:
+		if (req->flags & KT_REQ_F_APOLL_MULTISHOT)
+			return 0; /* not decoded: the msghdr is a template (docs/cli.md) */
 		kt_exit_recvmsg(c, umsg, ret, 1);
 		break;
-	default:
+	default: {
+		/*
+		 * SEND or RECV: the payload from the caller's buffer, unless an
+		 * earlier round of a MSG_WAITALL moved sr->buf on, and no further
+		 * than the buffer (a RECV with MSG_TRUNC returns more).
+		 */
+		__u64 len = ret > 0 && (__u64)ret > (__u32)sr->len ? (__u32)sr->len : ret;
+
+		if (sr->done_io)
+			c->no_payload = 1;
 		if (messages && ret >= 0)
-			kt_emit_msg(c, ret, ret, 0, c->no_payload ? 0 : umsg);
+			kt_emit_msg(c, ret, len, 0, c->no_payload ? 0 : umsg);
 		break;
+	}
 	}
 	if (ret < 0 && kt_is_error(ret))
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));

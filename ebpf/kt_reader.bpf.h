@@ -14,7 +14,7 @@
  * that socket's cache slot; and when (to the millisecond: one write a
  * millisecond at most per slot).
  */
-static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
+static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, int stamp)
 {
 	struct kt_owner_cache *oc;
 	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
@@ -24,7 +24,7 @@ static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
 	if (!ino)
 		return;
 	oc = bpf_map_lookup_elem(&owner_cache, &zero);
-	if (oc) {
+	if (oc && stamp) {
 		struct kt_last_read lr = { .ino = (__u32)ino,
 					   .ms = (__u32)(bpf_ktime_get_ns() / 1000000) };
 
@@ -37,6 +37,21 @@ static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
 	bpf_map_update_elem(&sk_owner, &ino, &no, BPF_ANY);
 	if (oc)
 		oc->e[i] = word;
+}
+
+/*
+ * A reader the filters trace: every read of it is seen, so the time of its
+ * last one is too.  (An untraced reader is noted only when it wakes a
+ * sleeping send, kt_note_waker: its last read is not known.)
+ */
+static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
+{
+	kt_note_reader_at(ino, tgid, 1);
+}
+
+static __always_inline void kt_note_waker(__u64 ino, __u32 tgid)
+{
+	kt_note_reader_at(ino, tgid, 0);
 }
 
 #endif

@@ -425,7 +425,8 @@ static __always_inline int kt_is_send_nr(long id)
  * when the call is not on a unix socket of a traced process.  fd -> file ->
  * socket uses direct loads and touches only what the syscall itself touched.
  */
-static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
+static __always_inline struct kt_call *kt_begin_on(struct pt_regs *regs, long id,
+						   struct sock *expect)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct socket *so = NULL;
@@ -440,6 +441,13 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 	} else {
 		so = kt_file_unix_socket(kt_fd_file(t, a0));
 		if (!so)
+			return NULL;
+		/*
+		 * A socket-layer hook fired for another socket than the call's fd:
+		 * io_uring's task_work after a syscall's end, say, with that
+		 * syscall's registers still in place.  Not this call's I/O.
+		 */
+		if (expect && so->sk != expect)
 			return NULL;
 	}
 	c = kt_scratch();
@@ -457,6 +465,11 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 	c->args[5] = regs->r9;
 	c->is_send = kt_is_send_nr(id);
 	return c;
+}
+
+static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
+{
+	return kt_begin_on(regs, id, NULL);
 }
 
 /*
@@ -626,7 +639,8 @@ static __always_inline int kt_drop_record(long id)
  * send(to)), whichever hook saw it: regs are the task's own syscall
  * registers, id the syscall (see the hook layouts below).
  */
-static __always_inline int kt_on_rw_exit(struct pt_regs *regs, long id, long ret)
+static __always_inline int kt_on_rw_exit(struct pt_regs *regs, long id, long ret,
+					 struct sock *expect)
 {
 	switch (id) {
 	case KT_NR_write: case KT_NR_writev: case KT_NR_sendto:
@@ -653,7 +667,7 @@ static __always_inline int kt_on_rw_exit(struct pt_regs *regs, long id, long ret
 	default:
 		return 0;
 	}
-	if (!kt_begin(regs, id))
+	if (!kt_begin_on(regs, id, expect))
 		return kt_drop_record(id);
 	return kt_exit_rw(ret);
 }
@@ -667,7 +681,7 @@ static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
 	switch (id) {
 	case KT_NR_write: case KT_NR_writev: case KT_NR_sendto:
 	case KT_NR_read: case KT_NR_readv: case KT_NR_recvfrom:
-		return kt_on_rw_exit(regs, id, ret);
+		return kt_on_rw_exit(regs, id, ret, NULL);
 	case KT_NR_sendmsg: case KT_NR_recvmsg:
 	case KT_NR_sendmmsg: case KT_NR_recvmmsg:
 	case KT_NR_socket: case KT_NR_socketpair: case KT_NR_bind: case KT_NR_listen:
@@ -708,8 +722,6 @@ static __always_inline int kt_on_exit(struct pt_regs *regs, long id, long ret)
 	return kt_exit(ret);
 }
 
-#define KT_PF_IO_WORKER 0x00000010
-#define KT_PF_KTHREAD 0x00200000
 
 /*
  * Two hook layouts; the loader picks one (ebpf/ktrace.c).
@@ -818,19 +830,19 @@ static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 	/* The lean layout has no other hook for sendmsg, send(to) and recv(from):
 	 * they end here (a failure before the socket layer is not seen). */
 	if (lean && sending && id == KT_NR_sendmsg) {
-		if (!kt_begin(regs, id))
+		if (!kt_begin_on(regs, id, sk))
 			return kt_drop_record(id);
 		return kt_exit(ret);
 	}
 	if (lean && (sending ? id == KT_NR_sendto : id == KT_NR_recvfrom))
-		return kt_on_rw_exit(regs, id, ret);
+		return kt_on_rw_exit(regs, id, ret, sk);
 	/* The msg calls, send(to) and recv(from) (which can fail before the socket
 	 * layer, on the address) end at their own tracepoints; sendfile and splice
 	 * are not decoded (as with sys_exit). */
 	if (sending ? (id != KT_NR_write && id != KT_NR_writev)
 		    : (id != KT_NR_read && id != KT_NR_readv))
 		return 0;
-	return kt_on_rw_exit(regs, id, ret);
+	return kt_on_rw_exit(regs, id, ret, sk);
 }
 
 SEC("tp_btf/sock_send_length")

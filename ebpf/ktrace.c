@@ -335,9 +335,34 @@ static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *
 }
 
 /*
- * Whether this kernel has io_uring as kt_iouring.bpf.h reads it (its
- * tracepoints and request types in the kernel's BTF).  Without, its
- * programs stay unloaded and io_uring goes unseen (a kernel without it).
+ * The last parameter of the function prototype behind typedef name: a pointer
+ * to struct want?  (A tracepoint's arguments, as tp_btf programs get them.)
+ */
+static int kt_last_arg_points_to(const struct btf *v, const char *name, const char *want)
+{
+	int id = btf__find_by_name_kind(v, name, BTF_KIND_TYPEDEF);
+	const struct btf_type *t = id >= 0 ? btf__type_by_id(v, id) : NULL;
+	const struct btf_param *p;
+
+	if (t)
+		t = btf__type_by_id(v, t->type); /* pointer to the prototype */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(v, t->type);
+	if (!t || !btf_is_func_proto(t) || !btf_vlen(t))
+		return 0;
+	p = btf_params(t) + btf_vlen(t) - 1;
+	t = btf__type_by_id(v, p->type);
+	if (!t || !btf_is_ptr(t))
+		return 0;
+	t = btf__type_by_id(v, t->type);
+	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(v, t->name_off), want);
+}
+
+/*
+ * Whether this kernel has io_uring as kt_iouring.bpf.h reads it: its
+ * tracepoints, io_uring_complete with the cqe as its last argument (6.13 on;
+ * before, a user_data number), and the request types in the kernel's BTF.
+ * Without, its programs stay unloaded and io_uring goes unseen.  Asked once.
  */
 static int kt_have_io_uring(void)
 {
@@ -347,7 +372,7 @@ static int kt_have_io_uring(void)
 	if (have >= 0)
 		return have;
 	v = btf__load_vmlinux_btf();
-	have = v && btf__find_by_name_kind(v, "btf_trace_io_uring_complete", BTF_KIND_TYPEDEF) >= 0 &&
+	have = v && kt_last_arg_points_to(v, "btf_trace_io_uring_complete", "io_uring_cqe") &&
 	       btf__find_by_name_kind(v, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) >= 0 &&
 	       btf__find_by_name_kind(v, "io_sr_msg", BTF_KIND_STRUCT) >= 0;
 	btf__free(v);
@@ -508,8 +533,8 @@ static void kt_note_layout(struct ut_ktrace *k)
 		kt_note(k, "hooks tp_btf/sock_send_length and tp_btf/sock_recv_length active, no "
 			"syscall tracepoint (--lean: fds and credentials sent, truncation and losses "
 			"on read/recv, blocked and stalled sends; not seen: socket, socketpair, bind, "
-			"listen, connect, accept, close, socket options, recvmsg, sendmmsg/recvmmsg, "
-			"calls failing outside the socket layer, the peer process)\n");
+			"listen, connect, accept, close, socket options, the recvmsg syscall, "
+			"sendmmsg/recvmmsg, calls failing outside the socket layer, the peer process)\n");
 		break;
 	case KT_LAYOUT_SYS_EXIT:
 		kt_note(k, "hook tp_btf/sys_exit active (fd passing, credentials, "
@@ -528,26 +553,35 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 {
 	enum kt_stage stage;
 	const char *what;
-	int err;
+	int err, iou_err = 0;
 
 	k->layout = kt_first_layout(k, o);
 	k->io_uring = kt_have_io_uring();
 	if (!k->io_uring)
-		kt_note(k, "note: this kernel has no io_uring tracepoints: io_uring's sends and "
-			"receives go unseen\n");
+		kt_note(k, "note: this kernel has no io_uring tracepoints unixtrace can read: "
+			"io_uring's sends and receives go unseen\n");
 	for (;;) {
 		err = kt_load_core_layout(k, o, &stage, &what, errbuf, errlen);
-		if (err && stage == KT_STAGE_LOAD && k->io_uring && err != -EPERM && err != -EACCES) {
-			/* io_uring's programs are the newest piece: the rest works without */
-			kt_note(k, "warning: tp_btf/io_uring_complete unavailable (%s): io_uring's "
-				"sends and receives go unseen\n", strerror(-err));
+		if (err && stage == KT_STAGE_LOAD && k->io_uring) {
+			/*
+			 * io_uring's programs are the newest piece: try once without them
+			 * (any error: a verifier's refusal can read as EACCES).  Said, and
+			 * kept off, only if that is what made the difference.
+			 */
 			ktrace_bpf__destroy(k->core);
 			k->core = NULL;
 			k->io_uring = 0;
+			iou_err = err;
 			if (errbuf && errlen)
 				errbuf[0] = 0;
 			continue;
 		}
+		if (!err && iou_err)
+			kt_note(k, "warning: tp_btf/io_uring_complete unavailable (%s): io_uring's "
+				"sends and receives go unseen\n", strerror(-iou_err));
+		if (err && iou_err)
+			k->io_uring = 1; /* it failed without them too: not theirs (next layout) */
+		iou_err = 0;
 		/* a refused load is a missing privilege, which no layout has; a refused attach, the layout's */
 		if (!err || k->layout != KT_LAYOUT_SOCKET || stage == KT_STAGE_SETUP ||
 		    (stage == KT_STAGE_LOAD && (err == -EPERM || err == -EACCES)))

@@ -72,7 +72,7 @@ static __always_inline void kt_stamp_waker(struct sock *owner, struct socket *rs
 		stamped = 1;
 	}
 	if (stamped && rso)
-		kt_note_reader(kt_socket_ino(rso), pt >> 32);
+		kt_note_waker(kt_socket_ino(rso), pt >> 32);
 }
 
 SEC("tp_btf/skb_copy_datagram_iovec")
@@ -104,7 +104,8 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	rso = kt_recv_nr(nr) ? kt_file_unix_socket(kt_fd_file(t, regs->di)) : NULL;
 	if (sleepers)
 		kt_stamp_waker(owner, rso);
-	if (!traced || !kt_recv_nr(nr))
+	/* io_uring's workers carry registers of another syscall: no call of theirs ends */
+	if (!traced || !kt_recv_nr(nr) || (t->flags & (KT_PF_IO_WORKER | KT_PF_KTHREAD)))
 		return 0;
 	if (rso)
 		kt_note_reader(kt_socket_ino(rso), t->tgid);

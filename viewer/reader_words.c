@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include "reader_words.h"
-#include "report_fmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,20 +50,34 @@ const char *ut_reader_syscall_name(const struct ut_reader *r)
 
 static int reader_state_clause(const struct ut_reader *r, char *buf, size_t cap);
 
+/* "12 ms", "2.103 s": what a millisecond stamp can say. */
+static const char *ms_or_s(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000000000ull)
+		snprintf(buf, len, "%llu ms", (unsigned long long)(ns / 1000000ull));
+	else
+		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	return buf;
+}
+
 int ut_reader_clause(const struct ut_reader *r, uint64_t at_ns, char *buf, size_t cap)
 {
 	int n = reader_state_clause(r, buf, cap);
 	char d[32];
 
-	/* to the millisecond: the kernel side notes reads at most once a millisecond */
-	if (r->last_read_ns && at_ns && n >= 0) {
+	/*
+	 * To the millisecond: the kernel side notes reads at most once a
+	 * millisecond.  One after the event (the collector asked later) is
+	 * said by last_read_ts alone.
+	 */
+	if (r->last_read_ns && at_ns && n >= 0 && r->last_read_ns <= at_ns + 1000000) {
 		size_t o = (size_t)n < cap ? (size_t)n : cap;
 
 		if (at_ns < r->last_read_ns + 1000000)
 			n += snprintf(buf + o, cap - o, ", last read this socket under 1 ms before");
 		else
 			n += snprintf(buf + o, cap - o, ", last read this socket %s before",
-				      ut_rfmt_dur(at_ns - r->last_read_ns, d, sizeof(d)));
+				      ms_or_s(at_ns - r->last_read_ns, d, sizeof(d)));
 	}
 	return n;
 }

@@ -89,8 +89,9 @@ def start(tmp_path, mode):
     return p, reader, writer, fd
 
 
-def stalled_readers(tmp_path, tracers, mode, extra=None):  # noqa: F811
-    t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--json", "-c", WRITER, "--stall-after", "200ms"],
+def stalled_readers(tmp_path, tracers, mode, extra=None, only_writer=True):  # noqa: F811
+    only = ["-c", WRITER] if only_writer else []  # else the reader is traced too
+    t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--json", *only, "--stall-after", "200ms"],
                "tracing", "ktrace")
     tracers.append(t)
     p, reader, writer, fd = start(tmp_path, mode)
@@ -127,7 +128,8 @@ def test_reader_stopped_by_sigstop(tmp_path, tracers, require_bpf):  # noqa: F81
 def test_reader_stopped_after_reading_says_when_it_last_read(tmp_path, tracers,
                                                              require_bpf):  # noqa: F811
     line = []
-    ev, reader, fd = stalled_readers(tmp_path, tracers, "read_then_stop", extra=line)
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "read_then_stop", extra=line,
+                                     only_writer=False)
     read_at = int(line[0])  # CLOCK_MONOTONIC just after its one read, as the kernel's
     r = the_reader(ev, reader)
     assert r["state"] == "stopped", r
@@ -135,6 +137,15 @@ def test_reader_stopped_after_reading_says_when_it_last_read(tmp_path, tracers,
     assert read_at - 50_000_000 <= r["last_read_ts"] <= read_at + 2_000_000, (r, read_at)
     assert r["last_read_ts"] < ev["ts"]
     assert "is stopped (SIGSTOP" in r["why"] and ", last read this socket " in r["why"], r["why"]
+
+
+def test_untraced_reader_has_no_last_read(tmp_path, tracers, require_bpf):  # noqa: F811
+    """A reader the filters leave out is seen only when it wakes a sleeping send: when it
+    read last is not known, so it is not said."""
+    line = []
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "read_then_stop", extra=line)
+    r = the_reader(ev, reader)
+    assert r["state"] == "stopped" and "last_read_ts" not in r, r
 
 
 def test_reader_that_never_read_has_no_last_read(tmp_path, tracers, require_bpf):  # noqa: F811

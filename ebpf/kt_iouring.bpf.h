@@ -24,8 +24,13 @@
 #define KT_REQ_F_FIXED_FILE 0x1   /* REQ_F_FIXED_FILE (the sqe flag's bit) */
 /* the data went to a buffer the kernel picked: sr->buf is not where it is */
 #define KT_REQ_F_BUFFER_SELECT 0x20 /* REQ_F_BUFFER_SELECT */
-/* a multishot receive: its msghdr is a template the kernel never writes back */
-#define KT_REQ_F_APOLL_MULTISHOT 0x8000000 /* REQ_F_APOLL_MULTISHOT */
+/*
+ * A multishot receive: its msghdr is a template the kernel never writes back.
+ * REQ_F_APOLL_MULTISHOT's bit moves between versions: the loader reads it from
+ * the kernel's BTF (ktrace.c kt_have_io_uring).  The two above mirror the sqe
+ * flags' bits (IOSQE_FIXED_FILE, IOSQE_BUFFER_SELECT), which do not move.
+ */
+const volatile __u64 iou_f_multishot = 0;
 
 /* The fd each traced socket operation was submitted with, by request. */
 struct {
@@ -108,7 +113,7 @@ int BPF_PROG(kt_iou_complete, struct io_ring_ctx *ring, void *vreq, struct io_ur
 			kt_emit_msg(c, ret, ret, 0, 0);
 		break;
 	case KT_IORING_OP_RECVMSG:
-		if (req->flags & KT_REQ_F_APOLL_MULTISHOT)
+		if (req->flags & iou_f_multishot)
 			return 0; /* not decoded: the msghdr is a template (docs/cli.md) */
 		kt_exit_recvmsg(c, umsg, ret, 1);
 		break;

@@ -358,24 +358,50 @@ static int kt_last_arg_points_to(const struct btf *v, const char *name, const ch
 	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(v, t->name_off), want);
 }
 
+/* The value of enumerator name in any enum of the kernel's BTF (io_uring's REQ_F_* flags). */
+static int kt_btf_enumerator(const struct btf *v, const char *name, uint64_t *val)
+{
+	unsigned n = btf__type_cnt(v);
+
+	for (unsigned id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(v, id);
+
+		for (unsigned i = 0; t && btf_is_enum(t) && i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(v, btf_enum(t)[i].name_off), name)) {
+				*val = (uint32_t)btf_enum(t)[i].val;
+				return 0;
+			}
+		for (unsigned i = 0; t && btf_is_enum64(t) && i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(v, btf_enum64(t)[i].name_off), name)) {
+				*val = btf_enum64_value(&btf_enum64(t)[i]);
+				return 0;
+			}
+	}
+	return -1;
+}
+
 /*
  * Whether this kernel has io_uring as kt_iouring.bpf.h reads it: its
  * tracepoints, io_uring_complete with the cqe as its last argument (6.13 on;
- * before, a user_data number), and the request types in the kernel's BTF.
+ * before, a user_data number), the request types, and where the request
+ * flag REQ_F_APOLL_MULTISHOT is (its bit moves between versions; *multishot).
  * Without, its programs stay unloaded and io_uring goes unseen.  Asked once.
  */
-static int kt_have_io_uring(void)
+static int kt_have_io_uring(uint64_t *multishot)
 {
 	static int have = -1;
+	static uint64_t flag;
 	struct btf *v;
 
-	if (have >= 0)
-		return have;
-	v = btf__load_vmlinux_btf();
-	have = v && kt_last_arg_points_to(v, "btf_trace_io_uring_complete", "io_uring_cqe") &&
-	       btf__find_by_name_kind(v, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) >= 0 &&
-	       btf__find_by_name_kind(v, "io_sr_msg", BTF_KIND_STRUCT) >= 0;
-	btf__free(v);
+	if (have < 0) {
+		v = btf__load_vmlinux_btf();
+		have = v && kt_last_arg_points_to(v, "btf_trace_io_uring_complete", "io_uring_cqe") &&
+		       btf__find_by_name_kind(v, "btf_trace_io_uring_submit_req", BTF_KIND_TYPEDEF) >= 0 &&
+		       btf__find_by_name_kind(v, "io_sr_msg", BTF_KIND_STRUCT) >= 0 &&
+		       kt_btf_enumerator(v, "REQ_F_APOLL_MULTISHOT", &flag) == 0 && flag;
+		btf__free(v);
+	}
+	*multishot = flag;
 	return have;
 }
 
@@ -392,6 +418,8 @@ static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout, int i
 	bpf_program__set_autoload(core->progs.kt_sys_enter_close, per_call);
 	bpf_program__set_autoload(core->progs.kt_iou_submit, io_uring);
 	bpf_program__set_autoload(core->progs.kt_iou_complete, io_uring);
+	if (io_uring)
+		kt_have_io_uring((uint64_t *)&core->rodata->iou_f_multishot);
 	core->rodata->lean = layout == KT_LAYOUT_LEAN;
 }
 
@@ -556,7 +584,7 @@ static int kt_load_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 	int err, iou_err = 0;
 
 	k->layout = kt_first_layout(k, o);
-	k->io_uring = kt_have_io_uring();
+	k->io_uring = kt_have_io_uring(&(uint64_t){ 0 });
 	if (!k->io_uring)
 		kt_note(k, "note: this kernel has no io_uring tracepoints unixtrace can read: "
 			"io_uring's sends and receives go unseen\n");

@@ -270,6 +270,16 @@ static __always_inline void kt_exit_take_record(struct kt_call *c, struct task_s
 	}
 }
 
+/* The scratch call kt_begin filled, with what the hooks recorded added; NULL when none. */
+static __always_inline struct kt_call *kt_exit_call(struct task_struct *t)
+{
+	struct kt_call *c = kt_scratch();
+
+	if (c)
+		kt_exit_take_record(c, t);
+	return c;
+}
+
 /* After a send or receive is decoded: how the send went, who reads, the error. */
 static __always_inline void kt_exit_io_outcome(struct kt_call *c, __s64 ret, struct task_struct *t)
 {
@@ -295,13 +305,12 @@ static __always_inline void kt_exit_io_outcome(struct kt_call *c, __s64 ret, str
 __noinline int kt_exit_rw(__s64 ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct kt_call *c = kt_scratch();
+	struct kt_call *c = kt_exit_call(t);
 	int nr;
 
 	if (!c)
 		return 0;
 	nr = c->nr;
-	kt_exit_take_record(c, t);
 	switch (nr) {
 	case KT_NR_read:
 	case KT_NR_recvfrom:
@@ -340,13 +349,12 @@ __noinline int kt_exit_rw(__s64 ret)
 __noinline int kt_exit(__s64 ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct kt_call *c = kt_scratch();
+	struct kt_call *c = kt_exit_call(t);
 	int nr;
 
 	if (!c)
 		return 0;
 	nr = c->nr;
-	kt_exit_take_record(c, t);
 	switch (nr) {
 	case KT_NR_socket:
 		if (ret >= 0)
@@ -788,13 +796,10 @@ int kt_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (!so) {
 		struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
 
-		if (!bpf_map_lookup_elem(&unix_fds, &key)) {
-			/* nothing to say; an earlier call's note must not pass for this one's */
-			cl = bpf_task_storage_get(&closing, t, 0, 0);
-			if (cl)
-				cl->valid = 0;
+		/* nothing to say (every note is taken at its call's exit: ktrace.c attaches
+		 * this hook after the exits, so no call begins noted and ends unseen) */
+		if (!bpf_map_lookup_elem(&unix_fds, &key))
 			return 0;
-		}
 	}
 	cl = bpf_task_storage_get(&closing, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cl)

@@ -416,6 +416,7 @@ static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout, int i
 	bpf_program__set_autoload(core->progs.kt_sock_send, sock);
 	bpf_program__set_autoload(core->progs.kt_sock_recv, sock);
 	bpf_program__set_autoload(core->progs.kt_sys_enter_close, per_call);
+	bpf_program__set_autoattach(core->progs.kt_sys_enter_close, false); /* after the exits */
 	bpf_program__set_autoload(core->progs.kt_iou_submit, io_uring);
 	bpf_program__set_autoload(core->progs.kt_iou_complete, io_uring);
 	if (io_uring)
@@ -483,6 +484,16 @@ static int kt_attach_core(struct ut_ktrace *k, const char **what)
 	if (err || k->layout != KT_LAYOUT_SOCKET)
 		return err;
 	err = kt_attach_sys_exits(k->core->progs.kt_sys_exit_one, k->sys_exit_links, what);
+	/* close()'s entry last: a note it makes is always taken by its call's exit */
+	if (!err) {
+		k->core->links.kt_sys_enter_close =
+			bpf_program__attach(k->core->progs.kt_sys_enter_close);
+		if (!k->core->links.kt_sys_enter_close) {
+			err = -errno;
+			*what = "syscalls:sys_enter_close";
+			kt_detach_sys_exits(k->sys_exit_links);
+		}
+	}
 	if (err)
 		ktrace_bpf__detach(k->core);
 	return err;

@@ -200,11 +200,6 @@ void ut_fdc_set_other(int fd)
  * created or duplicated.  Not in a sandbox: there the shim substitutes no
  * call, so a wrong entry could only mislabel events, never change a call.
  */
-static int ut_fdc_our_table(void)
-{
-	return ut_quiet() || (uint32_t)ut_sys(SYS_getpid) == ut_shim.pid;
-}
-
 uint32_t ut_fdc_vfork_child(void)
 {
 	uint32_t pid;
@@ -213,6 +208,11 @@ uint32_t ut_fdc_vfork_child(void)
 		return 0;
 	pid = (uint32_t)ut_sys(SYS_getpid);
 	return pid == ut_shim.pid ? 0 : pid;
+}
+
+static int ut_fdc_our_table(void)
+{
+	return !ut_fdc_vfork_child();
 }
 
 int ut_fdc_still_at(int fd, const struct ut_sock *s)

@@ -307,7 +307,8 @@ UT_EXPORT int close(int fd)
  * sockets of the cache still at their numbers, taken before the call (after
  * it there is nothing left to check), at most UT_VFORK_RANGE_MAX of them.
  * Its closes are of its copies: the cache, the parent's, is left as it is.
- * 0 when the caller is not a vfork child, or the range holds no Unix socket.
+ * v->pid stays 0 when the caller is not a vfork child, or the range holds no
+ * Unix socket.
  */
 #define UT_VFORK_RANGE_MAX 32
 struct ut_vfork_closes {
@@ -328,7 +329,7 @@ static unsigned ut_clamp_range(unsigned first, unsigned *last)
 	return 1;
 }
 
-static uint32_t ut_vfork_range(unsigned first, unsigned last, struct ut_vfork_closes *v)
+static void ut_vfork_range(unsigned first, unsigned last, struct ut_vfork_closes *v)
 {
 	struct ut_sock s;
 	unsigned i;
@@ -336,18 +337,17 @@ static uint32_t ut_vfork_range(unsigned first, unsigned last, struct ut_vfork_cl
 	v->pid = 0;
 	v->n = 0;
 	if (!ut_clamp_range(first, &last))
-		return 0;
+		return;
 	for (i = first; i <= last; i++) {
 		if (!ut_fdc_peek((int)i, &s))
 			continue;
 		if (!v->pid && !(v->pid = ut_fdc_vfork_child()))
-			return 0; /* the process that owns the table: see ut_closed_range */
+			return; /* the process that owns the table: see ut_closed_range */
 		if (v->n < UT_VFORK_RANGE_MAX && ut_fdc_still_at((int)i, &s)) {
 			v->fds[v->n] = (int)i;
 			v->socks[v->n++] = s;
 		}
 	}
-	return v->pid;
 }
 
 static void ut_closed_range(unsigned first, unsigned last, unsigned call,

@@ -147,12 +147,13 @@ enum ut_item_type {
 	UT_ITEM_SHIM_SEEN = 10,/* merged event: the shim's own fixed part (struct ut_event) */
 	UT_ITEM_READER = 11,   /* struct ut_reader: a process holding the peer end, and what it is doing */
 	UT_ITEM_CGROUP = 12,   /* uint64_t cgroup v2 id, then its path, NUL-terminated ("" unknown) */
+	UT_ITEM_NSPID = 13,    /* struct ut_nspid: the process lives in a pid namespace of its own */
 };
 
 /* The item types this build knows; a reader skips (and counts) the others. */
 static inline int ut_item_type_known(unsigned type)
 {
-	return type >= UT_ITEM_ADDR && type <= UT_ITEM_CGROUP && type != 9;
+	return type >= UT_ITEM_ADDR && type <= UT_ITEM_NSPID && type != 9;
 }
 
 struct ut_item {
@@ -201,6 +202,20 @@ enum ut_block_cause {
 struct ut_waker {
 	uint32_t pid, tid;
 	char comm[UT_COMM_LEN];
+};
+
+/*
+ * A process in a pid namespace below the initial one (a container, `unshare
+ * -p`): ut_event's pid and tid are as the initial namespace numbers them (the
+ * host's), these as the process's own namespace does (what its getpid says).
+ * Absent for a process in the initial namespace.
+ */
+#define UT_NSPID_LEVEL_UNKNOWN 0xffffffffu
+struct ut_nspid {
+	uint32_t pid;          /* tgid in the process's own pid namespace */
+	uint32_t tid;          /* thread id there, 0 when unknown */
+	uint32_t level;        /* the namespace's depth (1: a child of the initial one); UNKNOWN */
+	uint32_t ns;           /* the namespace's inode (/proc/PID/ns/pid -> pid:[ns]) */
 };
 
 struct ut_peer {

@@ -520,6 +520,7 @@ static const uint16_t ut_item_min[] = {
 	[UT_ITEM_SHIM_SEEN] = sizeof(struct ut_event),
 	[UT_ITEM_READER] = sizeof(struct ut_reader),
 	[UT_ITEM_CGROUP] = sizeof(uint64_t) + 1,
+	[UT_ITEM_NSPID] = sizeof(struct ut_nspid),
 };
 
 int ut_event_validate(const struct ut_event *ev, uint32_t len, const char **why)

@@ -51,6 +51,8 @@ uint32_t kt_convert(const void *data, size_t len, void *buf, size_t cap)
 		ut_item_append(ev, cap, UT_ITEM_CGROUP, &r->cgroup_id, sizeof(r->cgroup_id), path,
 			       strlen(path) + 1);
 	}
+	if (r->has & KT_HAS_NSPID)
+		ut_item_append(ev, cap, UT_ITEM_NSPID, &r->nspid, sizeof(r->nspid), NULL, 0);
 	if (r->has & KT_HAS_WAKER)
 		ut_item_append(ev, cap, UT_ITEM_WAKER, &r->waker, sizeof(r->waker), NULL, 0);
 

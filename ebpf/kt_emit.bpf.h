@@ -226,6 +226,8 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 	r->ev.gid = t->cred->egid.val;
 	__builtin_memcpy(r->ev.comm, t->comm, sizeof(r->ev.comm));
 	r->cgroup_id = kt_task_cgroup_id(t);
+	if (kt_task_nspid(t, &r->nspid))
+		r->has |= KT_HAS_NSPID;
 	r->ev.fd = (__s32)c->args[0];
 	r->ev.ret = ret;
 	r->ev.err = ret < 0 && ret >= -4095 ? (__s32)-ret : 0;

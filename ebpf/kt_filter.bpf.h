@@ -29,6 +29,40 @@ static __always_inline __u64 kt_task_cgroup_id(struct task_struct *t)
 }
 
 /*
+ * t's ids in its own pid namespace, when that is not the initial one: the
+ * level-th entry of its struct pid (the initial namespace's is entry 0, what
+ * tgid and pid hold).  numbers[] is a flexible array indexed by a run-time
+ * level, so its entry's address is computed from relocated offsets.
+ * 1 when out was filled (KT_HAS_NSPID), 0 for the initial namespace.
+ */
+static __always_inline int kt_task_nspid(struct task_struct *t, struct ut_nspid *out)
+{
+	struct pid *thread = BPF_CORE_READ(t, thread_pid);
+	struct pid *leader = BPF_CORE_READ(t, group_leader, thread_pid);
+	__u64 entry = bpf_core_type_size(struct upid);
+	__u64 numbers = bpf_core_field_offset(struct pid, numbers);
+	struct pid_namespace *ns = NULL;
+	unsigned int level = BPF_CORE_READ(thread, level);
+	int tid = 0, tgid = 0;
+	void *up;
+
+	if (!thread || !leader || !level || level > 32)
+		return 0;
+	up = (void *)thread + numbers + level * entry;
+	bpf_probe_read_kernel(&tid, sizeof(tid), up + bpf_core_field_offset(struct upid, nr));
+	bpf_probe_read_kernel(&ns, sizeof(ns), up + bpf_core_field_offset(struct upid, ns));
+	up = (void *)leader + numbers + level * entry;
+	bpf_probe_read_kernel(&tgid, sizeof(tgid), up + bpf_core_field_offset(struct upid, nr));
+	if (!ns || tgid <= 0)
+		return 0;
+	out->pid = (__u32)tgid;
+	out->tid = tid > 0 ? (__u32)tid : 0;
+	out->level = level;
+	out->ns = BPF_CORE_READ(ns, ns.inum);
+	return 1;
+}
+
+/*
  * Is t in one of the --cgroup directories or below?  The ancestor at the
  * target's depth is the target itself exactly when t is under it, so one
  * read per target answers, for tasks that are not current too (the seed

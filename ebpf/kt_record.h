@@ -47,6 +47,7 @@ struct kt_last_read {
 #define KT_HAS_PEER  0x4
 #define KT_HAS_FDS   0x8
 #define KT_HAS_PAYLOAD 0x10
+#define KT_HAS_NSPID 0x20
 
 /* One passed fd as the kernel saw it in the sender's or receiver's fd table. */
 struct kt_fd {
@@ -84,6 +85,7 @@ struct kt_rec {
 	struct ut_waker waker;
 	struct ut_peer peer;
 	uint64_t cgroup_id;   /* the task's cgroup v2 id (kernfs node id), 0 unknown */
+	struct ut_nspid nspid; /* KT_HAS_NSPID: the task is in a pid namespace below the initial one */
 };
 
 /* UT_EV_FD_SEND / UT_EV_FD_RECV: kt_rec followed by the fds. */

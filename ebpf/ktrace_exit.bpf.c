@@ -65,6 +65,8 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 	r->ev.gid = p->cred->egid.val;
 	__builtin_memcpy(r->ev.comm, p->comm, sizeof(r->ev.comm));
 	r->cgroup_id = kt_task_cgroup_id(p);
+	if (kt_task_nspid(p, &r->nspid))
+		r->has |= KT_HAS_NSPID;
 	r->ev.fd = -1;
 	r->ev.ret = kt_exit_ret(p);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);

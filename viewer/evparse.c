@@ -38,6 +38,7 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 	v->peer = NULL;
 	v->nreaders = 0;
 	v->cgroup_id = 0;
+	v->nspid = NULL;
 	v->cgroup_path = NULL;
 	v->text = NULL;
 	v->text_len = 0;
@@ -89,6 +90,10 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 				memcpy(&v->cgroup_id, data, sizeof(uint64_t));
 				v->cgroup_path = (const char *)data + sizeof(uint64_t);
 			}
+			break;
+		case UT_ITEM_NSPID:
+			if (it->len >= sizeof(struct ut_nspid))
+				v->nspid = data;
 			break;
 		case UT_ITEM_READER:
 			if (it->len >= sizeof(struct ut_reader) && v->nreaders < 4)

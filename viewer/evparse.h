@@ -43,6 +43,7 @@ struct ut_evview {
 	uint64_t cgroup_id;          /* UT_ITEM_CGROUP, 0 when absent */
 	const char *cgroup_path;     /* NUL-terminated inside the item, "" unknown; NULL when absent */
 	unsigned nreaders;
+	const struct ut_nspid *nspid; /* UT_ITEM_NSPID: ids in the process's own pid namespace */
 };
 
 void ut_evparse(const struct ut_event *ev, struct ut_evview *v);

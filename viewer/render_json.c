@@ -189,6 +189,22 @@ static void render_cgroup(struct ut_jw *w, const struct ut_evview *v)
 	ut_jw_obj_end(w);
 }
 
+/* "pidns": {"pid", "tid", "level", "inode"}: the process's ids in its own pid
+ * namespace (pid and tid above are the initial namespace's); tid and level
+ * absent when unknown. */
+static void render_nspid(struct ut_jw *w, const struct ut_nspid *n)
+{
+	ut_jw_key(w, "pidns");
+	ut_jw_obj_begin(w);
+	ut_jw_kv_u64(w, "pid", n->pid);
+	if (n->tid)
+		ut_jw_kv_u64(w, "tid", n->tid);
+	if (n->level != UT_NSPID_LEVEL_UNKNOWN)
+		ut_jw_kv_u64(w, "level", n->level);
+	ut_jw_kv_u64(w, "inode", n->ns);
+	ut_jw_obj_end(w);
+}
+
 static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct ut_evview *v)
 {
 	const char *name;
@@ -324,6 +340,8 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 	comm_value(&w, ev->comm);
 	ut_jw_kv_str(&w, "source", ut_source_name(ev->source));
 	ut_jw_kv_str(&w, "event", ut_kind_name(ev->kind));
+	if (v.nspid)
+		render_nspid(&w, v.nspid);
 	if (v.cgroup_id)
 		render_cgroup(&w, &v);
 	if (ev->call)

@@ -146,6 +146,12 @@ int ut_ring_reserve(struct ut_ring *r, uint32_t len, struct ut_ring_resv *res, v
 int ut_ring_commit(struct ut_ring *r, const struct ut_ring_resv *res);
 void ut_ring_discard(struct ut_ring *r, const struct ut_ring_resv *res);
 
+/*
+ * The inode of the pid namespace the ring's creator (the consumer) lives in,
+ * 0 unknown: a producer in another one knows its pids mean nothing there.
+ */
+uint64_t ut_ring_consumer_pidns(const struct ut_ring *r);
+
 /* Data-area size in bytes. */
 size_t ut_ring_data_bytes(const struct ut_ring *r);
 

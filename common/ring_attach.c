@@ -158,3 +158,8 @@ size_t ut_ring_data_bytes(const struct ut_ring *r)
 {
 	return r->ncells * UT_RING_CELL;
 }
+
+uint64_t ut_ring_consumer_pidns(const struct ut_ring *r)
+{
+	return __atomic_load_n(&r->hdr->pidns_ino, __ATOMIC_RELAXED);
+}

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cgroup_path.h"
 #include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
@@ -43,6 +44,13 @@ static __attribute__((noinline)) uint32_t ut_tid_slow(void)
 	return tid;
 }
 
+uint32_t ut_ev_own_tid(void)
+{
+	if (__builtin_expect(!ut_tls_tid, 0))
+		ut_tls_tid = ut_tid_slow();
+	return ut_tls_tid;
+}
+
 void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
 		    const struct ut_sock *s, uint64_t now)
 {
@@ -52,10 +60,11 @@ void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
 	ev->source = UT_SRC_PRELOAD;
 	ev->call = (uint8_t)call;
 	ev->ts = now;
-	if (__builtin_expect(!ut_tls_tid, 0))
-		ut_tls_tid = ut_tid_slow();
-	ev->pid = ut_shim.pid;
-	ev->tid = ut_tls_tid;
+	/* pids of another namespace than the collector's: its own go in (identity.c) */
+	if (__builtin_expect(!ut_ident_foreign_pids(), 1)) {
+		ev->pid = ut_shim.pid;
+		ev->tid = ut_ev_own_tid();
+	}
 	ev->uid = __atomic_load_n(&ut_shim.uid, __ATOMIC_RELAXED);
 	ev->gid = __atomic_load_n(&ut_shim.gid, __ATOMIC_RELAXED);
 	ut_comm_get(ev->comm);
@@ -212,12 +221,36 @@ void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *
 	ut_item_append(ev, cap, UT_ITEM_QUEUE, &q, sizeof(q), NULL, 0);
 }
 
+/*
+ * The record goes into the ring with the process's identity items (cgroup,
+ * pid namespace) after its own: built beside it, copied in once with it.
+ */
 void ut_ev_emit(struct ut_event *ev)
 {
 	struct ut_ring *r = __atomic_load_n(&ut_shim.ring, __ATOMIC_ACQUIRE);
+	union {
+		struct ut_event ev;
+		unsigned char bytes[sizeof(struct ut_event) + 2 * sizeof(struct ut_item) +
+				    sizeof(struct ut_nspid) + 8 + UT_CGROUP_PATH_MAX + 8];
+	} id;
+	struct ut_ring_resv res;
+	size_t extra;
+	void *data;
 
-	if (r)
+	if (!r)
+		return;
+	id.ev.size = sizeof(id.ev);
+	extra = ut_ident_items(&id.ev, sizeof(id), ev->ts);
+	if (!extra || ev->size + extra > UT_EVENT_MAX) {
 		ut_ring_write(r, ev, ev->size);
+		return;
+	}
+	if (ut_ring_reserve(r, (uint32_t)(ev->size + extra), &res, &data) < 0)
+		return; /* counted lost by the ring */
+	memcpy(data, ev, ev->size);
+	memcpy((unsigned char *)data + ev->size, id.bytes + sizeof(id.ev), extra);
+	((struct ut_event *)data)->size = (uint32_t)(ev->size + extra);
+	ut_ring_commit(r, &res);
 }
 
 void ut_emit_simple(unsigned kind, unsigned call, int fd, struct ut_sock *s, int64_t ret,

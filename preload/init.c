@@ -110,6 +110,7 @@ static void ut_fork_child(void)
 		pid = (uint32_t)ut_sys(SYS_getpid);
 	ut_shim.pid = pid;
 	ut_tls_after_fork();
+	ut_ident_after_fork(r);
 	if (r)
 		ut_ring_quiet_forked(r, pid);
 }
@@ -167,6 +168,7 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 		return;
 	}
 	ut_fdc_init(); /* before the ring is published: wrappers use both together */
+	ut_ident_init(ring, ut_now());
 	__atomic_store_n(&ut_shim.ring, ring, __ATOMIC_RELEASE);
 	ut_emit_exec(argc, argv);
 	errno = saved;

@@ -84,6 +84,18 @@ static inline int ut_quiet(void)
 /* At load: 1 when /proc/self/status says no filter is in force (sandbox.c). */
 int ut_sandbox_unfiltered_at_load(void);
 
+/* ---- process identity beyond the pid: cgroup, pid namespace (identity.c) ---- */
+
+struct ut_ring;
+/* At load, once the ring is attached (now: the event clock). */
+void ut_ident_init(const struct ut_ring *r, uint64_t now);
+/* In a fork child: its pid namespace may be new (unshare(CLONE_NEWPID) before the fork). */
+void ut_ident_after_fork(const struct ut_ring *r);
+/* 1: the collector numbers pids in another namespace, events carry pid and tid 0. */
+int ut_ident_foreign_pids(void);
+/* Appends UT_ITEM_NSPID and UT_ITEM_CGROUP as they apply; returns the bytes added. */
+size_t ut_ident_items(struct ut_event *ev, size_t cap, uint64_t now);
+
 /* ---- thread identity (emit.c, comm.c) ---- */
 
 /* The calling thread's kernel tid without a syscall (glibc's TCB), 0 unknown. */
@@ -288,6 +300,8 @@ void ut_ev_payload(struct ut_event *ev, size_t cap, const struct iovec *iov, siz
  */
 void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *s, size_t len,
 		 int refused);
+/* The calling thread's id (cached; 0 unknown). */
+uint32_t ut_ev_own_tid(void);
 /* Writes the record into the ring; a full ring drops it (counted by the ring). */
 void ut_ev_emit(struct ut_event *ev);
 

@@ -6,6 +6,7 @@
  * (merge.h), and ends once the producers are gone and the ring is drained.
  */
 #include "evsrc_internal.h"
+#include "nspid_resolve.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -145,6 +146,8 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
 				s->invalid++;
 				continue;
 			}
+			/* our own numbers for a process in another pid namespace */
+			ut_nspid_resolve((struct ut_event *)ev);
 			if (!ut_evsrc_known(s, ev))
 				continue;
 			if (!s->merge)

@@ -332,8 +332,10 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 #define w (*wp)
 	ut_jw_obj_begin(&w);
 	ut_jw_kv_u64(&w, "ts", ev->ts);
-	ut_jw_kv_u64(&w, "pid", ev->pid);
-	ut_jw_kv_u64(&w, "tid", ev->tid);
+	if (ev->pid || !v.nspid) { /* else unknown: another pid namespace's, gone */
+		ut_jw_kv_u64(&w, "pid", ev->pid);
+		ut_jw_kv_u64(&w, "tid", ev->tid);
+	}
 	ut_jw_kv_u64(&w, "uid", ev->uid);
 	ut_jw_kv_u64(&w, "gid", ev->gid);
 	ut_jw_key(&w, "comm");

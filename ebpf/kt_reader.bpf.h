@@ -9,17 +9,20 @@
 #define UT_KT_READER_BPF_H
 
 /*
- * Remembers that the current process reads the socket with inode ino ("who
+ * Remembers that the current thread reads the socket with inode ino ("who
  * is at the other end" for its peer), unless it was the last one noted for
  * that socket's cache slot; and when (to the millisecond: one write a
- * millisecond at most per slot).
+ * millisecond at most per slot).  The slot's word is (ino << 32 | tid): the
+ * collector learns which thread of the reader reads (ktrace.c), the one to
+ * describe when a send stalls (kt_reader_state.c).
  */
 static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, int stamp)
 {
 	struct kt_owner_cache *oc;
 	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
-	struct kt_owner no = { .ino = ino, .tgid = tgid };
-	__u64 word = (ino << 32) | tgid;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kt_owner no = { .ino = ino, .tgid = tgid, .tid = tid };
+	__u64 word = (ino << 32) | tid;
 
 	if (!ino)
 		return;

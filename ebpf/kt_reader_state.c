@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +67,16 @@ static int fd_of_socket(uint32_t pid, uint64_t ino)
 	return found;
 }
 
+/* Is tid a thread of process pid (now)? */
+static int has_thread(uint32_t pid, uint32_t tid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", pid, tid);
+	return stat(path, &st) == 0;
+}
+
 /* state letter and comm of one thread from .../stat ("pid (comm) S ..."). */
 static int thread_stat(uint32_t pid, uint32_t tid, char *state, char comm[UT_COMM_LEN])
 {
@@ -122,9 +133,12 @@ static void thread_syscall(uint32_t pid, uint32_t tid, struct ut_reader *r)
 /*
  * The thread that says most about why pid does not read: a stopped one
  * (the whole process is, for a group stop), else one asleep in a syscall on
- * the peer fd (it is reading, only slowly), else the main thread.
+ * the peer fd (it is reading, only slowly), else the one that last read the
+ * socket (reader_tid: rsyslogd's in:imuxsock waiting in futex for room in
+ * its own queue, while the main thread idles in pselect6), else the main
+ * thread.
  */
-static void describe(uint32_t pid, int peer_fd, struct ut_reader *r)
+static void describe(uint32_t pid, int peer_fd, uint32_t reader_tid, struct ut_reader *r)
 {
 	char dir[64], st, comm[UT_COMM_LEN];
 	struct dirent *d;
@@ -148,13 +162,13 @@ static void describe(uint32_t pid, int peer_fd, struct ut_reader *r)
 		if (!tid || thread_stat(pid, tid, &st, comm) < 0)
 			continue;
 		threads++;
-		rank = st == 'T' || st == 't' ? 3 : tid == pid ? 1 : 0;
+		rank = st == 'T' || st == 't' ? 4 : tid == reader_tid ? 2 : tid == pid ? 1 : 0;
 		if (rank < 3 && peer_fd >= 0) {
 			struct ut_reader probe = { 0 };
 
 			thread_syscall(pid, tid, &probe);
 			if (probe.syscall >= 0 && probe.arg0 == (uint64_t)peer_fd)
-				rank = 2;
+				rank = 3;
 		}
 		if (rank > best_rank) {
 			best_rank = rank;
@@ -171,7 +185,8 @@ static void describe(uint32_t pid, int peer_fd, struct ut_reader *r)
 	thread_syscall(pid, best, r);
 }
 
-unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *out, unsigned max)
+unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, uint32_t reader_tid,
+		       struct ut_reader *out, unsigned max)
 {
 	unsigned n = 0;
 	struct dirent *d;
@@ -182,7 +197,7 @@ unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *o
 	if (!peer_ino || !max)
 		return 0;
 	if (hint_pid && (fd = fd_of_socket(hint_pid, peer_ino)) >= 0) {
-		describe(hint_pid, fd, &out[n++]);
+		describe(hint_pid, fd, reader_tid, &out[n++]);
 		/* The last known reader still holds it: that is the answer, and a
 		 * walk of every fd on the machine per stalled send would stall the
 		 * collector in the very incident it reports. */
@@ -201,13 +216,13 @@ unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *o
 			continue;
 		fd = fd_of_socket(pid, peer_ino);
 		if (fd >= 0)
-			describe(pid, fd, &out[n++]);
+			describe(pid, fd, reader_tid, &out[n++]);
 	}
 	closedir(dp);
 	return n;
 }
 
-void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t last_reader,
+void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t reader_tid,
 		       uint64_t last_read_ns)
 {
 	struct ut_reader r[KT_MAX_READERS];
@@ -220,10 +235,10 @@ void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t last_reader,
 	while ((it = ut_item_next(ev, &off, &data)))
 		if (it->type == UT_ITEM_PEER && it->len >= sizeof(struct ut_peer))
 			hint = ((const struct ut_peer *)data)->pid;
-	n = kt_readers_of(ev->peer_ino, hint, r, KT_MAX_READERS);
+	n = kt_readers_of(ev->peer_ino, hint, reader_tid, r, KT_MAX_READERS);
 	for (unsigned i = 0; i < n; i++) {
 		/* the socket's last read is known to be this reader's only if it was the last reader */
-		if (last_read_ns && r[i].pid == last_reader)
+		if (last_read_ns && reader_tid && has_thread(r[i].pid, reader_tid))
 			r[i].last_read_ns = last_read_ns;
 	}
 	for (unsigned i = 0; i < n; i++)

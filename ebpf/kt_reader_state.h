@@ -17,16 +17,19 @@
 
 /*
  * Fills up to max readers of the socket with inode peer_ino: hint_pid (the
- * last known reader) is tried first, then every process.  Returns how many.
+ * last known reader) is tried first, then every process.  reader_tid (0
+ * unknown) is the thread that last read it: in its process, the one shown
+ * unless another is stopped or in a call on the socket.  Returns how many.
  */
-unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, struct ut_reader *out, unsigned max);
+unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, uint32_t reader_tid,
+		       struct ut_reader *out, unsigned max);
 
 /*
  * Appends a UT_ITEM_READER per reader of ev's peer to a stalled event;
- * last_read_ns (CLOCK_MONOTONIC, 0 unknown) is when process last_reader read
+ * last_read_ns (CLOCK_MONOTONIC, 0 unknown) is when thread reader_tid read
  * that socket last.
  */
-void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t last_reader,
+void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t reader_tid,
 		       uint64_t last_read_ns);
 
 #endif

@@ -134,17 +134,17 @@ struct kt_owner_snapshot {
 };
 
 /*
- * Who last read the socket with inode ino, and when (CLOCK_MONOTONIC ns, to
- * the millisecond), from the owner cache; 0 when its slot holds another
+ * Which thread last read the socket with inode ino, and when (CLOCK_MONOTONIC
+ * ns, to the millisecond), from the owner cache; 0 when its slot holds another
  * socket now (or the map cannot be read).
  */
-static void kt_last_read_of(struct ut_ktrace *k, uint64_t ino, uint32_t *tgid, uint64_t *at_ns)
+static void kt_last_read_of(struct ut_ktrace *k, uint64_t ino, uint32_t *tid, uint64_t *at_ns)
 {
 	uint32_t zero = 0, i = (uint32_t)(ino & (KT_OWNER_CACHE - 1));
 	struct timespec now;
 	uint32_t now_ms;
 
-	*tgid = 0;
+	*tid = 0;
 	*at_ns = 0;
 	if (!ino || !k->core)
 		return;
@@ -154,7 +154,7 @@ static void kt_last_read_of(struct ut_ktrace *k, uint64_t ino, uint32_t *tgid, u
 				 sizeof(*k->owners), 0))
 		return;
 	if (k->owners->e[i] >> 32 == (uint32_t)ino)
-		*tgid = (uint32_t)k->owners->e[i];
+		*tid = (uint32_t)k->owners->e[i];
 	if (k->owners->last_read[i].ino != (uint32_t)ino)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -171,12 +171,12 @@ static int kt_on_record(void *ctx, void *data, size_t len)
 
 	if (size && ((struct ut_event *)k->buf)->kind == UT_EV_STALLED) {
 		struct ut_event *ev = (struct ut_event *)k->buf;
-		uint32_t last_reader;
+		uint32_t reader_tid;
 		uint64_t last_read_ns;
 
 		/* rare, and only user space can say what the reader is doing */
-		kt_last_read_of(k, ev->peer_ino, &last_reader, &last_read_ns);
-		kt_append_readers(ev, sizeof(k->buf), last_reader, last_read_ns);
+		kt_last_read_of(k, ev->peer_ino, &reader_tid, &last_read_ns);
+		kt_append_readers(ev, sizeof(k->buf), reader_tid, last_read_ns);
 		size = ev->size;
 	}
 	if (size) {

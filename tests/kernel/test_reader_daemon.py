@@ -347,9 +347,6 @@ def in_futex(pid, tid):
         return False
 
 
-@pytest.mark.xfail(strict=True, reason="finding: the stalled event shows rsyslogd's main thread "
-                   "(asleep in pselect6, its idle main loop), not the thread that reads the socket "
-                   "(in:imuxsock, asleep in futex waiting for room in its full queue)")
 def test_rsyslogd_alive_but_stuck_names_its_reading_thread(tmp_path, tracers, rsyslogd_stuck):  # noqa: F811
     """rsyslogd traced (no filter), so the kernel side sees which of its threads reads the
     socket. Filled from the test (untraced sends, never blocking) until the reading thread waits

@@ -45,6 +45,7 @@ struct ut_out_opts {
 	enum ut_out_format format;
 	int iterations;         /* TUI: -n N */
 	int no_color;
+	int by_cgroup;          /* TUI: --by-cgroup, the table starts grouped by cgroup */
 	uint64_t stall_alert_ns;
 	struct ut_metrics *metrics; /* --metrics: every event is counted there too */
 };

@@ -10,7 +10,7 @@
 #include "summary.h"
 
 enum { OPT_TEXT = 256, OPT_JSON, OPT_SUMMARY, OPT_FDS, OPT_STALLS, OPT_GRAPH, OPT_PERFETTO,
-       OPT_NO_COLOR, OPT_CGROUP, OPT_CHECK_SOURCES };
+       OPT_NO_COLOR, OPT_CGROUP, OPT_CHECK_SOURCES, OPT_BY_CGROUP };
 
 static const struct option view_opts[] = {
 	{ "text", no_argument, NULL, OPT_TEXT },
@@ -22,6 +22,7 @@ static const struct option view_opts[] = {
 	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "by-cgroup", no_argument, NULL, OPT_BY_CGROUP },
 	{ "check-sources", no_argument, NULL, OPT_CHECK_SOURCES },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
@@ -52,6 +53,7 @@ static int parse_kinds(const char *arg, uint64_t *kinds)
 int ut_cmd_view(int argc, char **argv)
 {
 	int text = 0, json = 0, summary = 0, fds = 0, stalls = 0, no_color = 0, check = 0, c, rc;
+	int by_cgroup = 0;
 	const char *graph = NULL, *perfetto = NULL;
 	uint64_t iterations = 0;
 	struct ut_evsrc *src;
@@ -71,6 +73,7 @@ int ut_cmd_view(int argc, char **argv)
 		case OPT_GRAPH: graph = optarg; break;
 		case OPT_PERFETTO: perfetto = optarg; break;
 		case OPT_NO_COLOR: no_color = 1; break;
+		case OPT_BY_CGROUP: by_cgroup = 1; break;
 		case OPT_CGROUP: {
 			size_t n = strlen(optarg);
 
@@ -125,6 +128,9 @@ int ut_cmd_view(int argc, char **argv)
 		return ut_usage_error("view", "--text does not apply to a report");
 	if ((graph || perfetto) && json)
 		return ut_usage_error("view", "--json does not apply to --graph or --perfetto");
+	/* It groups what counts: the summary and the TUI's table, not an event stream or another report. */
+	if (by_cgroup && (reports ? !summary : text || json))
+		return ut_usage_error("view", "--by-cgroup applies to --summary and the terminal UI");
 
 	/* Exit status like diff(1): 0 agree, 1 disagree, 2 trouble (check_sources.h). */
 	if (check)
@@ -133,7 +139,7 @@ int ut_cmd_view(int argc, char **argv)
 		return UT_EXIT_FAIL;
 	ut_evsrc_set_filter(src, &filter);
 	if (summary) {
-		rc = ut_summary_run(src, stdout, json);
+		rc = ut_summary_run(src, stdout, json, by_cgroup);
 	} else if (fds) {
 		rc = ut_report_fds(src, stdout, json);
 	} else if (stalls) {
@@ -147,6 +153,7 @@ int ut_cmd_view(int argc, char **argv)
 			.format = ut_pick_format(text, json, 0),
 			.iterations = (int)iterations,
 			.no_color = no_color,
+			.by_cgroup = by_cgroup,
 			.stall_alert_ns = 1000000,
 		};
 

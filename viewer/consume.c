@@ -29,6 +29,7 @@ int ut_consume(struct ut_evsrc *src, const struct ut_out_opts *o)
 		struct ut_tui_opts t = {
 			.iterations = o->iterations,
 			.no_color = o->no_color || getenv("NO_COLOR") != NULL,
+			.by_cgroup = o->by_cgroup,
 			.stall_alert_ns = o->stall_alert_ns,
 			.metrics = o->metrics,
 		};

@@ -22,6 +22,32 @@ static void parse_addr(struct ut_addr_view *a, const void *data, size_t len)
 	a->len = strnlen(p, len);
 }
 
+/* A uint64_t id, then a path that must end inside the item. */
+static int parse_cgroup(const void *data, size_t len, uint64_t *id, const char **path)
+{
+	const char *p = (const char *)data + sizeof(uint64_t);
+
+	if (len <= sizeof(uint64_t) || !memchr(p, 0, len - sizeof(uint64_t)))
+		return 0;
+	memcpy(id, data, sizeof(uint64_t));
+	*path = p;
+	return 1;
+}
+
+int ut_evparse_cgroup(const struct ut_event *ev, uint64_t *id, const char **path)
+{
+	const struct ut_item *it;
+	const void *data;
+	size_t off = 0;
+	int found = 0;
+
+	/* The last well-formed one wins, as in ut_evparse. */
+	while ((it = ut_item_next(ev, &off, &data)) != NULL)
+		if (it->type == UT_ITEM_CGROUP && parse_cgroup(data, it->len, id, path))
+			found = 1;
+	return found;
+}
+
 void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 {
 	const struct ut_item *it;
@@ -85,11 +111,7 @@ void ut_evparse(const struct ut_event *ev, struct ut_evview *v)
 				v->peer = data;
 			break;
 		case UT_ITEM_CGROUP:
-			if (it->len > sizeof(uint64_t) &&
-			    memchr((const char *)data + sizeof(uint64_t), 0, it->len - sizeof(uint64_t))) {
-				memcpy(&v->cgroup_id, data, sizeof(uint64_t));
-				v->cgroup_path = (const char *)data + sizeof(uint64_t);
-			}
+			parse_cgroup(data, it->len, &v->cgroup_id, &v->cgroup_path);
 			break;
 		case UT_ITEM_NSPID:
 			if (it->len >= sizeof(struct ut_nspid))

@@ -48,6 +48,13 @@ struct ut_evview {
 
 void ut_evparse(const struct ut_event *ev, struct ut_evview *v);
 /*
+ * Only the event's UT_ITEM_CGROUP, checked as ut_evparse checks it (for
+ * those that need nothing else of the items): 1 with its id and path (""
+ * when the collector could not resolve it), 0 when the event has none.
+ * An id of 0 names no cgroup: callers treat it as none, as the JSON does.
+ */
+int ut_evparse_cgroup(const struct ut_event *ev, uint64_t *id, const char **path);
+/*
  * The shim's fixed part of an event: the event itself when the shim wrote it,
  * the UT_ITEM_SHIM_SEEN copy on a merged one, else NULL.  For what only the
  * shim records (listen's backlog): the kernel side's zero would read as a

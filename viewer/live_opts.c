@@ -27,6 +27,8 @@ int ut_live_opt(const char *cmd, int c, const char *arg, struct ut_live_opts *o)
 	case UT_LOPT_JSON: o->json = 1; return 0;
 	case UT_LOPT_MESSAGES: o->messages = 1; return 0;
 	case UT_LOPT_NO_COLOR: o->out.no_color = 1; return 0;
+	/* A TUI option like -n and --no-color: no effect on text or JSON (demo adds --text). */
+	case UT_LOPT_BY_CGROUP: o->out.by_cgroup = 1; return 0;
 	case UT_LOPT_PAYLOAD:
 		if (ut_parse_u64(arg, &v) < 0 || v > UT_PAYLOAD_MAX)
 			return ut_usage_error(cmd, "bad --payload '%s' (0 to %d bytes)", arg,

@@ -15,7 +15,7 @@
 /* getopt_long values of the shared long options; a command's own start at UT_LOPT_END. */
 enum {
 	UT_LOPT_TEXT = 256, UT_LOPT_JSON, UT_LOPT_MESSAGES, UT_LOPT_PAYLOAD, UT_LOPT_BLOCK,
-	UT_LOPT_STALL, UT_LOPT_RING, UT_LOPT_NO_COLOR,
+	UT_LOPT_STALL, UT_LOPT_RING, UT_LOPT_NO_COLOR, UT_LOPT_BY_CGROUP,
 	UT_LOPT_END
 };
 
@@ -32,6 +32,7 @@ enum {
 	{ "ring-size", required_argument, NULL, UT_LOPT_RING },                \
 	{ "iterations", required_argument, NULL, 'n' },                        \
 	{ "no-color", no_argument, NULL, UT_LOPT_NO_COLOR },                   \
+	{ "by-cgroup", no_argument, NULL, UT_LOPT_BY_CGROUP },                 \
 	{ "help", no_argument, NULL, 'h' }
 #define UT_LIVE_SHORT "o:qn:h"
 
@@ -45,7 +46,7 @@ struct ut_live_opts {
 	int stall_set;
 	uint64_t ring_bytes;
 	int other_sink; /* the command shows or keeps events elsewhere (trace --metrics): -q alone is fine */
-	struct ut_out_opts out; /* iterations, no_color, stall_alert_ns (format: ut_live_opts_check) */
+	struct ut_out_opts out; /* iterations, no_color, by_cgroup, stall_alert_ns (format: ut_live_opts_check) */
 };
 
 /* Defaults: 1 ms block threshold, 1 s stall-after, the default ring. */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evparse.h"
 #include "model_conn.h"
 #include "report_fmt.h"
 
@@ -263,6 +264,23 @@ static void set_path(struct ut_mconn *m, struct ut_msock *s, const char *path)
 	}
 }
 
+/*
+ * The cgroup goes with the pid (the process that last used the socket): an
+ * event that names one sets it; one without (the shim's) keeps what the same
+ * process's earlier events said, but from another process it makes it
+ * unknown, never that of the process before.  Call before s->pid is updated.
+ */
+static void note_cgroup(struct ut_msock *s, const struct ut_event *ev)
+{
+	uint64_t id = 0;
+	const char *path;
+
+	if (!ut_evparse_cgroup(ev, &id, &path))
+		id = 0;
+	if (id || ev->pid != s->pid)
+		s->cgroup_id = id;
+}
+
 static void update_proc(struct ut_mconn *m, const struct ut_event *ev)
 {
 	struct ut_mproc *p = proc_get(m, ev->pid, ev->ts);
@@ -311,6 +329,7 @@ int ut_mconn_ingest(struct ut_mconn *m, const struct ut_event *ev)
 		return 0;
 
 	s->last_ts = ev->ts;
+	note_cgroup(s, ev);
 	s->pid = ev->pid;
 	ut_rfmt_comm(s->comm, ev->comm);
 	s->closed = ev->kind == UT_EV_CLOSE;

@@ -34,6 +34,7 @@ struct ut_msock {
 	uint32_t fds_out, fds_in, creds, truncs, fds_lost, stalls, eagain, errors;
 	uint32_t kinds;              /* bit (1 << kind) for every kind seen */
 	uint32_t pid;                /* the process that last used it */
+	uint64_t cgroup_id;          /* that process's cgroup (UT_ITEM_CGROUP), 0 when unknown */
 	uint32_t peer_pid;           /* holder of the peer end, from the kernel (UT_ITEM_PEER) */
 	uint32_t read_pid;           /* the process that last read from it */
 	uint16_t type;

@@ -23,6 +23,7 @@ int ut_export_perfetto(struct ut_evsrc *src, const char *path);
 struct ut_tui_opts {
 	int iterations;            /* -n N: draw N frames then exit; 0 = until quit */
 	int no_color;              /* NO_COLOR set or --no-color */
+	int by_cgroup;             /* --by-cgroup: start with the table grouped by cgroup ('g') */
 	uint64_t stall_alert_ns;   /* blocked sends longer than this raise an alert */
 	struct ut_metrics *metrics; /* --metrics: every event is counted there too */
 };

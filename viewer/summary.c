@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The summary: one pass over the events, counters in two tables (processes
- * by pid, sockets by inode) found through the shared hash map (hmap.h).  Memory grows with the number
- * of distinct processes and sockets, never with the number of events.
+ * by pid, sockets by inode) that grow with them (keyed_pool.h), and with
+ * --by-cgroup a third kept by summary_cgroup.c.  Memory grows with the number
+ * of distinct processes, sockets and cgroups, never with the number of events.
  */
 #include "summary.h"
 
@@ -12,10 +13,11 @@
 
 #include "cli.h"
 #include "evparse.h"
-#include "hmap.h"
+#include "keyed_pool.h"
 #include "jsonw.h"
 #include "names.h"
 #include "render.h"
+#include "summary_cgroup.h"
 
 struct proc {
 	uint64_t key;       /* pid + 1 (0 = empty slot) */
@@ -37,63 +39,6 @@ struct sock {
 	unsigned npids;     /* may exceed SOCK_PIDS: then only the first are listed */
 };
 
-/*
- * Entries in a pool that grows, found through the shared hash map (hmap.h):
- * the summary counts every process and socket, so the map grows with them
- * instead of evicting.  Each entry starts with its non-zero key.
- */
-struct table {
-	struct ut_hmap map;
-	char *pool;
-	size_t elem, used, cap;
-};
-
-static int table_init(struct table *t, size_t elem)
-{
-	t->elem = elem;
-	t->used = 0;
-	t->cap = 1024;
-	t->pool = calloc(t->cap, elem);
-	if (!t->pool || ut_hmap_init(&t->map, (uint32_t)t->cap) < 0) {
-		free(t->pool);
-		t->pool = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static void table_free(struct table *t)
-{
-	ut_hmap_free(&t->map);
-	free(t->pool);
-}
-
-/* The entry for key, created zeroed; NULL when memory runs out. */
-static void *table_get(struct table *t, uint64_t key)
-{
-	uint32_t *i = ut_hmap_get(&t->map, key);
-	char *e;
-
-	if (i)
-		return t->pool + (size_t)*i * t->elem;
-	if (t->used == t->cap) {
-		char *np = t->cap < UINT32_MAX / 2 ? realloc(t->pool, 2 * t->cap * t->elem) : NULL;
-
-		if (!np)
-			return NULL;
-		t->pool = np;
-		t->cap *= 2;
-	}
-	if (ut_hmap_full(&t->map) && ut_hmap_grow(&t->map, (uint32_t)t->cap) < 0)
-		return NULL;
-	if (ut_hmap_put(&t->map, key, (uint32_t)t->used) < 0)
-		return NULL;
-	e = t->pool + t->used++ * t->elem;
-	memset(e, 0, t->elem);
-	memcpy(e, &key, sizeof(key));
-	return e;
-}
-
 static int cmp_proc(const void *a, const void *b)
 {
 	const struct proc *x = a, *y = b;
@@ -111,7 +56,8 @@ static int cmp_sock(const void *a, const void *b)
 }
 
 struct summary {
-	struct table procs, socks;
+	struct ut_kpool procs, socks;
+	struct ut_sumcg *cgroups; /* --by-cgroup, else NULL */
 	uint64_t events, kinds[UT_EV_KIND_COUNT], other_kinds;
 	uint64_t lost[UT_LOST_CAUSES + 1]; /* last slot: causes we do not know */
 	uint64_t lost_total;
@@ -147,6 +93,8 @@ static int add(struct summary *s, const struct ut_event *ev)
 			ev->u.lost.count;
 		return 0; /* the tracer's own bookkeeping, not a process's event */
 	}
+	if (s->cgroups && ut_sumcg_add(s->cgroups, ev) < 0)
+		return -1;
 	if (ev->kind == UT_EV_FD_LOST && (ev->flags & UT_F_LOST_KNOWN))
 		s->fds_dropped += ev->u.fdlost.lost;
 	if (ev->kind == UT_EV_BLOCKED) {
@@ -158,7 +106,7 @@ static int add(struct summary *s, const struct ut_event *ev)
 			memcpy(s->worst_comm, ev->comm, UT_COMM_LEN);
 		}
 	}
-	p = table_get(&s->procs, (uint64_t)ev->pid + 1);
+	p = ut_kpool_get(&s->procs, (uint64_t)ev->pid + 1);
 	if (!p)
 		return -1;
 	p->events++;
@@ -166,7 +114,7 @@ static int add(struct summary *s, const struct ut_event *ev)
 	memcpy(p->comm, ev->comm, UT_COMM_LEN); /* the latest name: exec renames */
 
 	if (ut_kind_is_socket_event(ev->kind) && ev->ino) {
-		struct sock *so = table_get(&s->socks, ev->ino);
+		struct sock *so = ut_kpool_get(&s->socks, ev->ino);
 
 		if (!so)
 			return -1;
@@ -327,9 +275,11 @@ static void print_text(struct summary *s, FILE *out, struct proc *pl, struct soc
 		sock_name(so, name, sizeof(name));
 		fprintf(out, "  %-20s %s\n", pids, name);
 	}
+	if (s->cgroups)
+		ut_sumcg_print_text(s->cgroups, out);
 }
 
-static void json_kinds(struct ut_jw *w, const uint64_t *kinds)
+void ut_summary_json_kinds(struct ut_jw *w, const uint64_t *kinds)
 {
 	ut_jw_key(w, "kinds");
 	ut_jw_obj_begin(w);
@@ -378,7 +328,7 @@ static void print_json(struct summary *s, FILE *out, struct proc *pl, struct soc
 		ut_jw_kv_u64(&w, "first_ts", s->first_ts);
 		ut_jw_kv_u64(&w, "last_ts", s->last_ts);
 	}
-	json_kinds(&w, s->kinds);
+	ut_summary_json_kinds(&w, s->kinds);
 	ut_jw_key(&w, "processes");
 	ut_jw_arr_begin(&w);
 	for (size_t i = 0; i < s->procs.used; i++) {
@@ -387,7 +337,7 @@ static void print_json(struct summary *s, FILE *out, struct proc *pl, struct soc
 		ut_jw_key(&w, "comm");
 		ut_jw_strn(&w, pl[i].comm, strnlen(pl[i].comm, UT_COMM_LEN), 0);
 		ut_jw_kv_u64(&w, "events", pl[i].events);
-		json_kinds(&w, pl[i].kinds);
+		ut_summary_json_kinds(&w, pl[i].kinds);
 		ut_jw_obj_end(&w);
 	}
 	ut_jw_arr_end(&w);
@@ -416,16 +366,18 @@ static void print_json(struct summary *s, FILE *out, struct proc *pl, struct soc
 		for (unsigned j = 0; j < so->npids && j < SOCK_PIDS; j++)
 			ut_jw_u64(&w, so->pids[j]);
 		ut_jw_arr_end(&w);
-		json_kinds(&w, so->kinds);
+		ut_summary_json_kinds(&w, so->kinds);
 		ut_jw_obj_end(&w);
 	}
 	ut_jw_arr_end(&w);
+	if (s->cgroups)
+		ut_sumcg_print_json(s->cgroups, &w);
 	ut_jw_obj_end(&w);
 	ut_jw_raw(&w, "\n", 1);
 	ut_jw_flush(&w);
 }
 
-int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
+int ut_summary_run(struct ut_evsrc *src, FILE *out, int json, int by_cgroup)
 {
 	struct summary *s = calloc(1, sizeof(*s));
 	struct ut_event *ev = aligned_alloc(8, UT_EVENT_MAX);
@@ -433,8 +385,9 @@ int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
 	struct sock *sl = NULL;
 	int rc = UT_EXIT_FAIL, r;
 
-	if (!s || !ev || table_init(&s->procs, sizeof(struct proc)) < 0 ||
-	    table_init(&s->socks, sizeof(struct sock)) < 0) {
+	if (!s || !ev || ut_kpool_init(&s->procs, sizeof(struct proc)) < 0 ||
+	    ut_kpool_init(&s->socks, sizeof(struct sock)) < 0 ||
+	    (by_cgroup && !(s->cgroups = ut_sumcg_new()))) {
 		fprintf(stderr, "unixtrace: out of memory\n");
 		goto out;
 	}
@@ -451,6 +404,8 @@ int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
 	sl = (struct sock *)s->socks.pool;
 	qsort(pl, s->procs.used, sizeof(*pl), cmp_proc);
 	qsort(sl, s->socks.used, sizeof(*sl), cmp_sock);
+	if (s->cgroups)
+		ut_sumcg_finish(s->cgroups);
 	if (json)
 		print_json(s, out, pl, sl);
 	else
@@ -458,8 +413,9 @@ int ut_summary_run(struct ut_evsrc *src, FILE *out, int json)
 	rc = fflush(out) == EOF ? UT_EXIT_FAIL : 0;
 out:
 	if (s) {
-		table_free(&s->procs);
-		table_free(&s->socks);
+		ut_kpool_free(&s->procs);
+		ut_kpool_free(&s->socks);
+		ut_sumcg_free(s->cgroups);
 	}
 	free(s);
 	free(ev);

@@ -114,6 +114,9 @@ int ut_ui_key(struct ut_ui_view *v, const struct ut_ui_model *m, int ch)
 	case 'r':
 		v->reverse = !v->reverse;
 		return UT_UI_REDRAW;
+	case 'g':
+		v->by_cgroup = !v->by_cgroup;
+		return UT_UI_REDRAW;
 	case 'p':
 	case ' ':
 		v->paused = !v->paused;

@@ -225,6 +225,7 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 	set_escdelay(25);
 	ut_ui_colors(&v, !o->no_color && !(nc && nc[0]));
 	v.live = ut_evsrc_is_live(src);
+	v.by_cgroup = o->by_cgroup;
 	ut_ui_view_apply(&v, &m);
 	quit_signal = 0;
 	install_signals(&sigs);

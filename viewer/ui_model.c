@@ -19,10 +19,12 @@ int ut_ui_model_init(struct ut_ui_model *m, uint64_t stall_alert_ns)
 	memset(m, 0, sizeof(*m));
 	m->stall_alert_ns = stall_alert_ns;
 	if (log_init(&m->log, UT_UI_LOG_CAP) || log_init(&m->sel, UT_UI_SEL_CAP) ||
-	    ut_hmap_init(&m->alert_idx, UT_UI_ALERTS) || ut_mconn_init(&m->conn, UT_UI_SOCKS, UT_UI_PROCS)) {
+	    ut_hmap_init(&m->alert_idx, UT_UI_ALERTS) || ut_mconn_init(&m->conn, UT_UI_SOCKS, UT_UI_PROCS) ||
+	    ut_ui_cgroups_init(&m->cgroups)) {
 		free(m->log.rec);
 		free(m->sel.rec);
 		ut_hmap_free(&m->alert_idx);
+		ut_mconn_free(&m->conn);
 		memset(m, 0, sizeof(*m));
 		return -ENOMEM;
 	}
@@ -35,6 +37,7 @@ void ut_ui_model_free(struct ut_ui_model *m)
 	free(m->sel.rec);
 	ut_hmap_free(&m->alert_idx);
 	ut_mconn_free(&m->conn);
+	ut_ui_cgroups_free(&m->cgroups);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -133,6 +136,8 @@ static void alert(struct ut_ui_model *m, uint8_t kind, const struct ut_event *ev
 void ut_ui_model_ingest(struct ut_ui_model *m, const struct ut_event *ev, int log_it)
 {
 	int r = ut_mconn_ingest(&m->conn, ev);
+
+	ut_ui_cgroups_note(&m->cgroups, ev);
 
 	switch (ev->kind) {
 	case UT_EV_SEND:

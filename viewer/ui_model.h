@@ -13,6 +13,7 @@
 #include "event.h"
 #include "model_conn.h"
 #include "hmap.h"
+#include "ui_cgroups.h"
 
 #define UT_UI_LOG_CAP 4096   /* events kept for the log */
 #define UT_UI_SEL_CAP 1024   /* events kept that match the view's filter or selection */
@@ -54,6 +55,7 @@ typedef int (*ut_ui_match_fn)(void *ctx, const struct ut_event *ev);
 
 struct ut_ui_model {
 	struct ut_mconn conn;
+	struct ut_ui_cgroups cgroups; /* names of the cgroups the sockets' ids point at */
 	struct ut_ui_log log;         /* every event */
 	/*
 	 * The events the view's filter or selection matches, kept apart so that

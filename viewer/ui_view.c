@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Drawing the TUI: a title bar, the connection table (sorted, filtered, one
- * row selected), the alerts pane, the event log and a key line.  Each frame
- * is drawn whole into curses' virtual screen; curses sends the terminal only
- * what changed, so a frame that changed little costs little.
+ * row selected; drawn by ui_table.c), the alerts pane, the event log and a
+ * key line.  Each frame is drawn whole into curses' virtual screen; curses
+ * sends the terminal only what changed, so a frame that changed little
+ * costs little.
  */
 #include <curses.h>
 #include <inttypes.h>
@@ -12,9 +13,8 @@
 
 #include "render.h"
 #include "report_fmt.h"
+#include "ui_draw.h"
 #include "ui_view.h"
-
-enum { PAIR_TITLE = 1, PAIR_HEAD, PAIR_ALERT, PAIR_SEL, PAIR_DIM };
 
 static const char *const sort_names[UT_SORT_COUNT] = {
 	[UT_SORT_ACTIVE] = "recent", [UT_SORT_MSGS] = "msgs", [UT_SORT_BYTES] = "bytes",
@@ -40,9 +40,10 @@ void ut_ui_view_free(struct ut_ui_view *v)
 {
 	free(v->rows);
 	v->rows = NULL;
+	ut_ui_grouping_free(&v->grouping);
 }
 
-static uint64_t problems(const struct ut_mrow *r)
+uint64_t ut_ui_problems(const struct ut_mrow *r)
 {
 	return r->fds_lost + r->truncs + r->stalls + r->eagain + r->errors;
 }
@@ -66,7 +67,7 @@ static int row_cmp(const void *pa, const void *pb, void *arg)
 	case UT_SORT_FDS: c = -cmp_u64(a->fds, b->fds); break;
 	case UT_SORT_STALLS: c = -cmp_u64(a->stall_total, b->stall_total); break;
 	case UT_SORT_WORST: c = -cmp_u64(a->stall_worst, b->stall_worst); break;
-	case UT_SORT_PROBLEMS: c = -cmp_u64(problems(a), problems(b)); break;
+	case UT_SORT_PROBLEMS: c = -cmp_u64(ut_ui_problems(a), ut_ui_problems(b)); break;
 	case UT_SORT_PID: c = cmp_u64(a->a->pid, b->a->pid); break;
 	case UT_SORT_PATH: c = strcmp(a->path, b->path); break;
 	default: break;
@@ -85,6 +86,11 @@ void ut_ui_view_rows(struct ut_ui_view *v, const struct ut_ui_model *m)
 			v->rows[k++] = v->rows[i];
 	v->nrows = k;
 	qsort_r(v->rows, v->nrows, sizeof(*v->rows), row_cmp, v);
+	v->grouping.ngroups = 0;
+	if (v->by_cgroup && ut_ui_group_rows(v, m) < 0) {
+		v->by_cgroup = 0;
+		snprintf(v->msg, sizeof(v->msg), "grouping by cgroup: out of memory");
+	}
 	/* Keep the selection on the same connection as rows move. */
 	for (i = 0; i < v->nrows; i++) {
 		if (v->rows[i].a->ino == v->sel_ino) {
@@ -97,7 +103,7 @@ void ut_ui_view_rows(struct ut_ui_view *v, const struct ut_ui_model *m)
 	v->sel_ino = v->nrows ? v->rows[v->sel].a->ino : 0;
 }
 
-static attr_t attr_of(const struct ut_ui_view *v, int what)
+attr_t ut_ui_attr(const struct ut_ui_view *v, int what)
 {
 	if (v->color)
 		return COLOR_PAIR(what) | (what == PAIR_HEAD || what == PAIR_ALERT ? A_BOLD : 0);
@@ -113,8 +119,7 @@ static attr_t attr_of(const struct ut_ui_view *v, int what)
 	}
 }
 
-/* "999", "12.3k", "4.5M", "6.7G": counts in at most six columns. */
-static const char *human(uint64_t n, char *b, size_t len)
+const char *ut_ui_human(uint64_t n, char *b, size_t len)
 {
 	if (n < 10000)
 		snprintf(b, len, "%" PRIu64, n);
@@ -127,22 +132,7 @@ static const char *human(uint64_t n, char *b, size_t len)
 	return b;
 }
 
-/* "0", "850us", "12ms", "1.5s": durations in at most six columns. */
-static const char *dur_short(uint64_t ns, char *b, size_t len)
-{
-	if (!ns)
-		snprintf(b, len, "0");
-	else if (ns < 1000000)
-		snprintf(b, len, "%" PRIu64 "us", ns / 1000);
-	else if (ns < 10000000000ULL)
-		snprintf(b, len, "%" PRIu64 "ms", ns / 1000000);
-	else
-		snprintf(b, len, "%.1fs", (double)ns / 1e9);
-	return b;
-}
-
-/* Writes s at (y, 0) cut to the screen width and pads the rest of the line. */
-static void put_line(int y, const char *s, attr_t a)
+void ut_ui_put_line(int y, const char *s, attr_t a)
 {
 	int len = (int)strlen(s);
 
@@ -169,84 +159,15 @@ static void draw_title(const struct ut_ui_view *v, const struct ut_ui_model *m, 
 	o = (size_t)snprintf(b, sizeof(b), " unixtrace  %s  %s events  %s/s  ring lost %" PRIu64 "  %zu connections  "
 			     "sort: %s%s", v->read_error ? "READ ERROR" : v->live ? (v->ended ? "live, ended" : "live") :
 			     (v->ended ? "trace" : "reading trace"),
-			     human(m->conn.events, n1, sizeof(n1)), human(v->rate, n2, sizeof(n2)), m->conn.lost,
+			     ut_ui_human(m->conn.events, n1, sizeof(n1)), ut_ui_human(v->rate, n2, sizeof(n2)), m->conn.lost,
 			     v->nrows, ut_ui_sort_name(v->sort), v->reverse ? " (reversed)" : "");
+	if (v->by_cgroup && o < sizeof(b))
+		o += (size_t)snprintf(b + o, sizeof(b) - o, "  by cgroup");
 	if (v->filter.n && o < sizeof(b))
 		o += (size_t)snprintf(b + o, sizeof(b) - o, "  filter: %s", v->filter.src);
 	if (v->paused && o < sizeof(b))
 		snprintf(b + o, sizeof(b) - o, "  [PAUSED]");
-	put_line(y, b, attr_of(v, PAIR_TITLE));
-}
-
-/* PATH sits before the numbers and takes what the screen leaves: it names the connection. */
-#define TABLE_FMT "%6s %-10.10s %6s %-10.10s %-9.9s %-*.*s %6s %6s %4s %4s %4s %4s %5s %6s %6s"
-#define TABLE_FIXED 100 /* columns of everything but PATH */
-
-static int path_width(void)
-{
-	int w = COLS - TABLE_FIXED;
-
-	return w < 24 ? 24 : w > UT_MC_PATH ? UT_MC_PATH : w;
-}
-
-/* Does the model count the events of these kinds (at least one passes the source's filter)? */
-static int measured(const struct ut_ui_model *m, uint64_t kinds)
-{
-	return !m->kinds_passed || (m->kinds_passed & kinds);
-}
-
-#define KB(k) (1ull << (k))
-
-static void draw_table(struct ut_ui_view *v, const struct ut_ui_model *m, int y, int h)
-{
-	char b[1024];
-	int i, first;
-
-	int pw = path_width();
-	/* The kinds that feed each column (model_conn.c counts them). */
-	int fd_ok = measured(m, KB(UT_EV_FD_SEND) | KB(UT_EV_FD_RECV));
-	int cred_ok = measured(m, KB(UT_EV_CRED_SEND) | KB(UT_EV_CRED_RECV) | KB(UT_EV_PEERCRED));
-	int trunc_ok = measured(m, KB(UT_EV_TRUNC));
-	int lost_ok = measured(m, KB(UT_EV_FD_LOST));
-	int blk_ok = measured(m, KB(UT_EV_BLOCKED));
-
-	snprintf(b, sizeof(b), TABLE_FMT, "PID", "COMM", "PEER", "PEER-COMM", "TYPE", pw, pw, "PATH", "MSGS",
-		 "BYTES", "FDS", "CRED", "TRNC", "LOST", "STALL", "BLKTOT", "BLKMAX");
-	put_line(y++, b, attr_of(v, PAIR_HEAD));
-	h--;
-	v->table_h = h > 0 ? h : 1;
-	/* Scroll so the selected row stays in view. */
-	first = v->sel >= h ? v->sel - h + 1 : 0;
-	for (i = 0; i < h; i++) {
-		const struct ut_mrow *r;
-		char pid[12], bpid[12], msgs[16], bytes[16], fds[16], cred[16], tr[16], lost[16], st[16],
-			tot[16], worst[16];
-
-		if (first + i >= (int)v->nrows) {
-			move(y + i, 0);
-			clrtoeol();
-			continue;
-		}
-		r = &v->rows[first + i];
-		snprintf(pid, sizeof(pid), "%u", r->a->pid);
-		if (r->b_pid)
-			snprintf(bpid, sizeof(bpid), "%u", r->b_pid);
-		else
-			snprintf(bpid, sizeof(bpid), "-");
-		snprintf(b, sizeof(b), TABLE_FMT, pid, r->a->comm, bpid, r->b_pid ? r->b_comm : (r->a->listening ? "(listen)" : "-"),
-			 ut_sock_type_name(r->a->type), pw, pw, r->path[0] ? r->path : "(unnamed)",
-			 m->msgs_measured ? human(r->msgs, msgs, sizeof(msgs)) : "-",
-			 m->msgs_measured ? human(r->bytes, bytes, sizeof(bytes)) : "-",
-			 fd_ok ? human(r->fds, fds, sizeof(fds)) : "-",
-			 cred_ok ? human(r->creds, cred, sizeof(cred)) : "-",
-			 trunc_ok ? human(r->truncs, tr, sizeof(tr)) : "-",
-			 lost_ok ? human(r->fds_lost, lost, sizeof(lost)) : "-",
-			 blk_ok ? human(r->stalls, st, sizeof(st)) : "-",
-			 blk_ok ? dur_short(r->stall_total, tot, sizeof(tot)) : "-",
-			 blk_ok ? dur_short(r->stall_worst, worst, sizeof(worst)) : "-");
-		put_line(y + i, b, first + i == v->sel ? attr_of(v, PAIR_SEL) :
-				   problems(r) ? attr_of(v, PAIR_ALERT) & ~A_BOLD : A_NORMAL);
-	}
+	ut_ui_put_line(y, b, ut_ui_attr(v, PAIR_TITLE));
 }
 
 static const char *const alert_tag[UT_AL_KINDS] = {
@@ -318,15 +239,15 @@ static void draw_alerts(const struct ut_ui_view *v, const struct ut_ui_model *m,
 			list[n++] = &m->alerts[i];
 	qsort(list, (size_t)n, sizeof(list[0]), alert_cmp);
 	snprintf(b, sizeof(b), " Alerts (%d)%s", n, n > h - 1 && h > 1 ? "  newest first" : "");
-	put_line(y++, b, attr_of(v, PAIR_HEAD));
+	ut_ui_put_line(y++, b, ut_ui_attr(v, PAIR_HEAD));
 	for (i = 0; i < h - 1; i++) {
 		if (i >= n) {
-			put_line(y + i, i == 0 ? "  none" : "", i == 0 ? attr_of(v, PAIR_DIM) : A_NORMAL);
+			ut_ui_put_line(y + i, i == 0 ? "  none" : "", i == 0 ? ut_ui_attr(v, PAIR_DIM) : A_NORMAL);
 			continue;
 		}
 		alert_text(m, list[i], t, sizeof(t));
 		snprintf(b, sizeof(b), "  %-9s %s", alert_tag[list[i]->kind], t);
-		put_line(y + i, b, attr_of(v, PAIR_ALERT) & ~A_BOLD);
+		ut_ui_put_line(y + i, b, ut_ui_attr(v, PAIR_ALERT) & ~A_BOLD);
 	}
 }
 
@@ -367,7 +288,7 @@ static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, in
 	else
 		snprintf(b, sizeof(b), " Events%s%s", v->filter.n ? " matching the filter" : "",
 			 v->paused ? " (paused)" : "");
-	put_line(y++, b, attr_of(v, PAIR_HEAD));
+	ut_ui_put_line(y++, b, ut_ui_attr(v, PAIR_HEAD));
 	h--;
 	if (h > (int)(sizeof(seqs) / sizeof(seqs[0])))
 		h = (int)(sizeof(seqs) / sizeof(seqs[0]));
@@ -389,7 +310,7 @@ static void draw_log(const struct ut_ui_view *v, const struct ut_ui_model *m, in
 		ev = ut_ui_log_get(l, seqs[i]);
 		/* The line carries its own time stamp (wall clock when the trace knows it). */
 		ut_format_event_line(ev, b, sizeof(b));
-		put_line(y + h - 1 - i, b, A_NORMAL);
+		ut_ui_put_line(y + h - 1 - i, b, A_NORMAL);
 	}
 }
 
@@ -402,9 +323,9 @@ static void draw_footer(const struct ut_ui_view *v, int y)
 	else if (v->msg[0])
 		snprintf(b, sizeof(b), " %s", v->msg);
 	else
-		snprintf(b, sizeof(b), " q quit  / filter  c clear  s sort  r reverse  Up/Down select  "
+		snprintf(b, sizeof(b), " q quit  / filter  c clear  s sort  r reverse  g by cgroup  Up/Down select  "
 			 "Enter events of row  Esc back  p pause  h help");
-	put_line(y, b, v->typing || v->msg[0] ? attr_of(v, PAIR_TITLE) : attr_of(v, PAIR_DIM));
+	ut_ui_put_line(y, b, v->typing || v->msg[0] ? ut_ui_attr(v, PAIR_TITLE) : ut_ui_attr(v, PAIR_DIM));
 }
 
 static void draw_help(const struct ut_ui_view *v)
@@ -416,6 +337,8 @@ static void draw_help(const struct ut_ui_view *v)
 		"/            filter: pid=N comm=TEXT path=TEXT kind=EVENT, or bare words",
 		"c            clear the filter",
 		"s / r        next sort key / reverse the order",
+		"g            group the table by cgroup (of the PID column's process;",
+		"             kernel events name it, the others are under 'unknown')",
 		"Up Down PgUp PgDn Home End   select a connection",
 		"Enter        show only the selected connection's events (kept apart from",
 		"             then on, so a busy connection does not push them out)",
@@ -433,7 +356,7 @@ static void draw_help(const struct ut_ui_view *v)
 		char b[128];
 
 		snprintf(b, sizeof(b), " %-*.*s ", w - 2, w - 2, i >= 0 && i < n ? lines[i] : "");
-		attrset(attr_of(v, PAIR_TITLE));
+		attrset(ut_ui_attr(v, PAIR_TITLE));
 		mvaddnstr(y0 + 1 + i, x0, b, w);
 	}
 	attrset(A_NORMAL);
@@ -455,8 +378,8 @@ void ut_ui_draw(struct ut_ui_view *v, const struct ut_ui_model *m)
 	rest = LINES - 5;
 	/* The table takes what its rows need, up to 45%; the log gets the rest. */
 	table_h = rest * 45 / 100;
-	if ((int)v->nrows + 1 < table_h)
-		table_h = (int)v->nrows + 1;
+	if ((int)ut_ui_table_lines(v) + 1 < table_h)
+		table_h = (int)ut_ui_table_lines(v) + 1;
 	if (table_h < 3)
 		table_h = 3;
 	alerts_h = nalerts < 1 ? 1 : nalerts;
@@ -464,7 +387,7 @@ void ut_ui_draw(struct ut_ui_view *v, const struct ut_ui_model *m)
 		alerts_h = rest * 20 / 100 > 1 ? rest * 20 / 100 : 1;
 	log_h = rest - table_h - alerts_h;
 	draw_title(v, m, 0);
-	draw_table(v, m, 1, table_h + 1);
+	ut_ui_draw_table(v, m, 1, table_h + 1);
 	draw_alerts(v, m, table_h + 2, alerts_h + 1);
 	draw_log(v, m, table_h + alerts_h + 3, log_h + 1);
 	draw_footer(v, LINES - 1);

@@ -13,6 +13,7 @@
 
 #include "model_conn.h"
 #include "ui_filter.h"
+#include "ui_group.h"
 #include "ui_model.h"
 
 /* Work a handler asks the loop for. */
@@ -46,6 +47,8 @@ struct ut_ui_view {
 	uint64_t rate;           /* events per second, measured by the loop */
 	struct ut_mrow *rows;    /* scratch: rows of the last frame, sorted and filtered */
 	size_t nrows, rows_cap;
+	int by_cgroup;           /* the rows grouped by cgroup ('g', --by-cgroup) */
+	struct ut_ui_grouping grouping; /* the groups of the last frame, while by_cgroup */
 	int table_h;             /* rows of the table on screen (paging) */
 	const struct ut_mconn *conn; /* for matching events by path (set by ut_ui_view_apply) */
 };

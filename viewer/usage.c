@@ -52,6 +52,7 @@ static const char usage_run[] =
 "                             (reported while it sleeps; default 1s, 0 = never)\n"
 "  -n, --iterations N         TUI: draw N frames, then exit\n"
 "      --no-color             TUI without colours (also NO_COLOR)\n"
+"      --by-cgroup            TUI: start with the table grouped by cgroup (key g)\n"
 "  -h, --help                 this text\n"
 "\n"
 "Events go to stdout, one per line; unixtrace's own messages go to stderr.\n"
@@ -70,6 +71,7 @@ static const char usage_view[] =
 "      --text                 one readable line per event (default when not a terminal)\n"
 "      --json                 JSON Lines, one object per event (docs/cli.md)\n"
 "      --summary              counts per process, per socket and per event kind\n"
+"                             (and per cgroup with --by-cgroup)\n"
 "      --fds                  lineage of every passed fd\n"
 "      --stalls               blocked sends, longest first\n"
 "      --graph FILE           who talks to whom: .dot or .svg\n"
@@ -82,6 +84,8 @@ static const char usage_view[] =
 "  -e, --event KIND[,KIND]    only these events (fd_send, trunc, ...; repeatable)\n"
 "  -n, --iterations N         TUI: draw N frames, then exit\n"
 "      --no-color             TUI without colours (also NO_COLOR)\n"
+"      --by-cgroup            --summary: add counts per cgroup; TUI: start with the\n"
+"                             table grouped by cgroup (key g)\n"
 "  -h, --help                 this text\n"
 "Filters never hide 'lost' events.  With --summary, --fds, --stalls or --check-sources,\n"
 "--json makes the report JSON.\n"
@@ -90,6 +94,7 @@ static const char usage_view[] =
 "  unixtrace view app.trace\n"
 "  unixtrace view --json app.trace | jq 'select(.event==\"fd_send\")'\n"
 "  unixtrace view --summary app.trace\n"
+"  unixtrace view --summary --by-cgroup --json k.trace | jq '.cgroups[]'\n"
 "  unixtrace view -c nginx -e fd_send,fd_recv,fd_lost app.trace\n"
 "  unixtrace run --kernel -q -o k.trace -- ./app; unixtrace view --check-sources k.trace\n";
 
@@ -132,13 +137,15 @@ static const char usage_trace[] =
 "      --text | --json        live output format\n"
 "  -n, --iterations N         TUI: draw N frames, then exit\n"
 "      --no-color             TUI without colours (also NO_COLOR)\n"
+"      --by-cgroup            TUI: start with the table grouped by cgroup (key g)\n"
 "  -h, --help                 this text\n"
 "\n"
 "EXAMPLES:\n"
 "  unixtrace trace -c nginx -o nginx.trace --duration 30\n"
 "  unixtrace trace -p 1234 -p 1240\n"
 "  unixtrace trace -f -p \"$(cat /run/nginx.pid)\"   # the master and workers it forks\n"
-"  unixtrace trace --path /run/ --json\n";
+"  unixtrace trace --path /run/ --json\n"
+"  unixtrace trace --by-cgroup                     # the TUI, grouped by container/unit\n";
 
 static const char usage_sockets[] =
 "USAGE: unixtrace sockets [--json] [-h|--help]\n"

@@ -9,6 +9,9 @@
  *                              prints per-kind, per-pid and per-ino counts
  *   ut_mktrace stalls FILE     kernel stalled/blocked pairs as the stall scan can
  *                              order them (view --stalls must pair them by call)
+ *   ut_mktrace cgroups FILE    events of two cgroups, of one whose path is not
+ *                              resolved, and without a cgroup item (the shim's);
+ *                              prints each group's counts (view --summary --by-cgroup)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -388,6 +391,124 @@ static void stalls(void)
 	stall_ev(UT_EV_STALLED, 7004, s + 1000 * ms, s, 1000 * ms);
 }
 
+/*
+ * The groups of the cgroups trace: what each event's UT_ITEM_CGROUP says (id
+ * 0: no item at all), and the counts view --summary --by-cgroup must find.
+ */
+struct cg_truth {
+	const char *key;       /* how the test names the group */
+	uint64_t id;
+	const char *path;      /* "" : the collector could not resolve it */
+	unsigned long long events, fd_send, fd_recv, fd_lost, fds_dropped, trunc, blocked;
+	unsigned long long blocked_ns, worst_ns;
+	uint32_t pids[8];
+	unsigned npids;
+};
+
+static struct cg_truth cg_groups[] = {
+	{ .key = "a", .id = 11, .path = "/system.slice/a.service" },
+	{ .key = "b", .id = 22,
+	  .path = "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope" },
+	{ .key = "nopath", .id = 33, .path = "" },
+	{ .key = "unknown", .id = 0 },
+};
+
+static void cg_ev(unsigned group, unsigned kind, uint32_t pid, const char *comm, uint64_t ino,
+		  uint64_t amount)
+{
+	struct cg_truth *g = &cg_groups[group];
+	struct ut_event *ev = ev_new(kind, g->id ? UT_SRC_KERNEL : UT_SRC_PRELOAD, UT_CALL_SENDMSG);
+	unsigned i;
+
+	ev->pid = ev->tid = pid;
+	memset(ev->comm, 0, sizeof(ev->comm));
+	snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
+	ev->ino = ino;
+	ev->peer_ino = 0;
+	switch (kind) {
+	case UT_EV_FD_SEND:
+	case UT_EV_FD_RECV:
+		ev->u.msg.nfds = 1;
+		fd_item(ev, 7, UT_FK_PIPE, 900 + idx, 0, "pipe:[900]");
+		if (kind == UT_EV_FD_SEND)
+			g->fd_send++;
+		else
+			g->fd_recv++;
+		break;
+	case UT_EV_FD_LOST:
+		g->fd_lost++;
+		if (amount) {
+			ev->flags = UT_F_LOST_KNOWN | UT_F_CTRUNC;
+			ev->u.fdlost.lost = (uint32_t)amount;
+			g->fds_dropped += amount;
+		}
+		break;
+	case UT_EV_TRUNC:
+		ev->u.trunc.len = 8;
+		g->trunc++;
+		break;
+	case UT_EV_BLOCKED:
+		ev->u.blocked.blocked_ns = amount;
+		g->blocked++;
+		g->blocked_ns += amount;
+		if (amount > g->worst_ns)
+			g->worst_ns = amount;
+		break;
+	default:
+		break;
+	}
+	if (g->id)
+		item(ev, UT_ITEM_CGROUP, &g->id, sizeof(g->id), g->path, strlen(g->path) + 1);
+	g->events++;
+	for (i = 0; i < g->npids && g->pids[i] != pid; i++)
+		;
+	if (i == g->npids)
+		g->pids[g->npids++] = pid;
+	emit(ev);
+}
+
+static void cgroups(void)
+{
+	struct ut_event *ev;
+
+	cg_ev(0, UT_EV_CONNECT, 5001, "cg-a1", 51001, 0);
+	cg_ev(0, UT_EV_FD_SEND, 5001, "cg-a1", 51001, 0);
+	cg_ev(0, UT_EV_FD_SEND, 5001, "cg-a1", 51001, 0);
+	cg_ev(0, UT_EV_FD_RECV, 5002, "cg-a2", 51002, 0);
+	cg_ev(0, UT_EV_FD_LOST, 5002, "cg-a2", 51002, 3);
+	cg_ev(0, UT_EV_FD_LOST, 5002, "cg-a2", 51002, 0); /* how many: not known */
+	cg_ev(0, UT_EV_BLOCKED, 5001, "cg-a1", 51001, 2500000);
+	cg_ev(0, UT_EV_BLOCKED, 5001, "cg-a1", 51001, 7000000);
+	cg_ev(1, UT_EV_SEND, 5003, "cg-b", 51003, 0);
+	cg_ev(1, UT_EV_TRUNC, 5003, "cg-b", 51003, 0);
+	cg_ev(1, UT_EV_TRUNC, 5003, "cg-b", 51003, 0);
+	cg_ev(1, UT_EV_BLOCKED, 5003, "cg-b", 51003, 40000000);
+	cg_ev(2, UT_EV_SEND, 5005, "cg-nopath", 51006, 0);
+	/* The shim's events: no cgroup item; pid 5001 is in "a" too, and stays there. */
+	cg_ev(3, UT_EV_FD_SEND, 5004, "shim-only", 51004, 0);
+	cg_ev(3, UT_EV_FD_LOST, 5004, "shim-only", 51004, 1);
+	cg_ev(3, UT_EV_CLOSE, 5001, "cg-a1", 51005, 0);
+	cg_ev(3, UT_EV_TRUNC, 5001, "cg-a1", 51005, 0);
+
+	/* The tracer's own: in no group (not a process's event). */
+	ev = ev_new(UT_EV_LOST, UT_SRC_TRACER, UT_CALL_NONE);
+	ev->fd = -1;
+	ev->ino = 0;
+	ev->u.lost.count = 5;
+	emit(ev);
+
+	for (unsigned i = 0; i < sizeof(cg_groups) / sizeof(cg_groups[0]); i++) {
+		const struct cg_truth *g = &cg_groups[i];
+
+		printf("UT cgroup=%s id=%llu path=", g->key, (unsigned long long)g->id);
+		hex(g->path ? g->path : "", g->path ? strlen(g->path) : 0);
+		printf(" events=%llu processes=%u fd_send=%llu fd_recv=%llu fd_lost=%llu fds_dropped=%llu"
+		       " trunc=%llu blocked=%llu blocked_ns=%llu worst_blocked_ns=%llu\n",
+		       g->events, g->npids, g->fd_send, g->fd_recv, g->fd_lost, g->fds_dropped, g->trunc,
+		       g->blocked, g->blocked_ns, g->worst_ns);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char err[256];
@@ -396,13 +517,14 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "contract")) {
 		path = argv[2];
-	} else if (argc == 3 && !strcmp(argv[1], "stalls")) {
+	} else if (argc == 3 && (!strcmp(argv[1], "stalls") || !strcmp(argv[1], "cgroups"))) {
 		path = argv[2];
 	} else if (argc == 4 && !strcmp(argv[1], "many")) {
 		n = strtoull(argv[2], NULL, 10);
 		path = argv[3];
 	} else {
-		fprintf(stderr, "usage: ut_mktrace contract FILE | ut_mktrace many N FILE | ut_mktrace stalls FILE\n");
+		fprintf(stderr, "usage: ut_mktrace contract FILE | ut_mktrace many N FILE | ut_mktrace stalls FILE"
+			" | ut_mktrace cgroups FILE\n");
 		return 2;
 	}
 	if (ut_trace_create(path, &w, err, sizeof(err)) < 0) {
@@ -411,6 +533,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "stalls"))
 		stalls();
+	else if (argc == 3 && !strcmp(argv[1], "cgroups"))
+		cgroups();
 	else if (argc == 3)
 		contract();
 	else

@@ -484,7 +484,7 @@ static void cgroups(void)
 	cg_ev(1, UT_EV_TRUNC, 5003, "cg-b", 51003, 0);
 	cg_ev(1, UT_EV_BLOCKED, 5003, "cg-b", 51003, 40000000);
 	cg_ev(2, UT_EV_SEND, 5005, "cg-nopath", 51006, 0);
-	/* The shim's events: no cgroup item; pid 5001 is in "a" too, and stays there. */
+	/* Events without a cgroup item (a sandboxed shim's); pid 5001 is in "a" too, and stays there. */
 	cg_ev(3, UT_EV_FD_SEND, 5004, "shim-only", 51004, 0);
 	cg_ev(3, UT_EV_FD_LOST, 5004, "shim-only", 51004, 1);
 	cg_ev(3, UT_EV_CLOSE, 5001, "cg-a1", 51005, 0);

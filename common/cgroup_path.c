@@ -135,6 +135,14 @@ int ut_cgroup_path_of(uint64_t id, char *buf, size_t len)
 			cg_cache[slot].path[0] = 0;
 			return -ENOENT;
 		}
+		if (strlen(path + rl) >= len) {
+			/* longer than the caller keeps: unknown, never a cut path that names
+			 * another (remembered as a miss: no walk of the tree per event) */
+			cg_cache[slot].id = id;
+			cg_cache[slot].path[0] = 0;
+			buf[0] = 0;
+			return -ENAMETOOLONG;
+		}
 		snprintf(buf, len, "%s", path + rl);
 	}
 	if (strlen(buf) < sizeof(cg_cache[slot].path)) {

@@ -230,15 +230,16 @@ struct ut_peer {
  */
 #define UT_READER_SYSCALL_NONE (-1)    /* asleep outside any syscall (a stop, a fault) */
 #define UT_READER_SYSCALL_UNKNOWN (-2)
+#define UT_RDR_SINCE 0x1 /* state_ms is known (a stop the kernel side saw sent) */
 struct ut_reader {
 	uint32_t pid, tid;     /* tid: the thread whose state is shown */
 	char comm[UT_COMM_LEN];
 	char state;            /* /proc state letter: R S D T t Z X I; 0 = gone or unknown */
 	uint8_t nthreads_gt1;  /* 1: the process has more threads than the one shown */
-	uint16_t pad;
+	uint16_t has;          /* UT_RDR_*: which optional fields hold a value (0 in older traces) */
 	int32_t syscall;       /* x86_64 number it sleeps in, or UT_READER_SYSCALL_* */
 	int32_t peer_fd;       /* its fd for the peer end (the socket it should read), -1 unknown */
-	uint32_t pad2;
+	uint32_t state_ms;     /* UT_RDR_SINCE: how long it had been in that state at the event, ms */
 	uint64_t arg0;         /* that syscall's first argument (a read's or poll's fd...) */
 	uint64_t last_read_ns; /* when it last read this socket, CLOCK_MONOTONIC; 0 unknown */
 	char wchan[64];        /* kernel wait site, "" unknown (a longer symbol ends in "...") */

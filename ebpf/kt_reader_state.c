@@ -2,6 +2,8 @@
 /* /proc -> struct ut_reader; see kt_reader_state.h. */
 #include "kt_reader_state.h"
 
+#include <bpf/bpf.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -222,8 +224,26 @@ unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, uint32_t reader_tid
 	return n;
 }
 
+/*
+ * A reader stopped by a stop signal: for how long, when the kernel side saw
+ * the signal sent (the entry goes at SIGCONT and exit, so one found is this
+ * stop's; none: it was stopped before the tracer started).
+ */
+static void stopped_for(struct ut_reader *r, uint64_t at_ns, int stop_since_fd)
+{
+	uint64_t since;
+	uint32_t pid = r->pid;
+
+	if (r->state != 'T' || stop_since_fd < 0 ||
+	    bpf_map_lookup_elem(stop_since_fd, &pid, &since) || !since || since > at_ns)
+		return;
+	r->state_ms = (at_ns - since) / 1000000ull > UINT32_MAX ? UINT32_MAX
+				: (uint32_t)((at_ns - since) / 1000000ull);
+	r->has |= UT_RDR_SINCE;
+}
+
 void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t reader_tid,
-		       uint64_t last_read_ns)
+		       uint64_t last_read_ns, int stop_since_fd)
 {
 	struct ut_reader r[KT_MAX_READERS];
 	uint32_t hint = 0;
@@ -240,6 +260,7 @@ void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t reader_tid,
 		/* the socket's last read is known to be this reader's only if it was the last reader */
 		if (last_read_ns && reader_tid && has_thread(r[i].pid, reader_tid))
 			r[i].last_read_ns = last_read_ns;
+		stopped_for(&r[i], ev->ts, stop_since_fd);
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (ut_item_append(ev, cap, UT_ITEM_READER, &r[i], sizeof(r[i]), NULL, 0))

@@ -27,9 +27,11 @@ unsigned kt_readers_of(uint64_t peer_ino, uint32_t hint_pid, uint32_t reader_tid
 /*
  * Appends a UT_ITEM_READER per reader of ev's peer to a stalled event;
  * last_read_ns (CLOCK_MONOTONIC, 0 unknown) is when thread reader_tid read
- * that socket last.
+ * that socket last; stop_since_fd (-1 none) the kernel side's map of when
+ * each stopped process was sent its stop (ktrace_exit.bpf.c), for how long
+ * a stopped reader has been stopped.
  */
 void kt_append_readers(struct ut_event *ev, size_t cap, uint32_t reader_tid,
-		       uint64_t last_read_ns);
+		       uint64_t last_read_ns, int stop_since_fd);
 
 #endif

@@ -176,7 +176,8 @@ static int kt_on_record(void *ctx, void *data, size_t len)
 
 		/* rare, and only user space can say what the reader is doing */
 		kt_last_read_of(k, ev->peer_ino, &reader_tid, &last_read_ns);
-		kt_append_readers(ev, sizeof(k->buf), reader_tid, last_read_ns);
+		kt_append_readers(ev, sizeof(k->buf), reader_tid, last_read_ns,
+				  k->exit ? bpf_map__fd(k->exit->maps.stop_since) : -1);
 		size = ev->size;
 	}
 	if (size) {
@@ -692,8 +693,9 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		k->stall_scan_ns = o->stall_after_ns / 4 < 250000000ull ? o->stall_after_ns / 4 : 250000000ull;
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_EXIT))
 		KT_OPTIONAL(k, exit, ktrace_exit_bpf, KT_PROC_FILTERS(k->exit->rodata, o),
-			    "tp_btf/sched_process_exit",
-			    "process exits are not reported (the fds of a process that exits look open)");
+			    "tp_btf/sched_process_exit, signal_generate",
+			    "process exits are not reported (the fds of a process that exits look open), "
+			    "nor since when a stopped reader is stopped");
 	if (o->npids > 0 && o->follow_children)
 		KT_OPTIONAL(k, fork, ktrace_fork_bpf, (void)0, "tp_btf/sched_process_fork",
 			    "children forked later are not followed");

@@ -9,6 +9,11 @@
  * Fires once per thread exit on the machine: only the last thread of a
  * process (group_dead) goes on to a lookup.  At this tracepoint the fds are
  * still open (exit_files comes after it).
+ *
+ * Also tp_btf/signal_generate: when a process was stopped, for "reader
+ * rsyslogd[77] is stopped (SIGSTOP) since 2.3 s" (kt_reader_state.c reads
+ * stop_since).  Every signal on the machine runs it; all but the stop
+ * signals and SIGCONT leave at the first test.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,6 +30,24 @@ KT_MAP_EVENTS;
 #include "kt_filter.bpf.h"
 
 #define KT_SIGNAL_GROUP_EXIT 0x4 /* signal->flags: exit_group() or a fatal signal */
+
+/*
+ * tgid -> when its first stop signal since the last SIGCONT was sent
+ * (CLOCK_MONOTONIC ns).  Removed at SIGCONT and at exit, so a process stopped
+ * now was stopped at that time, or before the tracer started (no entry).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} stop_since SEC(".maps");
+
+#define KT_SIGCONT 18
+#define KT_SIGSTOP 19
+#define KT_SIGTSTP 20
+#define KT_SIGTTIN 21
+#define KT_SIGTTOU 22
 
 __u64 dropped = 0; /* exit records the ring buffer had no room for (the collector adds them up) */
 
@@ -44,7 +67,10 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 	__u32 tgid = p->tgid;
 	struct kt_rec *r;
 
-	if (!group_dead || !bpf_map_lookup_elem(&seen_procs, &tgid))
+	if (!group_dead)
+		return 0;
+	bpf_map_delete_elem(&stop_since, &tgid);
+	if (!bpf_map_lookup_elem(&seen_procs, &tgid))
 		return 0;
 	bpf_map_delete_elem(&seen_procs, &tgid);
 	/* the process, as -c names it: its leader's comm, not that of whichever thread ended last */
@@ -70,5 +96,38 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 	r->ev.fd = -1;
 	r->ev.ret = kt_exit_ret(p);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * A stop signal stops the process unless it is caught or ignored (SIGSTOP
+ * always): its default action, then.  Only the first one is kept: a stopped
+ * process sent another stop has been stopped since the first.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(kt_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+	     int result)
+{
+	struct sighand_struct *sh;
+	void *handler = NULL;
+	__u32 tgid;
+	__u64 now;
+
+	if (sig < KT_SIGCONT || sig > KT_SIGTTOU || !task)
+		return 0;
+	tgid = task->tgid;
+	if (sig == KT_SIGCONT) {
+		bpf_map_delete_elem(&stop_since, &tgid);
+		return 0;
+	}
+	if (sig != KT_SIGSTOP) {
+		/* a run-time index into the array: read, not dereferenced */
+		sh = task->sighand;
+		bpf_core_read(&handler, sizeof(handler), &sh->action[(sig - 1) & 63].sa.sa_handler);
+		if (handler)
+			return 0; /* caught or ignored: no stop */
+	}
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&stop_since, &tgid, &now, BPF_NOEXIST);
 	return 0;
 }

@@ -107,7 +107,14 @@ static int reader_state_clause(const struct ut_reader *r, char *buf, size_t cap)
 #define MORE(...) (n += snprintf(buf + ((size_t)n < cap ? (size_t)n : cap), \
 				 (size_t)n < cap ? cap - (size_t)n : 0, __VA_ARGS__))
 	switch (r->state) {
-	case 'T': MORE(" is stopped (SIGSTOP or another stop signal)"); return n;
+	case 'T':
+		MORE(" is stopped (SIGSTOP or another stop signal)");
+		if (r->has & UT_RDR_SINCE) {
+			char d[32];
+
+			MORE(" since %s", ms_or_s((uint64_t)r->state_ms * 1000000ull, d, sizeof(d)));
+		}
+		return n;
 	case 't': MORE(" is stopped by a tracer (ptrace)"); return n;
 	case 'Z': MORE(" has exited (a zombie not yet reaped)"); return n;
 	case 'X': case 0: MORE(" is gone"); return n;

@@ -155,6 +155,8 @@ static void render_readers(struct ut_jw *w, const struct ut_evview *v, uint64_t 
 		}
 		if (r->last_read_ns)
 			ut_jw_kv_u64(w, "last_read_ts", r->last_read_ns);
+		if ((r->has & UT_RDR_SINCE) && at_ns >= (uint64_t)r->state_ms * 1000000ull)
+			ut_jw_kv_u64(w, "state_since_ts", at_ns - (uint64_t)r->state_ms * 1000000ull);
 		ut_reader_clause(r, at_ns, clause, sizeof(clause));
 		ut_jw_kv_str(w, "why", clause);
 		ut_jw_obj_end(w);

@@ -21,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evparse.h"
 #include "model_conn.h"
 #include "names.h"
+#include "reader_words.h"
 #include "render.h"
 #include "report_fmt.h"
 #include "reports.h"
@@ -44,9 +46,11 @@ struct stall {
 	uint8_t call;            /* UT_CALL_*: the send, or a connect waiting for an accept */
 	uint8_t have_queue, reads_known, reads_unsure; /* reads_unsure: history too short to see back to the start */
 	uint8_t never_returned;  /* from a stalled event whose send did not return within the trace */
+	uint8_t kernel_seen;     /* the kernel side reported it: its receives could have been traced */
 	struct ut_queue q;
 	char comm[UT_COMM_LEN + 1], reader_comm[UT_COMM_LEN + 1], waker_comm[UT_COMM_LEN + 1];
 	char path[UT_MC_PATH];
+	char why[256];           /* the stalled event's reader clause ("rsyslogd[77] is stopped ..."), "" none */
 };
 
 /*
@@ -136,7 +140,23 @@ static const struct ut_msock *reader_sock(const struct ut_mconn *m, const struct
 	return p;
 }
 
-static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_event *ev)
+/*
+ * What the stalled event said of the reader while the send slept (the
+ * blocked one, made once it returned, has no reader state).
+ */
+static void reader_why(struct stall *s, const struct ut_event *stalled)
+{
+	struct ut_evview v;
+
+	if (!stalled)
+		return;
+	ut_evparse(stalled, &v);
+	if (v.nreaders)
+		ut_reader_clause(v.readers[0], stalled->ts, s->why, sizeof(s->why));
+}
+
+static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_event *ev,
+		   const struct ut_event *stalled)
 {
 	struct stall s;
 	const struct ut_msock *own = ut_mconn_sock(m, ev->ino), *rd;
@@ -157,6 +177,8 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 	s.tid = ev->tid;
 	s.fd = ev->fd;
 	s.call = ev->call;
+	s.kernel_seen = ev->source != UT_SRC_PRELOAD;
+	reader_why(&s, stalled ? stalled : ev->kind == UT_EV_STALLED ? ev : NULL);
 	s.type = ev->sock_type ? ev->sock_type : own ? own->type : 0;
 	ut_rfmt_comm(s.comm, ev->comm);
 	if (own)
@@ -275,13 +297,19 @@ static void asleep_add(struct stalls *st, const struct ut_event *ev)
 	st->asleep[st->nasleep++] = copy;
 }
 
-/* A call returned (its blocked event): forget its stalled copy, or the one still to come. */
-static void asleep_returned(struct stalls *st, const struct ut_event *ev)
+/*
+ * A call returned (its blocked event): takes its stalled copy out (the
+ * caller frees it), or notes the call for the one still to come.
+ */
+static struct ut_event *asleep_returned(struct stalls *st, const struct ut_event *ev)
 {
+	struct ut_event *mine = NULL;
 	unsigned i, k = 0;
 
 	for (i = 0; i < st->nasleep; i++) {
-		if (same_call(ev->tid, ev->u.blocked.since, st->asleep[i]))
+		if (same_call(ev->tid, ev->u.blocked.since, st->asleep[i]) && !mine)
+			mine = st->asleep[i];
+		else if (same_call(ev->tid, ev->u.blocked.since, st->asleep[i]))
 			free(st->asleep[i]);
 		else
 			st->asleep[k++] = st->asleep[i];
@@ -294,13 +322,14 @@ static void asleep_returned(struct stalls *st, const struct ut_event *ev)
 		if (++st->nreturned >= 2 * STALLS_ASLEEP)
 			st->nreturned = STALLS_ASLEEP;
 	}
+	return mine;
 }
 
 /* The end of the trace: what is still asleep never returned. */
 static void asleep_flush(struct stalls *st, const struct ut_mconn *m)
 {
 	for (unsigned i = 0; i < st->nasleep; i++) {
-		record(st, m, st->asleep[i]);
+		record(st, m, st->asleep[i], NULL);
 		free(st->asleep[i]);
 	}
 	st->nasleep = 0;
@@ -362,6 +391,10 @@ static void print_json(FILE *out, const struct stall *s)
 	} else {
 		fputs("null", out);
 	}
+	if (s->why[0]) {
+		fputs(",\"reader_why\":", out);
+		ut_rfmt_json_str(out, s->why);
+	}
 	fputs(",\"reader_last_read\":", out);
 	if (s->reads_known && s->last_read)
 		fprintf(out, "%" PRIu64 ",\"reader_idle_ns\":%" PRIu64, s->last_read, s->start - s->last_read);
@@ -420,7 +453,12 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		fprintf(out, "    reader:    pid %u (%s)\n", s->reader_pid, ut_rfmt_clean(s->reader_comm, c, sizeof(c)));
 	else
 		fputs("    reader:    unknown (peer end not traced)\n", out);
-	if (!s->reads_known) {
+	if (s->why[0])
+		fprintf(out, "    why:       %s\n", s->why);
+	if (!s->reads_known && s->kernel_seen) {
+		fputs("    last read: unknown (no receive of the reader's was traced: `trace --messages`, "
+		      "without -p/-c filters that leave the reader out)\n", out);
+	} else if (!s->reads_known) {
 		fputs("    last read: unknown (no receive events: trace with --messages or --kernel)\n", out);
 	} else {
 		if (s->last_read)
@@ -484,8 +522,10 @@ int ut_report_stalls(struct ut_evsrc *src, FILE *out, int json)
 			base = ev->ts;
 		ut_mconn_ingest(&m, ev);
 		if (ev->kind == UT_EV_BLOCKED) {
-			asleep_returned(&st, ev);
-			record(&st, &m, ev);
+			struct ut_event *stalled = asleep_returned(&st, ev);
+
+			record(&st, &m, ev, stalled);
+			free(stalled);
 		} else if (ev->kind == UT_EV_STALLED) {
 			asleep_add(&st, ev);
 		} else if (st.npending && is_read(ev->kind))

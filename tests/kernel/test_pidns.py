@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""Processes in pid namespaces of their own (containers, `unshare -p`): an
+"""Processes in namespaces of their own (containers, `unshare`).  Pid: an
 event's pid and tid are the host's, and `pidns` gives the process's own
-numbers (what its getpid says), the namespace's depth and inode.  A process
-in the initial namespace has no `pidns`."""
+numbers (what its getpid says), the namespace's depth and inode; a process in
+the initial namespace has no `pidns`.  Mount: a socket's path is as the
+process named it, in its own namespace."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -82,3 +84,42 @@ def test_text_line_shows_the_namespace_pid(tmp_path, tracers, require_bpf,  # no
                           text=True, timeout=60, check=True).stdout
     line = next(ln for ln in text.splitlines() if " fd_send " in ln)
     assert f"python3[{me['nspid'][0]}/{me['nspid'][0]} ns 1/1] fd_send" in line, line
+
+
+# Binds a datagram socket under a tmpfs only its own mount namespace has, and
+# sends itself a datagram there.
+MNT_INNER = r"""
+import os, socket, subprocess, sys
+d = sys.argv[1]
+subprocess.run(["mount", "-t", "tmpfs", "ut-mntns", d], check=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(d + "/in-ns.sock")
+c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+c.sendto(b"x", d + "/in-ns.sock")
+print(os.getpid(), flush=True)
+"""
+
+
+@pytest.mark.parametrize("side", ["kernel", "shim"])
+def test_socket_path_as_its_mount_namespace_names_it(tmp_path, tracers, require_bpf,  # noqa: F811
+                                                    need_unshare, side):
+    from conftest import run_unixtrace, view_json
+    d = tmp_path / "mnt"
+    d.mkdir()
+    script = tmp_path / "mnt_inner.py"
+    script.write_text(MNT_INNER)
+    argv = ["unshare", "--mount", sys.executable, str(script), str(d)]
+    if side == "kernel":
+        t = UnixTrace(tmp_path, "-c", "python3")
+        tracers.append(t)
+        pid = int(subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                                 check=True).stdout)
+        events = t.events()
+    else:
+        out = tmp_path / "shim.trace"
+        pid = int(run_unixtrace("run", "-q", "-o", out, "--", *argv).stdout.split()[-1])
+        events = view_json(out)
+    path = f"{d}/in-ns.sock"
+    assert not os.path.exists(path)  # the host's view: the tmpfs was the namespace's alone
+    binds = evs(events, "bind", pid=pid)
+    assert [b["sock"]["path"] for b in binds] == [path], binds

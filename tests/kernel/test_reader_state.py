@@ -24,10 +24,13 @@ SCRIPT = r"""
 import ctypes, os, signal, socket, sys, time
 mode = sys.argv[1]
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+gate_r, gate_w = os.pipe()
 w = os.fork()
 if w == 0:
     ctypes.CDLL(None).prctl(15, sys.argv[2].encode(), 0, 0, 0)
     b.close()
+    if mode in ("stop_twice", "tstp_caught_then_stop"):
+        os.read(gate_r, 1)    # the reader is about to stop for good: now fill
     a.setblocking(False)
     try:
         while True:
@@ -49,6 +52,12 @@ if mode == "exit_child":
     os._exit(0)           # the reader exits; its child still holds the end
 print(os.getpid(), w, b.fileno(), flush=True)
 if mode == "stop":
+    print(time.monotonic_ns(), flush=True)
+    os.kill(os.getpid(), signal.SIGSTOP)
+elif mode == "stop_twice":
+    os.kill(os.getpid(), signal.SIGSTOP)    # the test continues it
+    print(time.monotonic_ns(), flush=True)
+    os.write(gate_w, b"x")
     os.kill(os.getpid(), signal.SIGSTOP)
 elif mode == "read_then_stop":
     # read once while the writer sleeps in a send (so the read wakes it), then stop
@@ -59,6 +68,13 @@ elif mode == "read_then_stop":
         time.sleep(0.001)
     b.recv(4096)
     print(time.monotonic_ns(), flush=True)
+    os.kill(os.getpid(), signal.SIGSTOP)
+elif mode == "tstp_caught_then_stop":
+    signal.signal(signal.SIGTSTP, lambda *a: None)
+    os.kill(os.getpid(), signal.SIGTSTP)     # handled: not stopped
+    time.sleep(0.3)
+    print(time.monotonic_ns(), flush=True)
+    os.write(gate_w, b"x")
     os.kill(os.getpid(), signal.SIGSTOP)
 elif mode == "read_other":
     sys.stdin.readline()
@@ -118,11 +134,48 @@ def the_reader(ev, pid):
 
 
 def test_reader_stopped_by_sigstop(tmp_path, tracers, require_bpf):  # noqa: F811
-    ev, reader, fd = stalled_readers(tmp_path, tracers, "stop")
+    line = []
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "stop", extra=line)
+    stop_at = int(line[0])  # CLOCK_MONOTONIC just before it sent itself SIGSTOP
     r = the_reader(ev, reader)
     assert r["state"] == "stopped", r
     assert r["peer_fd"] == fd
-    assert "is stopped (SIGSTOP" in r["why"]
+    # since the signal was sent, to the millisecond (the reader is not traced: -c the writer)
+    assert stop_at - 1_000_000 <= r["state_since_ts"] <= stop_at + 50_000_000, (r, stop_at)
+    assert "is stopped (SIGSTOP or another stop signal) since " in r["why"], r["why"]
+
+
+def test_stopped_again_counts_from_the_last_sigcont(tmp_path, tracers, require_bpf):  # noqa: F811
+    """Stopped, continued, stopped again: since the second stop, not the first."""
+    t = Tracer(tmp_path, [str(UNIXTRACE), "trace", "--json", "-c", WRITER, "--stall-after",
+                          "200ms"], "tracing", "ktrace")
+    tracers.append(t)
+    p, reader, writer, fd = start(tmp_path, "stop_twice")
+    try:
+        wait_for(lambda: open(f"/proc/{reader}/stat").read().rsplit(")", 1)[1].split()[0] == "T",
+                 timeout=30, what="the first stop")
+        os.kill(reader, signal.SIGCONT)
+        second = int(p.stdout.readline())
+
+        def stalled():
+            return next((e for e in map(json.loads, t.out_path.read_text().splitlines())
+                         if e.get("event") == "stalled" and e.get("pid") == writer), None)
+        ev = wait_for(stalled, timeout=30, what="the stalled event")
+    finally:
+        stop_all(t, p, writer, reader)
+    r = the_reader(ev, reader)
+    assert r["state"] == "stopped", r
+    assert second - 1_000_000 <= r["state_since_ts"] <= second + 50_000_000, (r, second)
+
+
+def test_stop_caught_by_a_handler_is_no_stop(tmp_path, tracers, require_bpf):  # noqa: F811
+    """A SIGTSTP the process handles stops nothing: the SIGSTOP after it is the stop."""
+    line = []
+    ev, reader, fd = stalled_readers(tmp_path, tracers, "tstp_caught_then_stop", extra=line)
+    stop_at = int(line[0])  # 300 ms after the handled SIGTSTP, just before the SIGSTOP
+    r = the_reader(ev, reader)
+    assert r["state"] == "stopped", r
+    assert stop_at - 1_000_000 <= r["state_since_ts"] <= stop_at + 50_000_000, (r, stop_at)
 
 
 def test_reader_stopped_after_reading_says_when_it_last_read(tmp_path, tracers,

@@ -52,6 +52,12 @@ def test_run_unrelated_case_prints_its_bar(require_bpf):
     bar = re.search(r"^bar kernel +unrelated read\(\) +<= 1\.07x: best ([0-9.]+)x (ok|MISSED)",
                     p.stdout, re.M)
     assert bar, p.stdout
+    # the trace filtered to another cgroup: judged against the unfiltered one (issue 13),
+    # after its probe found none of the work's events traced
+    other = re.search(r"^bar kernel-other-cgroup +unrelated read\(\) +<= ([0-9.]+)x: best "
+                      r"([0-9.]+)x (ok|MISSED)", p.stdout, re.M)
+    assert other, p.stdout
+    assert abs(float(other.group(1)) - float(bar.group(1)) - 0.02) < 0.006, p.stdout  # printed to 0.01
 
 
 @pytest.mark.skipif(SANITIZED, reason="valgrind cannot run AddressSanitizer binaries "

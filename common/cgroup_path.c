@@ -200,11 +200,11 @@ static int read_cgroup(uint32_t pid, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int ut_cgroup_of_pid(uint32_t pid, uint64_t now_ns, char *buf, size_t len)
+static int cgroup_of_pid(uint32_t pid, uint64_t now_ns, int fresh, char *buf, size_t len)
 {
 	struct cg_slot *s = &pid_cache[pid % PID_CACHE_SLOTS];
 
-	if (s->pid != pid || s->read_ns == 0 || now_ns - s->read_ns > PID_CACHE_TTL_NS) {
+	if (fresh || s->pid != pid || s->read_ns == 0 || now_ns - s->read_ns > PID_CACHE_TTL_NS) {
 		/* A process already gone keeps what we last read of it. */
 		int err = read_cgroup(pid, s->path, sizeof(s->path));
 
@@ -220,6 +220,16 @@ int ut_cgroup_of_pid(uint32_t pid, uint64_t now_ns, char *buf, size_t len)
 		return -ENAMETOOLONG;
 	strcpy(buf, s->path);
 	return 0;
+}
+
+int ut_cgroup_of_pid(uint32_t pid, uint64_t now_ns, char *buf, size_t len)
+{
+	return cgroup_of_pid(pid, now_ns, 0, buf, len);
+}
+
+int ut_cgroup_of_pid_now(uint32_t pid, uint64_t now_ns, char *buf, size_t len)
+{
+	return cgroup_of_pid(pid, now_ns, 1, buf, len);
 }
 
 /* "docker-<id>.scope" -> "docker:<id>"; returns 1 when prefix matched. */

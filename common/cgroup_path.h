@@ -20,6 +20,8 @@
  * 0, or -errno (the process is gone: the caller says "unknown").
  */
 int ut_cgroup_of_pid(uint32_t pid, uint64_t now_ns, char *buf, size_t len);
+/* The same, read now whatever the cache holds (and cached). */
+int ut_cgroup_of_pid_now(uint32_t pid, uint64_t now_ns, char *buf, size_t len);
 
 /*
  * The unit or container a cgroup path names, from its last meaningful

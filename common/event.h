@@ -207,8 +207,9 @@ struct ut_waker {
 /*
  * A process in a pid namespace below the initial one (a container, `unshare
  * -p`): ut_event's pid and tid are as the initial namespace numbers them (the
- * host's), these as the process's own namespace does (what its getpid says).
- * Absent for a process in the initial namespace.
+ * host's: kernel side) or as the collector's does (shim: 0 until the
+ * collector found the process), these as the process's own namespace does
+ * (what its getpid says).  Absent for a process in the initial namespace.
  */
 #define UT_NSPID_LEVEL_UNKNOWN 0xffffffffu
 struct ut_nspid {

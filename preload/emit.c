@@ -60,11 +60,8 @@ void ut_ev_begin_at(struct ut_event *ev, unsigned kind, unsigned call, int fd,
 	ev->source = UT_SRC_PRELOAD;
 	ev->call = (uint8_t)call;
 	ev->ts = now;
-	/* pids of another namespace than the collector's: its own go in (identity.c) */
-	if (__builtin_expect(!ut_ident_foreign_pids(), 1)) {
-		ev->pid = ut_shim.pid;
-		ev->tid = ut_ev_own_tid();
-	}
+	ev->pid = ut_shim.pid; /* this namespace's numbers: ut_ev_emit keeps them or moves them */
+	ev->tid = ut_ev_own_tid();
 	ev->uid = __atomic_load_n(&ut_shim.uid, __ATOMIC_RELAXED);
 	ev->gid = __atomic_load_n(&ut_shim.gid, __ATOMIC_RELAXED);
 	ut_comm_get(ev->comm);
@@ -224,6 +221,9 @@ void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *
 /*
  * The record goes into the ring with the process's identity items (cgroup,
  * pid namespace) after its own: built beside it, copied in once with it.
+ * pid and tid (a vfork child's, when its close set them) are this pid
+ * namespace's; when that is not the collector's, they move into the
+ * UT_ITEM_NSPID and the record's are 0 until the collector fills them.
  */
 void ut_ev_emit(struct ut_event *ev)
 {
@@ -240,16 +240,19 @@ void ut_ev_emit(struct ut_event *ev)
 	if (!r)
 		return;
 	id.ev.size = sizeof(id.ev);
-	extra = ut_ident_items(&id.ev, sizeof(id), ev->ts);
-	if (!extra || ev->size + extra > UT_EVENT_MAX) {
+	extra = ut_ident_items(&id.ev, sizeof(id), ev->pid, ev->tid);
+	if (!extra) {
 		ut_ring_write(r, ev, ev->size);
 		return;
 	}
-	if (ut_ring_reserve(r, (uint32_t)(ev->size + extra), &res, &data) < 0)
+	if (ev->size + extra > UT_EVENT_MAX || /* never reached: the largest record is ~13 KiB */
+	    ut_ring_reserve(r, (uint32_t)(ev->size + extra), &res, &data) < 0)
 		return; /* counted lost by the ring */
 	memcpy(data, ev, ev->size);
 	memcpy((unsigned char *)data + ev->size, id.bytes + sizeof(id.ev), extra);
 	((struct ut_event *)data)->size = (uint32_t)(ev->size + extra);
+	if (ut_ident_foreign_pids())
+		((struct ut_event *)data)->pid = ((struct ut_event *)data)->tid = 0;
 	ut_ring_commit(r, &res);
 }
 

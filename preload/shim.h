@@ -87,14 +87,17 @@ int ut_sandbox_unfiltered_at_load(void);
 /* ---- process identity beyond the pid: cgroup, pid namespace (identity.c) ---- */
 
 struct ut_ring;
-/* At load, once the ring is attached (now: the event clock). */
-void ut_ident_init(const struct ut_ring *r, uint64_t now);
+/* At load, once the ring is attached. */
+void ut_ident_init(const struct ut_ring *r);
 /* In a fork child: its pid namespace may be new (unshare(CLONE_NEWPID) before the fork). */
 void ut_ident_after_fork(const struct ut_ring *r);
 /* 1: the collector numbers pids in another namespace, events carry pid and tid 0. */
 int ut_ident_foreign_pids(void);
-/* Appends UT_ITEM_NSPID and UT_ITEM_CGROUP as they apply; returns the bytes added. */
-size_t ut_ident_items(struct ut_event *ev, size_t cap, uint64_t now);
+/*
+ * Appends UT_ITEM_NSPID (with the event's pid and tid in this namespace) and
+ * UT_ITEM_CGROUP as they apply; returns the bytes added.
+ */
+size_t ut_ident_items(struct ut_event *ev, size_t cap, uint32_t nspid, uint32_t nstid);
 
 /* ---- thread identity (emit.c, comm.c) ---- */
 

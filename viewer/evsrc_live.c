@@ -7,6 +7,7 @@
  */
 #include "evsrc_internal.h"
 #include "nspid_resolve.h"
+#include "shim_cgroup.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -146,8 +147,9 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
 				s->invalid++;
 				continue;
 			}
-			/* our own numbers for a process in another pid namespace */
+			/* our own numbers for a process in another pid namespace, its cgroup now */
 			ut_nspid_resolve((struct ut_event *)ev);
+			ut_shim_cgroup_refresh((struct ut_event *)ev, s->merge ? UT_EVENT_MAX : cap);
 			if (!ut_evsrc_known(s, ev))
 				continue;
 			if (!s->merge)

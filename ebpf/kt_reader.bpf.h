@@ -12,24 +12,23 @@
  * Remembers that the current thread reads the socket with inode ino ("who
  * is at the other end" for its peer), unless it was the last one noted for
  * that socket's cache slot; and when (to the millisecond: one write a
- * millisecond at most per slot).  The slot's word is (ino << 32 | tid): the
- * collector learns which thread of the reader reads (ktrace.c), the one to
- * describe when a send stalls (kt_reader_state.c).
+ * millisecond at most per slot), by which thread: the one the collector
+ * describes when a send stalls (ktrace.c, kt_reader_state.c).
  */
 static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, int stamp)
 {
 	struct kt_owner_cache *oc;
 	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct kt_owner no = { .ino = ino, .tgid = tgid, .tid = tid };
-	__u64 word = (ino << 32) | tid;
+	struct kt_owner no = { .ino = ino, .tgid = tgid };
+	__u64 word = (ino << 32) | tgid;
 
 	if (!ino)
 		return;
 	oc = bpf_map_lookup_elem(&owner_cache, &zero);
 	if (oc && stamp) {
 		struct kt_last_read lr = { .ino = (__u32)ino,
-					   .ms = (__u32)(bpf_ktime_get_ns() / 1000000) };
+					   .ms = (__u32)(bpf_ktime_get_ns() / 1000000),
+					   .tid = (__u32)bpf_get_current_pid_tgid() };
 
 		if (oc->last_read[i].ino != lr.ino || oc->last_read[i].ms != lr.ms)
 			oc->last_read[i] = lr;

@@ -38,6 +38,8 @@
 struct kt_last_read {
 	uint32_t ino;       /* the socket's inode (32-bit: get_next_ino); 0 empty */
 	uint32_t ms;        /* CLOCK_MONOTONIC in ms (wraps after 49 days) */
+	uint32_t tid;       /* the thread that read (a pool's may change from read to read) */
+	uint32_t pad;
 };
 #define KT_FD_PEER_OFF 128  /* kt_fd.name: where a unix fd's peer address starts */
 

@@ -105,8 +105,7 @@ static __always_inline void kt_call_activate(struct kt_call *c, struct kt_gates 
 /* Last process seen reading from a socket: answers "who reads the peer end". */
 struct kt_owner {
 	__u64 ino;            /* the socket's inode, also the key of sk_owner */
-	__u32 tgid;
-	__u32 tid;            /* the thread that read (a pool's may change from read to read) */
+	__u32 tgid, pad;
 	char comm[UT_COMM_LEN];
 };
 

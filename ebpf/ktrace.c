@@ -153,10 +153,9 @@ static void kt_last_read_of(struct ut_ktrace *k, uint64_t ino, uint32_t *tid, ui
 	if (bpf_map__lookup_elem(k->core->maps.owner_cache, &zero, sizeof(zero), k->owners,
 				 sizeof(*k->owners), 0))
 		return;
-	if (k->owners->e[i] >> 32 == (uint32_t)ino)
-		*tid = (uint32_t)k->owners->e[i];
 	if (k->owners->last_read[i].ino != (uint32_t)ino)
 		return;
+	*tid = k->owners->last_read[i].tid;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	now_ms = (uint32_t)((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
 	/* the stored ms wrap every 49 days: what matters is how long ago */
@@ -693,7 +692,7 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		k->stall_scan_ns = o->stall_after_ns / 4 < 250000000ull ? o->stall_after_ns / 4 : 250000000ull;
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_EXIT))
 		KT_OPTIONAL(k, exit, ktrace_exit_bpf, KT_PROC_FILTERS(k->exit->rodata, o),
-			    "tp_btf/sched_process_exit, signal_generate",
+			    "tp_btf/sched_process_exit, signal_deliver, signal_generate",
 			    "process exits are not reported (the fds of a process that exits look open), "
 			    "nor since when a stopped reader is stopped");
 	if (o->npids > 0 && o->follow_children)

@@ -10,10 +10,10 @@
  * process (group_dead) goes on to a lookup.  At this tracepoint the fds are
  * still open (exit_files comes after it).
  *
- * Also tp_btf/signal_generate: when a process was stopped, for "reader
- * rsyslogd[77] is stopped (SIGSTOP) since 2.3 s" (kt_reader_state.c reads
- * stop_since).  Every signal on the machine runs it; all but the stop
- * signals and SIGCONT leave at the first test.
+ * Also tp_btf/signal_deliver and signal_generate: when a process was
+ * stopped, for "reader rsyslogd[77] is stopped (SIGSTOP) since 2.3 s"
+ * (kt_reader_state.c reads stop_since).  Every signal on the machine runs
+ * them; all but the stop signals and SIGCONT leave at the first test.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -32,9 +32,9 @@ KT_MAP_EVENTS;
 #define KT_SIGNAL_GROUP_EXIT 0x4 /* signal->flags: exit_group() or a fatal signal */
 
 /*
- * tgid -> when its first stop signal since the last SIGCONT was sent
- * (CLOCK_MONOTONIC ns).  Removed at SIGCONT and at exit, so a process stopped
- * now was stopped at that time, or before the tracer started (no entry).
+ * tgid -> when it was stopped (CLOCK_MONOTONIC ns).  Removed at SIGCONT and
+ * at exit, so a process stopped now was stopped at that time, or before the
+ * tracer started (no entry).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -100,34 +100,39 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 }
 
 /*
- * A stop signal stops the process unless it is caught or ignored (SIGSTOP
- * always): its default action, then.  Only the first one is kept: a stopped
- * process sent another stop has been stopped since the first.
+ * A stop takes effect when the process dequeues the stop signal
+ * (signal_deliver fires there, in the thread that does, just before
+ * do_signal_stop): a blocked one, or one sent while already stopped, is not a
+ * stop yet.  SIGTSTP/TTIN/TTOU stop only with their default action.  A
+ * stopped process runs again only after SIGCONT (or to die), so the entry
+ * is always this stop's.
  */
-SEC("tp_btf/signal_generate")
-int BPF_PROG(kt_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
-	     int result)
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(kt_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
 {
-	struct sighand_struct *sh;
-	void *handler = NULL;
 	__u32 tgid;
 	__u64 now;
 
-	if (sig < KT_SIGCONT || sig > KT_SIGTTOU || !task)
+	if (sig < KT_SIGSTOP || sig > KT_SIGTTOU || !ka)
+		return 0;
+	if (sig != KT_SIGSTOP && ka->sa.sa_handler)
+		return 0; /* caught or ignored: no stop */
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&stop_since, &tgid, &now, BPF_ANY);
+	return 0;
+}
+
+/* SIGCONT continues a stopped process as it is sent: its stop is over. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(kt_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	__u32 tgid;
+
+	if (sig != KT_SIGCONT || !task)
 		return 0;
 	tgid = task->tgid;
-	if (sig == KT_SIGCONT) {
-		bpf_map_delete_elem(&stop_since, &tgid);
-		return 0;
-	}
-	if (sig != KT_SIGSTOP) {
-		/* a run-time index into the array: read, not dereferenced */
-		sh = task->sighand;
-		bpf_core_read(&handler, sizeof(handler), &sh->action[(sig - 1) & 63].sa.sa_handler);
-		if (handler)
-			return 0; /* caught or ignored: no stop */
-	}
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&stop_since, &tgid, &now, BPF_NOEXIST);
+	bpf_map_delete_elem(&stop_since, &tgid);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define NS_CACHE 64
+#define NS_CACHE 1024 /* direct-mapped: a container's busy threads do not evict each other */
 #define RECHECK_NS 100000000ull
 #define RETRY_NS 1000000000ull
 
@@ -33,7 +33,6 @@ struct ns_entry {
 };
 
 static struct ns_entry cache[NS_CACHE];
-static unsigned next_slot;
 
 static uint64_t mono_ns(void)
 {
@@ -117,28 +116,24 @@ static uint32_t scan(const char *dir, uint32_t parent, uint32_t ns, uint32_t nsi
 
 static uint32_t lookup(uint32_t ns, uint32_t nsid, uint32_t dir, uint64_t now)
 {
-	struct ns_entry *e = NULL;
+	struct ns_entry *e = &cache[(ns * 2654435761u ^ nsid * 40503u ^ dir) % NS_CACHE];
 	char task_dir[48];
 
-	for (unsigned i = 0; i < NS_CACHE; i++)
-		if (cache[i].ns == ns && cache[i].nsid == nsid && cache[i].dir == dir) {
-			e = &cache[i];
-			break;
-		}
-	if (e && e->ours && now - e->checked < RECHECK_NS)
+	if (e->ns != ns || e->nsid != nsid || e->dir != dir) {
+		e->ns = ns; /* a slot taken over: found or missed afresh */
+		e->nsid = nsid;
+		e->dir = dir;
+		e->ours = 0;
+		e->checked = 0;
+	}
+	if (e->ours && now - e->checked < RECHECK_NS)
 		return e->ours;
-	if (e && e->ours && (dir ? is_it(dir, e->ours, ns, nsid) : is_it(e->ours, 0, ns, nsid))) {
+	if (e->ours && (dir ? is_it(dir, e->ours, ns, nsid) : is_it(e->ours, 0, ns, nsid))) {
 		e->checked = now;
 		return e->ours;
 	}
-	if (e && !e->ours && now - e->checked < RETRY_NS)
+	if (!e->ours && e->checked && now - e->checked < RETRY_NS)
 		return 0;
-	if (!e) {
-		e = &cache[next_slot++ % NS_CACHE];
-		e->ns = ns;
-		e->nsid = nsid;
-		e->dir = dir;
-	}
 	snprintf(task_dir, sizeof(task_dir), "/proc/%u/task", dir);
 	e->ours = scan(dir ? task_dir : "/proc", dir, ns, nsid);
 	e->checked = now;

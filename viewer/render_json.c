@@ -334,10 +334,11 @@ void ut_render_json(FILE *out, const struct ut_event *ev)
 #define w (*wp)
 	ut_jw_obj_begin(&w);
 	ut_jw_kv_u64(&w, "ts", ev->ts);
-	if (ev->pid || !v.nspid) { /* else unknown: another pid namespace's, gone */
+	/* 0 with pidns: another pid namespace's process or thread, gone before it was found */
+	if (ev->pid || !v.nspid)
 		ut_jw_kv_u64(&w, "pid", ev->pid);
+	if (ev->tid || !v.nspid)
 		ut_jw_kv_u64(&w, "tid", ev->tid);
-	}
 	ut_jw_kv_u64(&w, "uid", ev->uid);
 	ut_jw_kv_u64(&w, "gid", ev->gid);
 	ut_jw_key(&w, "comm");

@@ -225,10 +225,15 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 	tb_time(&b, ev->ts);
 	tb_puts(&b, " ");
 	tb_escaped(&b, ev->comm, strnlen(ev->comm, UT_COMM_LEN));
+	/* 0 with pidns: another pid namespace's process or thread, gone before it was found */
 	if (ev->pid || !v.nspid)
-		tb_printf(&b, "[%u/%u", ev->pid, ev->tid);
-	else /* a process in another pid namespace, gone before the collector found it */
-		tb_puts(&b, "[?/?");
+		tb_printf(&b, "[%u/", ev->pid);
+	else
+		tb_puts(&b, "[?/");
+	if (ev->tid || !v.nspid)
+		tb_printf(&b, "%u", ev->tid);
+	else
+		tb_puts(&b, "?");
 	if (v.nspid) /* in a container: its own numbers too, as its getpid says */
 		tb_printf(&b, " ns %u/%u", v.nspid->pid, v.nspid->tid);
 	tb_printf(&b, "] %s", ut_kind_name(ev->kind));

@@ -310,8 +310,11 @@ def test_rsyslogd_resumed_drains_and_wakes_the_writer(tmp_path, tracers, rsyslog
     mine = [row for row in rows if row.get("pid") == w.pid and row["blocked_ns"] >= ev["blocked_ns"]]
     assert mine, rows
     assert mine[0]["waker"]["pid"] == rsyslogd.pid, mine[0]
+    # why the reader was not reading, from the stalled event of the same send
+    assert mine[0]["reader_why"].startswith(f"rsyslogd[{rsyslogd.pid}] is stopped (SIGSTOP"), mine[0]
     report = run_unixtrace("view", "--stalls", trace).stdout
     assert f"pid {w.pid} ({WRITER})" in report and f"pid {rsyslogd.pid} (" in report, report
+    assert f"    why:       rsyslogd[{rsyslogd.pid}] is stopped (SIGSTOP" in report, report
 
 
 # rsyslogd alive but not reading: its one output (omprog) is a program that never reads

@@ -139,3 +139,51 @@ def test_cgroup_filter_of_view_matches_shim_events(tmp_path, cgroups):
     kept = [json.loads(ln) for ln in p.stdout.splitlines() if ln.strip()]
     assert any(e["event"] == "fd_send" and e["pid"] == me["pid"] for e in kept), kept
     assert all(e["cgroup"]["path"] == first for e in kept if e["event"] != "lost"), kept
+
+
+THREAD_INNER = r"""
+import json, os, socket, threading
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+r, w = os.pipe()
+out = {}
+def send():
+    tid = threading.get_native_id()
+    st = open("/proc/thread-self/status").read()
+    out["nstid"] = tid
+    out["hosttid"] = int([l.split()[1] for l in st.splitlines() if l.startswith("NSpid:")][0])
+    socket.send_fds(a, [b"x"], [r])
+    socket.recv_fds(b, 10, 4)
+    print(json.dumps(out), flush=True)
+    input()  # alive until the test saw its event: the collector finds only a live thread
+t = threading.Thread(target=send)
+t.start()
+t.join()
+"""
+
+
+def test_other_pid_namespace_thread_gets_the_collectors_tid(tmp_path, need_unshare):
+    script = tmp_path / "thread_inner.py"
+    script.write_text(THREAD_INNER)
+    out = tmp_path / "t.trace"
+    p = subprocess.Popen([str(UNIXTRACE), "run", "-q", "-o", str(out), "--", "unshare", "--pid",
+                          "--fork", sys.executable, str(script)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        me = json.loads(p.stdout.readline())
+        assert me["nstid"] != me["hosttid"]
+
+        def sent():
+            v = subprocess.run([str(UNIXTRACE), "view", "--json", str(out)],
+                               capture_output=True, text=True, timeout=60)
+            if v.returncode:
+                return None  # nothing flushed yet
+            return [e for e in map(json.loads, filter(str.strip, v.stdout.splitlines()))
+                    if e["event"] == "fd_send" and e["source"] == "preload"]
+        got = wait_for(sent, timeout=30, interval=0.1, what="the thread's fd_send in the trace")
+        p.communicate("\n", timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    got = events_of(view_json(out), "fd_send", source="preload")
+    assert got and all(e["tid"] == me["hosttid"] and e["pidns"]["tid"] == me["nstid"]
+                       for e in got), got

@@ -5,6 +5,7 @@
  * trusts nothing in the file: every size is checked before it is used, and
  * every error names the file and the byte offset where the problem starts.
  */
+#include "clock_ns.h"
 #include "tracefile.h"
 #include "traceset.h"
 #include "errbuf.h"
@@ -59,14 +60,6 @@ struct ut_trace_reader {
 	int eof;
 	unsigned char buf[UT_TRACE_RBUF];
 };
-
-static uint64_t ut_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int ut_write_all(int fd, const void *p, size_t n)
 {

@@ -135,7 +135,7 @@ int BPF_PROG(kt_iou_complete, struct io_ring_ctx *ring, void *vreq, struct io_ur
 	if (ret < 0 && kt_is_error(ret))
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	else if (!c->is_send && ret >= 0)
-		kt_note_reader(kt_sock_ino(so->sk), t->tgid);
+		kt_note_reader(kt_sock_ino(so->sk), t->tgid, (__u32)bpf_get_current_pid_tgid());
 	return 0;
 }
 

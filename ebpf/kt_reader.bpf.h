@@ -9,13 +9,14 @@
 #define UT_KT_READER_BPF_H
 
 /*
- * Remembers that the current thread reads the socket with inode ino ("who
+ * Remembers that thread tid of process tgid (the current one: its comm is
+ * taken) reads the socket with inode ino ("who
  * is at the other end" for its peer), unless it was the last one noted for
  * that socket's cache slot; and when (to the millisecond: one write a
  * millisecond at most per slot), by which thread: the one the collector
  * describes when a send stalls (ktrace.c, kt_reader_state.c).
  */
-static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, int stamp)
+static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, __u32 tid, int stamp)
 {
 	struct kt_owner_cache *oc;
 	__u32 zero = 0, i = ino & (KT_OWNER_CACHE - 1);
@@ -28,7 +29,7 @@ static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, int stamp)
 	if (oc && stamp) {
 		struct kt_last_read lr = { .ino = (__u32)ino,
 					   .ms = (__u32)(bpf_ktime_get_ns() / 1000000),
-					   .tid = (__u32)bpf_get_current_pid_tgid() };
+					   .tid = tid };
 
 		if (oc->last_read[i].ino != lr.ino || oc->last_read[i].ms != lr.ms)
 			oc->last_read[i] = lr;
@@ -46,14 +47,14 @@ static __always_inline void kt_note_reader_at(__u64 ino, __u32 tgid, int stamp)
  * last one is too.  (An untraced reader is noted only when it wakes a
  * sleeping send, kt_note_waker: its last read is not known.)
  */
-static __always_inline void kt_note_reader(__u64 ino, __u32 tgid)
+static __always_inline void kt_note_reader(__u64 ino, __u32 tgid, __u32 tid)
 {
-	kt_note_reader_at(ino, tgid, 1);
+	kt_note_reader_at(ino, tgid, tid, 1);
 }
 
 static __always_inline void kt_note_waker(__u64 ino, __u32 tgid)
 {
-	kt_note_reader_at(ino, tgid, 0);
+	kt_note_reader_at(ino, tgid, 0, 0);
 }
 
 #endif

@@ -40,6 +40,12 @@ const volatile __u64 wakeup_bytes = 1 << 20; /* wake the collector once this muc
  */
 const volatile __u32 lean = 0;
 /*
+ * The socket and lean layouts: sock_recv_length, which is given the socket,
+ * notes who reads it at the end of every receive (the skb hook then need not
+ * look the fd up); in the sys_exit layout the skb hook and sys_exit do.
+ */
+const volatile __u32 reader_at_recv_end = 0;
+/*
  * Set by the loader once the skb hook (ktrace_skb.bpf.c) is attached.  That
  * hook records only skbs worth reporting (fds attached, a datagram cut), so
  * from then on a call without a record had neither.
@@ -287,8 +293,8 @@ static __always_inline void kt_exit_io_outcome(struct kt_call *c, __s64 ret, str
 		kt_send_outcome(c, ret);
 		if (ret < 0 && kt_is_error(ret))
 			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
-	} else if (ret >= 0) {
-		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid);
+	} else if (ret >= 0 && (!reader_at_recv_end || c->nr >= KT_NR_IOU_BASE)) {
+		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid, t->pid);
 	} else if (kt_is_error(ret)) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	}
@@ -819,16 +825,36 @@ int kt_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 
 static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 {
+	struct task_struct *t;
 	struct pt_regs *regs;
 	long id;
 
 	if (!sk || sk->__sk_common.skc_family != KT_AF_UNIX)
 		return 0;
+	/*
+	 * A send without control data that worked, nothing pending: whatever
+	 * the call, nothing to report here (write and writev would stop in
+	 * kt_on_rw_exit; the others end at their own tracepoints), so not
+	 * even the registers are read.  In the lean layout sendmsg ends here.
+	 */
+	if (sending && !lean && !messages && ret >= 0 && kt_nothing_pending())
+		return 0;
+	t = KT_CURRENT();
 	/* io_uring's workers and kernel threads carry registers of another
 	 * syscall (or none): their socket I/O is not decoded (as with sys_exit). */
-	if (bpf_get_current_task_btf()->flags & (KT_PF_KTHREAD | KT_PF_IO_WORKER))
+	if (t->flags & (KT_PF_KTHREAD | KT_PF_IO_WORKER))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!sending && ret >= 0) {
+		/* the reader of this socket, whatever the call (an io_uring
+		 * request made inline by its submitter included) */
+		if (kt_traced_task(t) && sk->sk_socket)
+			kt_note_reader(kt_socket_ino(sk->sk_socket), t->tgid, t->pid);
+		/* as kt_on_rw_exit: a receive that worked with nothing pending
+		 * had no fds and no cut (the skb hook records those) */
+		if (!messages && skb_hook_on && kt_nothing_pending())
+			return 0;
+	}
+	regs = kt_current_regs(t);
 	if (!regs)
 		return 0;
 	id = regs->orig_ax;

@@ -422,6 +422,7 @@ static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout, int i
 	if (io_uring)
 		kt_have_io_uring((uint64_t *)&core->rodata->iou_f_multishot);
 	core->rodata->lean = layout == KT_LAYOUT_LEAN;
+	core->rodata->reader_at_recv_end = sock;
 }
 
 /*
@@ -676,7 +677,9 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		goto fail;
 
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SKB))
-		KT_OPTIONAL(k, skb, ktrace_skb_bpf, KT_PROC_FILTERS(k->skb->rodata, o),
+		KT_OPTIONAL(k, skb, ktrace_skb_bpf,
+			    ({ KT_PROC_FILTERS(k->skb->rodata, o);
+			       k->skb->rodata->reader_at_recv_end = k->layout != KT_LAYOUT_SYS_EXIT; }),
 			    "tp_btf/skb_copy_datagram_iovec",
 			    "truncation by read()/recv() and exact counts of dropped fds are not reported");
 	if (k->skb)

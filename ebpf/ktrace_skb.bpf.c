@@ -9,11 +9,14 @@
  *
  * It fires for every receive on the machine, so it records only what
  * sys_exit can report: an skb carrying fds, or a datagram copied short of its
- * length.  For every other skb it only notes who reads the socket (sk_owner),
- * and sys_exit (told by skb_hook_on that this hook runs) reads "no record" as
- * "nothing attached, nothing cut, reader noted": a plain read() then costs
- * sys_exit nothing, whatever the fd is.  The current task comes from the
- * sched hook's per-CPU record (KT_CURRENT), not from a helper call.
+ * length.  Any other skb costs two loads and an array lookup, unless a send
+ * sleeps (its waker is stamped) or the layout is sys_exit, which has no
+ * socket-layer hook to note who reads the socket (sk_owner): then this hook
+ * looks the fd up and notes it.  sys_exit (told by skb_hook_on that this
+ * hook runs) reads "no record" as "nothing attached, nothing cut": a plain
+ * read() then costs sys_exit nothing, whatever the fd is.  The current task
+ * comes from the sched hook's per-CPU record (KT_CURRENT), not from a helper
+ * call.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -32,6 +35,9 @@ KT_MAP_OWNER;
 KT_MAP_PIDS;
 KT_MAP_OWNER_CACHE;
 KT_MAP_CUR;
+
+/* set by the loader: sock_recv_length notes each receive's reader (ktrace.bpf.c) */
+const volatile __u32 reader_at_recv_end = 0;
 
 #include "kt_filter.bpf.h"
 #include "kt_reader.bpf.h"
@@ -86,17 +92,24 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	struct kt_gates *g;
 	struct kt_call *c;
 	__u32 zero = 0;
-	int traced, sleepers;
+	int traced, sleepers, worth;
 	long nr;
 
 	/* a unix skb belongs to its sender's sock: TCP and the rest stop here */
 	if (!owner || owner->__sk_common.skc_family != KT_AF_UNIX)
 		return 0;
+	fp = kt_unixcb(skb)->fp;
+	/* no fds, and not a datagram cut short (a stream read may take part of an skb) */
+	worth = fp || (owner->sk_type != KT_SOCK_STREAM && len < skb->len);
+	g = bpf_map_lookup_elem(&gates, &zero);
+	sleepers = g && g->sleepers > 0;
+	/* the common case: nothing to record, nobody to stamp, the reader noted
+	 * at the receive's end (reader_at_recv_end) */
+	if (!worth && !sleepers && reader_at_recv_end)
+		return 0;
 	/* an untraced reader matters only as the waker of a sleeping send */
 	t = KT_CURRENT();
 	traced = kt_traced_task(t);
-	g = bpf_map_lookup_elem(&gates, &zero);
-	sleepers = g && g->sleepers > 0;
 	if (!traced && !sleepers)
 		return 0;
 	regs = kt_current_regs(t);
@@ -107,11 +120,9 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	/* io_uring's workers carry registers of another syscall: no call of theirs ends */
 	if (!traced || !kt_recv_nr(nr) || (t->flags & (KT_PF_IO_WORKER | KT_PF_KTHREAD)))
 		return 0;
-	if (rso)
-		kt_note_reader(kt_socket_ino(rso), t->tgid);
-	fp = kt_unixcb(skb)->fp;
-	/* no fds, and not a datagram cut short (a stream read may take part of an skb) */
-	if (!fp && (owner->sk_type == KT_SOCK_STREAM || len >= skb->len))
+	if (rso && !reader_at_recv_end)
+		kt_note_reader(kt_socket_ino(rso), t->tgid, t->pid);
+	if (!worth)
 		return 0;
 	t = bpf_get_current_task_btf(); /* task storage wants the helper's pointer */
 	c = KT_CALL_CREATE(t);

@@ -220,27 +220,21 @@ void ut_ev_queue(struct ut_event *ev, size_t cap, int fd, const struct ut_sock *
 
 /*
  * The record goes into the ring with the process's identity items (cgroup,
- * pid namespace) after its own: built beside it, copied in once with it.
- * pid and tid (a vfork child's, when its close set them) are this pid
- * namespace's; when that is not the collector's, they move into the
- * UT_ITEM_NSPID and the record's are 0 until the collector fills them.
+ * pid namespace) after its own, copied in beside it.  pid and tid (a vfork
+ * child's, when its close set them) are this pid namespace's; when that is
+ * not the collector's, they move into the UT_ITEM_NSPID and the record's
+ * are 0 until the collector fills them.
  */
 void ut_ev_emit(struct ut_event *ev)
 {
 	struct ut_ring *r = __atomic_load_n(&ut_shim.ring, __ATOMIC_ACQUIRE);
-	union {
-		struct ut_event ev;
-		unsigned char bytes[sizeof(struct ut_event) + 2 * sizeof(struct ut_item) +
-				    sizeof(struct ut_nspid) + 8 + UT_CGROUP_PATH_MAX + 8];
-	} id;
+	size_t extra = ut_ident_items_len();
 	struct ut_ring_resv res;
-	size_t extra;
+	struct ut_event *out;
 	void *data;
 
 	if (!r)
 		return;
-	id.ev.size = sizeof(id.ev);
-	extra = ut_ident_items(&id.ev, sizeof(id), ev->pid, ev->tid);
 	if (!extra) {
 		ut_ring_write(r, ev, ev->size);
 		return;
@@ -248,11 +242,12 @@ void ut_ev_emit(struct ut_event *ev)
 	if (ev->size + extra > UT_EVENT_MAX || /* never reached: the largest record is ~13 KiB */
 	    ut_ring_reserve(r, (uint32_t)(ev->size + extra), &res, &data) < 0)
 		return; /* counted lost by the ring */
-	memcpy(data, ev, ev->size);
-	memcpy((unsigned char *)data + ev->size, id.bytes + sizeof(id.ev), extra);
-	((struct ut_event *)data)->size = (uint32_t)(ev->size + extra);
+	out = data;
+	memcpy(out, ev, ev->size);
+	ut_ident_items_copy((unsigned char *)out + ev->size, ev->pid, ev->tid);
+	out->size = (uint32_t)(ev->size + extra);
 	if (ut_ident_foreign_pids())
-		((struct ut_event *)data)->pid = ((struct ut_event *)data)->tid = 0;
+		out->pid = out->tid = 0;
 	ut_ring_commit(r, &res);
 }
 

@@ -11,7 +11,7 @@
  * be forbidden: at load, and in a fork child.  A later move (systemd, a
  * container runtime, an admin) is the collector's to see: it reads the
  * process's cgroup from its /proc at most once a second and puts it in the
- * event instead (viewer/shim_identity.c), and the path it gives is the
+ * event instead (viewer/shim_cgroup.c), and the path it gives is the
  * host's.  The shim's own is only a process's last word once it is gone.
  * In a cgroup namespace other than the initial one, the shim's path would be
  * relative to that namespace and its stat could name another directory: it
@@ -46,6 +46,18 @@ static struct {
 	const char *root;            /* the cgroup2 mount, NULL when none was found */
 	uint32_t pidns;              /* this process's pid namespace (inode), 0 unknown */
 	int foreign;                 /* the collector numbers pids in another namespace */
+	/*
+	 * The items themselves, built from the above when it changes so an
+	 * event only copies them: after a header (its size the items' end)
+	 * that is never sent.  nspid_at: where UT_ITEM_NSPID's payload is in
+	 * the items, or -1 without one (its pid and tid are each event's).
+	 */
+	union {
+		struct ut_event ev;
+		unsigned char bytes[sizeof(struct ut_event) + 2 * sizeof(struct ut_item) +
+				    sizeof(struct ut_nspid) + 8 + UT_CGROUP_PATH_MAX + 8];
+	} items;
+	long nspid_at;
 } ut_ident;
 
 static int ut_is_cgroup2(const char *dir)
@@ -112,6 +124,24 @@ static void ut_pidns_learn(const struct ut_ring *r)
 	ut_ident.foreign = ut_ident.pidns && theirs && theirs != ut_ident.pidns;
 }
 
+/* Builds ut_ident.items from what was just learnt (the callers: one thread). */
+static void ut_ident_build(void)
+{
+	struct ut_event *ev = &ut_ident.items.ev;
+
+	ev->size = sizeof(*ev);
+	ut_ident.nspid_at = -1;
+	if (ut_ident.foreign || (ut_ident.pidns && ut_ident.pidns != UT_PIDNS_INIT)) {
+		struct ut_nspid n = { .level = UT_NSPID_LEVEL_UNKNOWN, .ns = ut_ident.pidns };
+
+		ut_ident.nspid_at = (long)sizeof(struct ut_item);
+		ut_item_append(ev, sizeof(ut_ident.items), UT_ITEM_NSPID, &n, sizeof(n), NULL, 0);
+	}
+	if (ut_ident.cg_id)
+		ut_item_append(ev, sizeof(ut_ident.items), UT_ITEM_CGROUP, &ut_ident.cg_id,
+			       sizeof(ut_ident.cg_id), ut_ident.cg_path, (size_t)ut_ident.cg_len + 1);
+}
+
 void ut_ident_init(const struct ut_ring *r)
 {
 	int saved = errno;
@@ -122,6 +152,7 @@ void ut_ident_init(const struct ut_ring *r)
 		ut_ident.root = "/sys/fs/cgroup/unified";
 	ut_pidns_learn(r);
 	ut_cg_read();
+	ut_ident_build();
 	errno = saved;
 }
 
@@ -134,6 +165,7 @@ void ut_ident_after_fork(const struct ut_ring *r)
 	/* a child forked after unshare(CLONE_NEWPID) is in the new namespace */
 	ut_pidns_learn(r);
 	ut_cg_read();
+	ut_ident_build();
 	errno = saved;
 }
 
@@ -142,18 +174,18 @@ int ut_ident_foreign_pids(void)
 	return ut_ident.foreign;
 }
 
-size_t ut_ident_items(struct ut_event *ev, size_t cap, uint32_t nspid, uint32_t nstid)
+size_t ut_ident_items_len(void)
 {
-	size_t before = ev->size;
+	return ut_ident.items.ev.size - sizeof(struct ut_event);
+}
 
-	if (ut_ident.foreign || (ut_ident.pidns && ut_ident.pidns != UT_PIDNS_INIT)) {
-		struct ut_nspid n = { .pid = nspid, .tid = nstid,
-				      .level = UT_NSPID_LEVEL_UNKNOWN, .ns = ut_ident.pidns };
+void ut_ident_items_copy(void *dst, uint32_t nspid, uint32_t nstid)
+{
+	memcpy(dst, ut_ident.items.bytes + sizeof(struct ut_event), ut_ident_items_len());
+	if (ut_ident.nspid_at >= 0) {
+		struct ut_nspid *n = (struct ut_nspid *)((unsigned char *)dst + ut_ident.nspid_at);
 
-		ut_item_append(ev, cap, UT_ITEM_NSPID, &n, sizeof(n), NULL, 0);
+		n->pid = nspid;
+		n->tid = nstid;
 	}
-	if (ut_ident.cg_id)
-		ut_item_append(ev, cap, UT_ITEM_CGROUP, &ut_ident.cg_id, sizeof(ut_ident.cg_id),
-			       ut_ident.cg_path, (size_t)ut_ident.cg_len + 1);
-	return ev->size - before;
 }

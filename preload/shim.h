@@ -93,11 +93,13 @@ void ut_ident_init(const struct ut_ring *r);
 void ut_ident_after_fork(const struct ut_ring *r);
 /* 1: the collector numbers pids in another namespace, events carry pid and tid 0. */
 int ut_ident_foreign_pids(void);
+/* Bytes of identity items every event carries after its own (0: none). */
+size_t ut_ident_items_len(void);
 /*
- * Appends UT_ITEM_NSPID (with the event's pid and tid in this namespace) and
- * UT_ITEM_CGROUP as they apply; returns the bytes added.
+ * Writes those items (UT_ITEM_NSPID with the event's pid and tid in this
+ * namespace, UT_ITEM_CGROUP, as they apply) at dst, ut_ident_items_len() bytes.
  */
-size_t ut_ident_items(struct ut_event *ev, size_t cap, uint32_t nspid, uint32_t nstid);
+void ut_ident_items_copy(void *dst, uint32_t nspid, uint32_t nstid);
 
 /* ---- thread identity (emit.c, comm.c) ---- */
 

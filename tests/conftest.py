@@ -114,6 +114,14 @@ def events_of(events, kind, **match):
             and all(e.get(k) == v for k, v in match.items())]
 
 
+def cgroup2_root():
+    """Where cgroup v2 is mounted here (/sys/fs/cgroup/unified on Debian's hybrid layout)."""
+    for line in open("/proc/self/mountinfo"):
+        if " - cgroup2 " in line:
+            return line.split()[4]
+    pytest.fail("no cgroup2 mount")
+
+
 def bpf_usable():
     """(ok, reason): can this process load the eBPF side?"""
     if os.geteuid() != 0:

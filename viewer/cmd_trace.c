@@ -14,6 +14,7 @@
 
 #include "cgroup_path.h"
 #include "cli.h"
+#include "clock_ns.h"
 #include "config_file.h"
 #include "metrics.h"
 #include "live_opts.h"
@@ -63,14 +64,6 @@ struct trace_state {
 	uint64_t deadline_ns; /* 0 = none */
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Tracing goes on until a signal or the deadline; then the collector is
  * stopped (it drains into the ring) and the source drains the ring. */
 static int trace_alive(void *arg)
@@ -81,7 +74,7 @@ static int trace_alive(void *arg)
 		new_file_requested = 0;
 		ut_trace_rotate_soon(st->tracer->save);
 	}
-	if (!stop_requested && (!st->deadline_ns || mono_ns() < st->deadline_ns))
+	if (!stop_requested && (!st->deadline_ns || ut_mono_ns() < st->deadline_ns))
 		return 1;
 	ut_tracer_kernel_stop(&st->kt, &st->kt_err);
 	return 0;
@@ -257,7 +250,7 @@ int ut_cmd_trace(int argc, char **argv)
 	}
 	ut_ktrace_print_notes(st.kt, stderr, "unixtrace");
 	if (duration)
-		st.deadline_ns = mono_ns() + duration;
+		st.deadline_ns = ut_mono_ns() + duration;
 	if (lo.out.metrics) {
 		rc = ut_metrics_start(lo.out.metrics);
 		if (rc < 0) {

@@ -9,6 +9,7 @@
 
 #include <time.h>
 
+#include "clock_ns.h"
 #include "evsrc.h"
 #include "merge.h"
 #include "reorder.h"
@@ -56,14 +57,6 @@ struct ut_evsrc {
 	int filtered;
 	struct ut_evfilter filter;
 };
-
-static inline uint64_t ut_evsrc_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* evsrc.c: every event handed out passes here (counted, saved with -o); returns 1. */
 int ut_evsrc_deliver(struct ut_evsrc *s, const struct ut_event *ev);

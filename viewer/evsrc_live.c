@@ -33,7 +33,7 @@ int ut_evsrc_open_live(const struct ut_evsrc_live_opts *o, struct ut_evsrc **out
 	s->save_path = o->save_path ? o->save_path : "the trace file";
 	s->rt_off = o->realtime_offset;
 	s->backoff_us = UT_POLL_MIN_US;
-	s->last_flush = s->last_alive = ut_evsrc_mono_ns();
+	s->last_flush = s->last_alive = ut_mono_ns();
 	s->ro = ut_reorder_new(UT_REORDER_SLOTS, UT_REORDER_LIVE_WINDOW_NS);
 	s->obuf = malloc(UT_EVENT_MAX);
 	if (o->merge) {
@@ -63,7 +63,7 @@ static int make_lost(struct ut_evsrc *s, struct ut_event *ev)
 		ev->size = sizeof(*ev);
 		ev->kind = UT_EV_LOST;
 		ev->source = UT_SRC_TRACER;
-		ev->ts = ut_evsrc_mono_ns();
+		ev->ts = ut_mono_ns();
 		ev->pid = (uint32_t)getpid();
 		ev->tid = (uint32_t)gettid();
 		ev->uid = (uint32_t)geteuid();
@@ -93,7 +93,7 @@ static void maybe_flush(struct ut_evsrc *s, uint64_t now)
 static void end_now(struct ut_evsrc *s)
 {
 	s->ended = 1;
-	s->drain_deadline = ut_evsrc_mono_ns() + UT_RING_ABANDON_NS + 500000000ull;
+	s->drain_deadline = ut_mono_ns() + UT_RING_ABANDON_NS + 500000000ull;
 }
 
 static void pause_us(unsigned us)
@@ -107,13 +107,13 @@ static void pause_us(unsigned us)
 /* The ring (and the merge) in arrival order: 1 an event, 0 timeout, -1 the end. */
 static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
 {
-	uint64_t start = ut_evsrc_mono_ns();
+	uint64_t start = ut_mono_ns();
 	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
 
 	if (s->done)
 		return -1;
 	for (;;) {
-		uint64_t now = ut_evsrc_mono_ns();
+		uint64_t now = ut_mono_ns();
 		uint32_t len;
 		int rc;
 
@@ -192,7 +192,7 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
 			continue;
 		}
 		maybe_flush(s, now);
-		now = ut_evsrc_mono_ns();
+		now = ut_mono_ns();
 		if (now >= deadline)
 			return 0;
 		unsigned us = s->backoff_us;
@@ -214,11 +214,11 @@ static int live_next_raw(struct ut_evsrc *s, struct ut_event *buf, size_t cap, i
 static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int timeout_ms)
 {
 	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX
-					   : ut_evsrc_mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+					   : ut_mono_ns() + (uint64_t)timeout_ms * 1000000ull;
 	struct ut_event *rec = (struct ut_event *)s->obuf;
 
 	for (;;) {
-		uint64_t now = ut_evsrc_mono_ns(), until;
+		uint64_t now = ut_mono_ns(), until;
 		int rc, wait_ms;
 
 		if (ut_reorder_pop_live(s->ro, buf, cap, now, s->raw_end))
@@ -243,7 +243,7 @@ static int live_next(struct ut_evsrc *s, struct ut_event *buf, size_t cap, int t
 			s->raw_end = 1;
 			continue;
 		}
-		if (ut_evsrc_mono_ns() >= deadline)
-			return ut_reorder_pop_live(s->ro, buf, cap, ut_evsrc_mono_ns(), 0) ? ut_evsrc_deliver(s, buf) : 0;
+		if (ut_mono_ns() >= deadline)
+			return ut_reorder_pop_live(s->ro, buf, cap, ut_mono_ns(), 0) ? ut_evsrc_deliver(s, buf) : 0;
 	}
 }

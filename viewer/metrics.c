@@ -5,6 +5,7 @@
  * series table and the health counters; the consumer holds it for one
  * event's update, the server for one render.
  */
+#include "clock_ns.h"
 #include "metrics.h"
 
 #include <arpa/inet.h>
@@ -241,14 +242,6 @@ static void label_escape(const char *s, size_t n, char *out, size_t cap)
 	out[o] = 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The series of an event, admitting a new pair while there is room. */
 static struct series *series_for(struct ut_metrics *m, const struct ut_event *ev)
 {
@@ -261,7 +254,7 @@ static struct series *series_for(struct ut_metrics *m, const struct ut_event *ev
 	ut_evparse(ev, &v);
 	if (v.cgroup_path && v.cgroup_path[0])
 		snprintf(cg, sizeof(cg), "%s", v.cgroup_path); /* the kernel side says */
-	else if (ut_cgroup_of_pid(ev->pid, mono_ns(), cg, sizeof(cg)) < 0)
+	else if (ut_cgroup_of_pid(ev->pid, ut_mono_ns(), cg, sizeof(cg)) < 0)
 		strcpy(cg, "unknown"); /* the process was gone before we could ask */
 	label_escape(cg, sizeof(cg), cgesc, sizeof(cgesc));
 	/* Linear: only the events that matter get here (not per-message ones),
@@ -450,7 +443,7 @@ static void serve_one(struct ut_metrics *m, int fd)
 	char req[8192], head[256];
 	size_t n = 0;
 	struct timeval tv = { .tv_sec = 2 };
-	uint64_t deadline = mono_ns() + UT_METRICS_REQUEST_NS;
+	uint64_t deadline = ut_mono_ns() + UT_METRICS_REQUEST_NS;
 	char *body = NULL;
 	size_t cap, len;
 	int om, ok;
@@ -460,7 +453,7 @@ static void serve_one(struct ut_metrics *m, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (n < sizeof(req) - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = mono_ns();
+		uint64_t now = ut_mono_ns();
 		ssize_t r;
 
 		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000000) + 1) <= 0)

@@ -12,6 +12,7 @@
  * found pair is checked again at most every 100 ms (a number can be reused
  * once its process is gone), a miss is retried after a second.
  */
+#include "clock_ns.h"
 #include "nspid_resolve.h"
 
 #include <dirent.h>
@@ -33,14 +34,6 @@ struct ns_entry {
 };
 
 static struct ns_entry cache[NS_CACHE];
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* The last NSpid field of a status file: the number in the task's own namespace. */
 static uint32_t own_number(const char *status)
@@ -157,7 +150,7 @@ void ut_nspid_resolve(struct ut_event *ev)
 	memcpy(&n, data, sizeof(n));
 	if (!n.pid || !n.ns)
 		return;
-	now = mono_ns();
+	now = ut_mono_ns();
 	ev->pid = lookup(n.ns, n.pid, 0, now);
 	if (ev->pid && n.tid)
 		ev->tid = n.tid == n.pid ? ev->pid : lookup(n.ns, n.tid, ev->pid, now);

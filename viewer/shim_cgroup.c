@@ -15,6 +15,7 @@
  * either.  That read then stands for the shim's value for a second, so a
  * process moved after load costs one read a second, not one per event.
  */
+#include "clock_ns.h"
 #include "shim_cgroup.h"
 
 #include <stdio.h>
@@ -39,14 +40,6 @@ static struct {
 	uint64_t id;
 	char path[UT_CGROUP_PATH_MAX];
 } ids[ID_CACHE];
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static unsigned hash(const char *s)
 {
@@ -109,7 +102,7 @@ void ut_shim_cgroup_refresh(struct ut_event *ev, size_t cap)
 	const struct ut_item *it;
 	const void *data = NULL;
 	size_t off = 0;
-	uint64_t id, shim_id = 0, now = mono_ns();
+	uint64_t id, shim_id = 0, now = ut_mono_ns();
 	unsigned slot = ev->pid % SETTLED;
 
 	if (ev->source != UT_SRC_PRELOAD || !ev->pid)

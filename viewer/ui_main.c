@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock_ns.h"
 #include "metrics.h"
 #include "reports.h"
 #include "ui_model.h"
@@ -113,14 +114,6 @@ static void save_restore_seq(void)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 enum src_state { SRC_OPEN, SRC_ENDED, SRC_ERROR };
 
 /*
@@ -140,7 +133,7 @@ static int pump(struct ut_evsrc *src, struct ut_ui_model *m, struct ut_ui_view *
 		if (r == 1) {
 			ut_metrics_observe(metrics, ev);
 			ut_ui_model_ingest(m, ev, !v->paused);
-			if (++n % CHECK_CLOCK_EVERY == 0 && now_ns() >= deadline)
+			if (++n % CHECK_CLOCK_EVERY == 0 && ut_mono_ns() >= deadline)
 				return 1;
 			continue;
 		}
@@ -230,8 +223,8 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 	quit_signal = 0;
 	install_signals(&sigs);
 
-	next_frame = now_ns() + FRAME_NS;
-	rate_t = now_ns();
+	next_frame = ut_mono_ns() + FRAME_NS;
+	rate_t = ut_mono_ns();
 	for (;;) {
 		int busy = 0, work = 0, ch, wait_ms;
 		uint64_t now;
@@ -245,7 +238,7 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 			busy = pump(src, &m, &v, ev, next_frame, &state, o->metrics);
 		v.ended = state != SRC_OPEN;
 		v.read_error = state == SRC_ERROR;
-		now = now_ns();
+		now = ut_mono_ns();
 		if (now >= next_frame) {
 			if (now - rate_t >= 1000000000ULL) {
 				v.rate = (m.conn.events - rate_n) * 1000000000ULL / (now - rate_t);
@@ -267,7 +260,7 @@ int ut_tui_run(struct ut_evsrc *src, const struct ut_tui_opts *o)
 				next_frame = now + FRAME_NS;
 		}
 		/* The keyboard timeout is the tick: until the next frame, or the next drain of a live ring. */
-		now = now_ns();
+		now = ut_mono_ns();
 		wait_ms = busy ? 0 : next_frame > now ? (int)((next_frame - now + 999999) / 1000000) : 0;
 		if (!busy && state == SRC_OPEN && v.live && wait_ms > LIVE_TICK_MS)
 			wait_ms = LIVE_TICK_MS;

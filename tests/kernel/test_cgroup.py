@@ -12,18 +12,11 @@ import uuid
 
 import pytest
 
-from conftest import BIN, UNIXTRACE, run_unixtrace, stop_pid, view_json, wait_for
+from conftest import BIN, UNIXTRACE, cgroup2_root, run_unixtrace, stop_pid, view_json, wait_for
 
 pytestmark = pytest.mark.bpf
 
 DOCKER_ID = "0123456789abcdef" * 4
-
-
-def cgroup2_root():
-    for line in open("/proc/self/mountinfo"):
-        if " - cgroup2 " in line:
-            return line.split()[4]
-    pytest.fail("no cgroup2 mount")
 
 
 @pytest.fixture

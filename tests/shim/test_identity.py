@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import UNIXTRACE, events_of, run_unixtrace, view_json, wait_for
+from conftest import UNIXTRACE, cgroup2_root, events_of, run_unixtrace, view_json, wait_for
 
 # Passes a pipe over a socketpair, says who it is, then (with an argument: a
 # cgroup directory) moves itself there, marks the moment with a bind to
@@ -40,13 +40,6 @@ if len(sys.argv) > 1:
         passfd()
         time.sleep(0.02)
 """
-
-
-def cgroup2_root():
-    for line in open("/proc/self/mountinfo"):
-        if " - cgroup2 " in line:
-            return line.split()[4]
-    pytest.fail("no cgroup2 mount")
 
 
 @pytest.fixture

@@ -70,8 +70,10 @@ static __always_inline int kt_task_nspid(struct task_struct *t, struct ut_nspid 
  */
 static __always_inline int kt_in_cgroups(struct task_struct *t)
 {
-	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
-	int level = BPF_CORE_READ(cg, level);
+	/* direct loads, not BPF_CORE_READ: each helper call costs (kt_core.bpf.h,
+	 * kt_task_regs), and every receive of the machine may come here */
+	struct cgroup *cg = t->cgroups->dfl_cgrp;
+	int level = cg->level;
 
 	for (int i = 0; i < KT_MAX_CGROUPS; i++) {
 		struct cgroup *anc = NULL;
@@ -83,7 +85,7 @@ static __always_inline int kt_in_cgroups(struct task_struct *t)
 		if (lvl < 0 || lvl > level)
 			continue;
 		bpf_core_read(&anc, sizeof(anc), &cg->ancestors[lvl]);
-		if (anc && BPF_CORE_READ(anc, kn, id) == targ_cgroup_id[i])
+		if (anc && KT_CAST(struct cgroup, anc)->kn->id == targ_cgroup_id[i])
 			return 1;
 	}
 	return 0;

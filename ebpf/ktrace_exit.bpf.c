@@ -19,6 +19,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "kt_core.bpf.h"
 #include "kt_state.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -633,12 +633,17 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
  */
 static __always_inline int kt_drop_record(long id)
 {
+	struct task_struct *t;
 	struct kt_call *s;
 	struct kt_gates *g;
 
-	if (kt_nothing_pending() || !kt_traced_task(KT_CURRENT()))
+	if (kt_nothing_pending())
 		return 0;
-	s = KT_CALL_GET(bpf_get_current_task_btf());
+	/* the helper, not KT_CURRENT(): this runs in syscall tracepoints too (kt_sys_exit_one) */
+	t = bpf_get_current_task_btf();
+	if (!kt_traced_task(t))
+		return 0;
+	s = KT_CALL_GET(t);
 	if (!s || !s->active || s->nr != id)
 		return 0;
 	s->active = 0;
@@ -762,8 +767,8 @@ int BPF_PROG(kt_sys_exit, struct pt_regs *regs, long ret)
 
 /*
  * The classic tracepoints' record (trace_syscalls.c: struct syscall_trace_exit):
- * nr is an int and the 4 bytes after it are not written, so the syscall id is
- * taken from the registers, as sys_exit does.
+ * nr is an int and the 4 bytes after it are not written, so it is read as one
+ * (the decoders take the id from the registers, as sys_exit does).
  */
 struct kt_sys_exit_rec {
 	__u64 common;
@@ -775,11 +780,26 @@ struct kt_sys_exit_rec {
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
 int kt_sys_exit_one(struct kt_sys_exit_rec *rec)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct pt_regs *regs;
+	long id = rec->nr, ret = rec->ret;
 
+	/*
+	 * send(to) and recv(from) that worked with nothing pending: what
+	 * kt_on_rw_exit would find before any helper call (the reader is
+	 * noted at sock_recv_length).  Every other call takes the registers.
+	 */
+	if (!messages && ret >= 0 && (id == KT_NR_sendto || (id == KT_NR_recvfrom && skb_hook_on)) &&
+	    kt_nothing_pending())
+		return 0;
+	/*
+	 * Not KT_CURRENT(): a syscall tracepoint's program runs with preemption
+	 * on (they may fault), and the per-CPU record read there was seen to
+	 * name another task (tests/kernel/test_soak.py lost sends).
+	 */
+	regs = kt_current_regs(bpf_get_current_task_btf());
 	if (!regs)
 		return 0;
-	return kt_on_exit(regs, regs->orig_ax, rec->ret);
+	return kt_on_exit(regs, regs->orig_ax, ret);
 }
 
 /*
@@ -839,7 +859,7 @@ static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 	 */
 	if (sending && !lean && !messages && ret >= 0 && kt_nothing_pending())
 		return 0;
-	t = KT_CURRENT();
+	t = KT_CURRENT(); /* a tp_btf program: preemption is off, the record is this task */
 	/* io_uring's workers and kernel threads carry registers of another
 	 * syscall (or none): their socket I/O is not decoded (as with sys_exit). */
 	if (t->flags & (KT_PF_KTHREAD | KT_PF_IO_WORKER))

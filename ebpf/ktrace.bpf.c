@@ -293,8 +293,10 @@ static __always_inline void kt_exit_io_outcome(struct kt_call *c, __s64 ret, str
 		kt_send_outcome(c, ret);
 		if (ret < 0 && kt_is_error(ret))
 			KT_EMIT(c, UT_EV_ERROR, ret, ({}));
-	} else if (ret >= 0 && (!reader_at_recv_end || c->nr >= KT_NR_IOU_BASE)) {
-		kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid, t->pid);
+	} else if (ret >= 0) {
+		/* sock_recv_length noted it already, except in the sys_exit layout */
+		if (!reader_at_recv_end || c->nr >= KT_NR_IOU_BASE)
+			kt_note_reader(kt_sock_ino((struct sock *)c->sk), t->tgid, t->pid);
 	} else if (kt_is_error(ret)) {
 		KT_EMIT(c, UT_EV_ERROR, ret, ({}));
 	}

@@ -679,7 +679,8 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SKB))
 		KT_OPTIONAL(k, skb, ktrace_skb_bpf,
 			    ({ KT_PROC_FILTERS(k->skb->rodata, o);
-			       k->skb->rodata->reader_at_recv_end = k->layout != KT_LAYOUT_SYS_EXIT; }),
+			       k->skb->rodata->reader_at_recv_end = k->layout != KT_LAYOUT_SYS_EXIT;
+			       k->skb->rodata->lean = k->layout == KT_LAYOUT_LEAN; }),
 			    "tp_btf/skb_copy_datagram_iovec",
 			    "truncation by read()/recv() and exact counts of dropped fds are not reported");
 	if (k->skb)

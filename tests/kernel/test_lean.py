@@ -95,3 +95,30 @@ def test_lean_reports_fds_lost_by_a_plain_read_and_creds_sent(require_bpf, tmp_p
     assert len(e) == 1
     assert (e[0]["cred"]["pid"], e[0]["cred"]["uid"]) == (int(r[0]["cred_pid"]),
                                                           int(r[0]["cred_uid"]))
+
+
+def bpftool_json(*args):
+    return json.loads(subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True,
+                                     timeout=60, check=True).stdout or "null")
+
+
+def pending_records(attached):
+    """gates.pending of the tracer whose attachments these are: the calls it
+    recorded and no hook has ended yet."""
+    map_ids = {m for a in attached for m in bpftool_json("prog", "show", "id", str(a["prog_id"]))
+               .get("map_ids", [])}
+    gates = [m for m in map_ids if bpftool_json("map", "show", "id", str(m)).get("name") == "gates"]
+    assert len(gates) == 1, gates
+    entry = bpftool_json("map", "lookup", "id", str(gates[0]), "key", "0", "0", "0", "0")
+    return entry.get("formatted", entry)["value"]["pending"]  # BTF-formatted when -j
+
+
+def test_lean_leaves_no_record_pending(require_bpf, tmp_path, tracers):  # noqa: F811
+    """recvmsg of fds is not decoded in lean mode, and must not leave a record that no
+    hook ends: it would keep every fast path of the tracer off for the rest of the run."""
+    t = UnixTrace(tmp_path, "--lean", "-c", "ut_fdpass")
+    tracers.append(t)
+    attached = attachments(t.proc.pid)
+    truth = helper_lines(run_helper([helper("ut_fdpass"), tmp_path]))
+    assert [r for r in truth if r["event"] == "fd_recv"]  # it did receive fds by recvmsg
+    assert pending_records(attached) == 0

@@ -215,9 +215,12 @@ struct { \
  * "next").  bpf_get_current_task_btf() is a real call, and on this kind of
  * machine (AMD, SRSO "safe RET") every call and return costs: the hot paths
  * read this instead.  0 until the first switch the hook sees on that CPU, or
- * without the hook: then the helper is used (KT_CURRENT).  Only in programs
- * that run with preemption off (tp_btf): a classic syscall tracepoint's runs
- * with it on, and there the record was seen to name another task.
+ * without the hook: then the helper is used (KT_CURRENT).  Only in tp_btf
+ * programs: read in a classic syscall tracepoint's program the record was
+ * seen to name another task (tests/kernel/test_soak.py lost sends).  Why is
+ * not established: perf_syscall_exit() runs the program with preemption off
+ * (kernel/trace/trace_syscalls.c, as the per-CPU scratch record relies on),
+ * so it is not a switch in the middle of the program.
  */
 struct kt_cpu_task {
 	__u64 task;

@@ -794,9 +794,8 @@ int kt_sys_exit_one(struct kt_sys_exit_rec *rec)
 	    kt_nothing_pending())
 		return 0;
 	/*
-	 * Not KT_CURRENT(): a syscall tracepoint's program runs with preemption
-	 * on (they may fault), and the per-CPU record read there was seen to
-	 * name another task (tests/kernel/test_soak.py lost sends).
+	 * Not KT_CURRENT(): read here, the per-CPU record was seen to name
+	 * another task (tests/kernel/test_soak.py lost sends; kt_state.bpf.h).
 	 */
 	regs = kt_current_regs(bpf_get_current_task_btf());
 	if (!regs)

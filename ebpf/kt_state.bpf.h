@@ -10,6 +10,7 @@
 #define UT_KT_STATE_BPF_H
 
 #include "kt_record.h"
+#include "kt_sysno.h"
 
 /*
  * One unix-socket syscall.  At sys_exit the scratch copy holds the call's
@@ -311,6 +312,19 @@ static __always_inline void kt_read_queue(__u64 skp, struct ut_queue *q)
 		q->cause = UT_BLOCK_PEER_QLEN;
 	else
 		q->cause = UT_BLOCK_UNKNOWN;
+}
+
+/*
+ * The calls no hook ends in the lean layout (ktrace.bpf.c: no syscall
+ * tracepoint, and these return what they did only after the socket layer).
+ * The sched and skb hooks make no record for them there: one nobody takes
+ * would stay pending (gates.pending up, every fast path off) and the next
+ * call of the thread would inherit it.
+ */
+static __always_inline int kt_lean_unended(long nr)
+{
+	return nr == KT_NR_connect || nr == KT_NR_sendmmsg ||
+	       nr == KT_NR_recvmsg || nr == KT_NR_recvmmsg;
 }
 
 #endif /* UT_KT_STATE_BPF_H */

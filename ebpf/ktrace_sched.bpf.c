@@ -24,19 +24,17 @@ KT_MAP_CUR;
 
 #include "kt_filter.bpf.h"
 
-/*
- * The lean layout (ktrace.bpf.c): no hook ends connect or sendmmsg there, so
- * their sleeps are not recorded (a record nobody takes would stay pending,
- * and the next call of the thread would inherit its sleeps).
- */
+/* set by the loader for --lean: connect's and sendmmsg's sleeps are not
+ * recorded there (kt_lean_unended) */
 const volatile __u32 lean = 0;
 
 /* The calls whose sleep is a stall: sends (a full peer), connect (a full backlog). */
 static __always_inline int kt_waiting_nr(long nr)
 {
-	if (nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write || nr == KT_NR_writev)
-		return 1;
-	return !lean && (nr == KT_NR_sendmmsg || nr == KT_NR_connect);
+	if (nr == KT_NR_sendto || nr == KT_NR_sendmsg || nr == KT_NR_write || nr == KT_NR_writev ||
+	    nr == KT_NR_sendmmsg || nr == KT_NR_connect)
+		return !(lean && kt_lean_unended(nr));
+	return 0;
 }
 
 /*

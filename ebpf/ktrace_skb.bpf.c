@@ -38,11 +38,7 @@ KT_MAP_CUR;
 
 /* set by the loader: sock_recv_length notes each receive's reader (ktrace.bpf.c) */
 const volatile __u32 reader_at_recv_end = 0;
-/*
- * Set by the loader for --lean: no hook ends recvmsg or recvmmsg there, so
- * they get no record (one nobody takes would hold gates.pending up for the
- * rest of the run, and every fast path that needs it at 0 would stop).
- */
+/* set by the loader for --lean: recvmsg and recvmmsg get no record there (kt_lean_unended) */
 const volatile __u32 lean = 0;
 
 #include "kt_filter.bpf.h"
@@ -128,7 +124,7 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 		return 0;
 	if (rso && !reader_at_recv_end)
 		kt_note_reader(kt_socket_ino(rso), t->tgid, t->pid);
-	if (!worth || (lean && (nr == KT_NR_recvmsg || nr == KT_NR_recvmmsg)))
+	if (!worth || (lean && kt_lean_unended(nr)))
 		return 0;
 	t = bpf_get_current_task_btf(); /* task storage wants the helper's pointer */
 	c = KT_CALL_CREATE(t);

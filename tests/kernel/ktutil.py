@@ -87,5 +87,12 @@ def evs(events, kind, pid=None, fd=None, call=None):
     return sorted(out, key=lambda e: e["ts"])
 
 
+def bpftool_json(*args):
+    """`bpftool -j ARGS...`, parsed (None for empty output)."""
+    out = subprocess.run(["bpftool", "-j", *map(str, args)], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    return json.loads(out or "null")
+
+
 def desc(row):
     return unquote(row["desc"])

@@ -4,14 +4,12 @@ make no socket I/O pay nothing; it still reports what the socket layer shows (fd
 credentials sent, truncation and losses on plain reads, blocked sends), and says what
 it does not see.  Checked against the helpers' own account and against the kernel's
 own list of this tracer's attachments (bpftool perf show)."""
-import json
-import subprocess
 from itertools import groupby
 
 import pytest
 
 from conftest import helper, helper_lines
-from ktutil import UnixTrace, desc, evs, run_helper, tracers  # noqa: F401
+from ktutil import UnixTrace, bpftool_json, desc, evs, run_helper, tracers  # noqa: F401
 
 pytestmark = pytest.mark.bpf
 
@@ -21,9 +19,7 @@ NOT_SEEN = ("socket", "socketpair", "bind", "listen", "connect", "accept", "clos
 
 def attachments(pid):
     """The perf-event attachments (tracepoints) the kernel lists for process pid."""
-    out = subprocess.run(["bpftool", "-j", "perf", "show"], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
-    return [a for a in json.loads(out or "[]") if a.get("pid") == pid]
+    return [a for a in bpftool_json("perf", "show") or [] if a.get("pid") == pid]
 
 
 def lean_traced(tmp_path, tracers, name, *args):  # noqa: F811
@@ -97,19 +93,14 @@ def test_lean_reports_fds_lost_by_a_plain_read_and_creds_sent(require_bpf, tmp_p
                                                           int(r[0]["cred_uid"]))
 
 
-def bpftool_json(*args):
-    return json.loads(subprocess.run(["bpftool", "-j", *args], capture_output=True, text=True,
-                                     timeout=60, check=True).stdout or "null")
-
-
 def pending_records(attached):
     """gates.pending of the tracer whose attachments these are: the calls it
     recorded and no hook has ended yet."""
-    map_ids = {m for a in attached for m in bpftool_json("prog", "show", "id", str(a["prog_id"]))
+    map_ids = {m for a in attached for m in bpftool_json("prog", "show", "id", a["prog_id"])
                .get("map_ids", [])}
-    gates = [m for m in map_ids if bpftool_json("map", "show", "id", str(m)).get("name") == "gates"]
+    gates = [m for m in map_ids if bpftool_json("map", "show", "id", m).get("name") == "gates"]
     assert len(gates) == 1, gates
-    entry = bpftool_json("map", "lookup", "id", str(gates[0]), "key", "0", "0", "0", "0")
+    entry = bpftool_json("map", "lookup", "id", gates[0], "key", "0", "0", "0", "0")
     return entry.get("formatted", entry)["value"]["pending"]  # BTF-formatted when -j
 
 

@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: MIT
 """The tracer's edges: refusal without privileges, nothing left attached after
 SIGKILL, --verbose naming the active hooks."""
-import json
 import os
 import signal
 import subprocess
@@ -9,16 +8,14 @@ import subprocess
 import pytest
 
 from conftest import UNIXTRACE, stop_pid, wait_for
-from ktutil import UnixTrace, tracers  # noqa: F401
+from ktutil import UnixTrace, bpftool_json, tracers  # noqa: F401
 
 pytestmark = pytest.mark.bpf
 
 
 def kt_progs():
     """ids of the loaded BPF programs named like ours (kt_*)."""
-    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
-                         check=True).stdout
-    return {p["id"] for p in json.loads(out) if p.get("name", "").startswith("kt_")}
+    return {p["id"] for p in bpftool_json("prog", "show") if p.get("name", "").startswith("kt_")}
 
 
 def prog_ids_held_by(pid):

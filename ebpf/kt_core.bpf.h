@@ -138,6 +138,19 @@ static __always_inline struct pt_regs *kt_current_regs(struct task_struct *cur)
 	return kt_task_regs(bpf_get_current_task_btf());
 }
 
+/*
+ * Whether the syscall these registers name is running: x86-64's entry code
+ * stores -ENOSYS in pt_regs->ax and the result replaces it only once the
+ * call returns.  A hook reached outside a call's body sees the registers of
+ * the last call made: task_work on the way out (an io_uring receive
+ * completing after a recvmsg was interrupted for it), a signal's or
+ * ptrace's stop after the call.  Such work is not that call's.
+ */
+static __always_inline int kt_in_call_body(const struct pt_regs *regs)
+{
+	return regs->ax == (unsigned long)-KT_ENOSYS;
+}
+
 /* The inode number of a struct socket (it sits in struct socket_alloc), with direct loads. */
 static __always_inline __u64 kt_socket_ino(struct socket *so)
 {

@@ -66,6 +66,7 @@
 #define KT_F_DUPFD_CLOEXEC 1030
 #define KT_CLOSE_RANGE_CLOEXEC 4
 #define KT_EINTR 4
+#define KT_ENOSYS 38
 #define KT_EAGAIN 11
 #define KT_EINPROGRESS 115
 

@@ -876,7 +876,9 @@ static __always_inline int kt_sock_end(struct sock *sk, int ret, int sending)
 			return 0;
 	}
 	regs = kt_current_regs(t);
-	if (!regs)
+	/* io_uring's task_work after a call returned: that call's registers, not this I/O's
+	 * (kt_iou_complete reports it) */
+	if (!regs || !kt_in_call_body(regs))
 		return 0;
 	id = regs->orig_ax;
 	/* The lean layout has no other hook for sendmsg, send(to) and recv(from):

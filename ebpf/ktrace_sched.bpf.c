@@ -68,6 +68,8 @@ static __always_inline void kt_open_waits(struct kt_call *c, __u64 now)
 
 /* prev goes to sleep inside a syscall: a traced unix send or connect?  Then note the sleep. */
 #define KT_TASK_INTERRUPTIBLE 0x1
+/* __TASK_STOPPED, __TASK_TRACED: held by a signal or a tracer, not waiting on a socket */
+#define KT_TASK_HELD (0x4 | 0x8)
 
 static __always_inline void kt_sleeps(struct task_struct *prev, unsigned int prev_state,
 				      struct kt_gates *g, __u64 *now)
@@ -77,8 +79,13 @@ static __always_inline void kt_sleeps(struct task_struct *prev, unsigned int pre
 	struct kt_call *c;
 	long nr = regs->orig_ax;
 
-	/* the syscall number is on the thread's own stack: no lookup for the others */
-	if (!kt_waiting_nr(nr) || !kt_traced_task(prev))
+	/*
+	 * The syscall number is on the thread's own stack: no lookup for the
+	 * others.  A stop (ptrace's at a call's entry, or after it returned) and
+	 * any sleep outside the call's body are not the call's waits.
+	 */
+	if (!kt_waiting_nr(nr) || (prev_state & KT_TASK_HELD) || !kt_in_call_body(regs) ||
+	    !kt_traced_task(prev))
 		return;
 	so = kt_file_unix_socket(kt_fd_file(prev, regs->di));
 	if (!so)

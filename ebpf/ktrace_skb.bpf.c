@@ -115,7 +115,8 @@ int BPF_PROG(kt_skb_copy, const struct sk_buff *skb, int len)
 	if (!traced && !sleepers)
 		return 0;
 	regs = kt_current_regs(t);
-	nr = regs->orig_ax;
+	/* outside a call's body (task_work on its way out) the registers are not this copy's */
+	nr = kt_in_call_body(regs) ? regs->orig_ax : -1;
 	rso = kt_recv_nr(nr) ? kt_file_unix_socket(kt_fd_file(t, regs->di)) : NULL;
 	if (sleepers)
 		kt_stamp_waker(owner, rso);

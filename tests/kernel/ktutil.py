@@ -50,6 +50,22 @@ class UnixTrace(Tracer):
         return view_json(self.trace)
 
 
+# each hook layout's tracer: (environment, options)
+LAYOUTS = {"socket": ([], []), "lean": ([], ["--lean"]),
+           "sys_exit": (["UNIXTRACE_KERNEL_HOOKS=sys_exit"], [])}
+
+
+class LayoutTrace(UnixTrace):
+    """`unixtrace trace` in one hook layout of LAYOUTS (env KEY=VALUE through env(1), same pid)."""
+
+    def __init__(self, tmp_path, layout, *opts, name="layout"):
+        env, args = LAYOUTS[layout]
+        self.trace = tmp_path / f"{name}.trace"
+        Tracer.__init__(self, tmp_path, ["env", *env, str(UNIXTRACE), "trace", "-q", "-o",
+                                         str(self.trace), *args, *map(str, opts)],
+                        "tracing", name)
+
+
 class Dump(Tracer):
     """ut-ktrace-dump OPTS...: the collector alone, one raw JSON object per line."""
 

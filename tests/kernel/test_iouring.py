@@ -6,28 +6,14 @@ cross-check counts them as a documented limit of the shim (io_uring), not a
 disagreement (tests/thirdparty/test_check_sources.py, workload kt_iouring)."""
 import pytest
 
-from conftest import UNIXTRACE, helper, helper_lines
-from ktutil import Tracer, UnixTrace, evs, run_helper, tracers  # noqa: F401
+from conftest import helper, helper_lines
+from ktutil import LAYOUTS, LayoutTrace, evs, run_helper, tracers  # noqa: F401
 
 pytestmark = pytest.mark.bpf
 
-# each layout's tracer: (environment, options)
-LAYOUTS = {"socket": ([], []), "lean": ([], ["--lean"]),
-           "sys_exit": (["UNIXTRACE_KERNEL_HOOKS=sys_exit"], [])}
-
-
-class LayoutTrace(UnixTrace):
-    """`unixtrace trace` in one hook layout (env KEY=VALUE through env(1), same pid)."""
-
-    def __init__(self, tmp_path, env, *opts):
-        self.trace = tmp_path / "iou.trace"
-        Tracer.__init__(self, tmp_path, ["env", *env, str(UNIXTRACE), "trace", "-q", "-o",
-                                         str(self.trace), *map(str, opts)], "tracing", "iou")
-
 
 def traced(tmp_path, tracers, layout, *opts):  # noqa: F811
-    env, args = LAYOUTS[layout]
-    t = LayoutTrace(tmp_path, env, *args, *opts, "-c", "kt_iouring")
+    t = LayoutTrace(tmp_path, layout, *opts, "-c", "kt_iouring", name="iou")
     tracers.append(t)
     out = run_helper([helper("kt_iouring")])
     return helper_lines(out), t.events()

@@ -38,13 +38,12 @@ const char *ut_cgroup2_root(void)
 	return root[0] ? root : NULL;
 }
 
-int ut_cgroup_lookup(const char *arg, uint64_t *id, int32_t *level, char *err, size_t errlen)
+int ut_cgroup_lookup(const char *arg, uint64_t *id, char *err, size_t errlen)
 {
 	const char *root = ut_cgroup2_root();
 	char full[CG_PATH_MAX], real[CG_PATH_MAX], realroot[CG_PATH_MAX];
 	struct stat st;
 	size_t rl;
-	int depth = 0;
 
 	if (!root) {
 		snprintf(err, errlen, "--cgroup %s: no cgroup2 file system is mounted", arg);
@@ -64,10 +63,7 @@ int ut_cgroup_lookup(const char *arg, uint64_t *id, int32_t *level, char *err, s
 		snprintf(err, errlen, "--cgroup %s: not a cgroup directory under %s", arg, root);
 		return -EINVAL;
 	}
-	for (const char *p = real + rl; *p; p++)
-		depth += *p == '/';
 	*id = (uint64_t)st.st_ino;
-	*level = depth;
 	return 0;
 }
 

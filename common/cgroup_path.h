@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cgroup v2 paths and ids.  A cgroup's id (what BPF's cgroup id helpers and
- * kernfs call it) is the inode number of its directory in the cgroup2 mount,
- * and its level the depth below the root; paths here are relative to that
- * root ("/system.slice/nginx.service"), as /proc/PID/cgroup prints them; and
+ * kernfs call it) is the inode number of its directory in the cgroup2 mount;
+ * paths here are relative to the mount ("/system.slice/nginx.service"), as
+ * /proc/PID/cgroup prints them (both start at the cgroup namespace's root,
+ * which need not be the hierarchy's: its depth is the kernel side's to ask,
+ * ebpf/cgroup_level.h); and
  * what such a path says the process belongs to (a systemd unit, a container).
  */
 #ifndef UT_CGROUP_PATH_H
@@ -34,10 +36,10 @@ void ut_cgroup_unit(const char *path, char *buf, size_t len);
 const char *ut_cgroup2_root(void);
 /*
  * A directory given on the command line (absolute under the mount, or a path
- * relative to the root as /proc/PID/cgroup prints it) -> its id and level.
+ * relative to the root as /proc/PID/cgroup prints it) -> its id.
  * 0, or -errno with a message.
  */
-int ut_cgroup_lookup(const char *arg, uint64_t *id, int32_t *level, char *err, size_t errlen);
+int ut_cgroup_lookup(const char *arg, uint64_t *id, char *err, size_t errlen);
 /* The path of cgroup id (cached; a removed cgroup: -ENOENT). */
 int ut_cgroup_path_of(uint64_t id, char *buf, size_t len);
 

@@ -24,6 +24,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "cgroup_level.h"
 #include "event.h"
 #include "kt_convert.h"
 #include "kt_hooks.h"
@@ -57,6 +58,7 @@ struct ut_ktrace {
 	struct bpf_link *sys_exit_links[KT_SYS_EXIT_CALLS]; /* socket layout: kt_sys_exit_one's */
 	enum kt_layout layout; /* which hooks end the calls (ktrace.bpf.c, "hook layouts") */
 	int io_uring;        /* kt_iouring.bpf.h's programs are loaded */
+	int32_t cgroup_levels[UT_KTRACE_MAX_CGROUPS]; /* o->cgroup_ids' levels (cgroup_level.h) */
 	struct ring_buffer *rb;
 	struct ut_ring *ring;
 	struct kt_owner_snapshot *owners; /* kt_last_read_of's copy of the owner cache */
@@ -268,7 +270,7 @@ static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
  * The process filters (kt_filter.bpf.h) live in every object that decides
  * whether a thread is traced: the same values go into each one's rodata.
  */
-#define KT_PROC_FILTERS(ro, o)                                                    \
+#define KT_PROC_FILTERS(ro, o, levels)                                            \
 	do {                                                                      \
 		(ro)->self_tgid = (uint32_t)getpid();                             \
 		(ro)->filter_pids = (o)->npids > 0;                               \
@@ -280,7 +282,7 @@ static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
 		(ro)->filter_cgroups = (uint32_t)(o)->ncgroups;                   \
 		for (int _i = 0; _i < (o)->ncgroups; _i++) {                      \
 			((uint64_t *)(ro)->targ_cgroup_id)[_i] = (o)->cgroup_ids[_i];   \
-			((int32_t *)(ro)->targ_cgroup_level)[_i] = (o)->cgroup_levels[_i]; \
+			((int32_t *)(ro)->targ_cgroup_level)[_i] = (levels)[_i];        \
 		}                                                                 \
 	} while (0)
 
@@ -307,12 +309,12 @@ static int kt_share_maps(struct bpf_object *opt, struct bpf_object *core)
 		}                                                                        \
 	} while (0)
 
-static int kt_set_filters(struct ktrace_bpf *core, const struct ut_ktrace_opts *o,
+static int kt_set_filters(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 			  char *errbuf, size_t errlen)
 {
-	struct ktrace_bpf__rodata *ro = core->rodata;
+	struct ktrace_bpf__rodata *ro = k->core->rodata;
 
-	KT_PROC_FILTERS(ro, o);
+	KT_PROC_FILTERS(ro, o, k->cgroup_levels);
 	if (o->path_prefix && *o->path_prefix) {
 		size_t n = strlen(o->path_prefix);
 
@@ -469,7 +471,7 @@ static int kt_open_core(struct ut_ktrace *k, const struct ut_ktrace_opts *o,
 		return err;
 	}
 	kt_pick_layout(k->core, k->layout, k->io_uring);
-	err = kt_set_filters(k->core, o, errbuf, errlen);
+	err = kt_set_filters(k, o, errbuf, errlen);
 	if (err)
 		return err;
 	*stage = KT_STAGE_LOAD;
@@ -672,13 +674,18 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		return -ENOMEM;
 	}
 	k->ring = ring;
+	for (int i = 0; i < o->ncgroups; i++) {
+		err = kt_cgroup_level(o->cgroup_ids[i], &k->cgroup_levels[i], errbuf, errlen);
+		if (err)
+			goto fail;
+	}
 	err = kt_load_core(k, o, errbuf, errlen);
 	if (err)
 		goto fail;
 
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SKB))
 		KT_OPTIONAL(k, skb, ktrace_skb_bpf,
-			    ({ KT_PROC_FILTERS(k->skb->rodata, o);
+			    ({ KT_PROC_FILTERS(k->skb->rodata, o, k->cgroup_levels);
 			       k->skb->rodata->reader_at_recv_end = k->layout != KT_LAYOUT_SYS_EXIT;
 			       k->skb->rodata->lean = k->layout == KT_LAYOUT_LEAN; }),
 			    "tp_btf/skb_copy_datagram_iovec",
@@ -687,7 +694,7 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 		k->core->bss->skb_hook_on = 1; /* sys_exit: "no skb record" now means "nothing to report" */
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_SCHED))
 		KT_OPTIONAL(k, sched, ktrace_sched_bpf,
-			    ({ KT_PROC_FILTERS(k->sched->rodata, o);
+			    ({ KT_PROC_FILTERS(k->sched->rodata, o, k->cgroup_levels);
 			       k->sched->rodata->lean = k->layout == KT_LAYOUT_LEAN; }),
 			    "tp_btf/sched_switch",
 			    "blocked sends are not reported");
@@ -695,7 +702,7 @@ int ut_ktrace_start(const struct ut_ktrace_opts *o, struct ut_ring *ring,
 	if (k->sched && o->stall_after_ns)
 		k->stall_scan_ns = o->stall_after_ns / 4 < 250000000ull ? o->stall_after_ns / 4 : 250000000ull;
 	if (!(o->skip_hooks & UT_KTRACE_SKIP_EXIT))
-		KT_OPTIONAL(k, exit, ktrace_exit_bpf, KT_PROC_FILTERS(k->exit->rodata, o),
+		KT_OPTIONAL(k, exit, ktrace_exit_bpf, KT_PROC_FILTERS(k->exit->rodata, o, k->cgroup_levels),
 			    "tp_btf/sched_process_exit, signal_deliver, signal_generate",
 			    "process exits are not reported (the fds of a process that exits look open), "
 			    "nor since when a stopped reader is stopped");

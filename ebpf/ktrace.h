@@ -28,9 +28,9 @@ struct ut_ktrace_opts {
 	uint64_t block_threshold_ns; /* report sends slower than this as blocked */
 	uint64_t stall_after_ns; /* report a send still asleep this long as stalled; 0 = never */
 	int verbose;           /* print the active hooks to stderr */
-	/* --cgroup: tasks in or below these cgroup v2 directories (common/cgroup_path.h) */
+	/* --cgroup: tasks in or below these cgroup v2 directories, by id (common/cgroup_path.h;
+	 * their levels come from the kernel: cgroup_level.h) */
 	uint64_t cgroup_ids[UT_KTRACE_MAX_CGROUPS];
-	int32_t cgroup_levels[UT_KTRACE_MAX_CGROUPS];
 	int ncgroups;
 	unsigned skip_hooks;   /* UT_KTRACE_SKIP_*: leave optional hooks out (cost studies) */
 	int lean;              /* --lean: no syscall tracepoint (fewer event kinds, see docs/cli.md) */

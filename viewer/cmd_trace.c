@@ -206,8 +206,7 @@ int ut_cmd_trace(int argc, char **argv)
 	for (int i = 0; i < npids; i++)
 		ko.pids[i] = pids[i];
 	for (int i = 0; i < ncgroups; i++) {
-		if (ut_cgroup_lookup(cgroups[i], &ko.cgroup_ids[i], &ko.cgroup_levels[i], err,
-				     sizeof(err)) < 0)
+		if (ut_cgroup_lookup(cgroups[i], &ko.cgroup_ids[i], err, sizeof(err)) < 0)
 			return ut_usage_error("trace", "%s", err);
 	}
 	ko.ncgroups = ncgroups;

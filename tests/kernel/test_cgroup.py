@@ -122,3 +122,34 @@ def test_bad_cgroup_is_a_usage_error(tmp_path):
     assert p.returncode == 2 and "no-such-cgroup-here" in p.stderr
     p = run_unixtrace("view", "--cgroup", "relative", "x.trace", check=False)
     assert p.returncode == 2 and "--cgroup" in p.stderr
+
+
+def test_kernel_filter_inside_a_cgroup_namespace(tmp_path, require_bpf, cgroups):
+    """A tracer in a container's cgroup namespace sees the cgroup2 mount start at the
+    namespace's root (/ut-X here), so "/app.service" there is two levels below the
+    hierarchy's root, not one: the filter must count as the kernel does, or match nothing."""
+    top, paths, root = cgroups
+    demo = tmp_path / "cgn_demo"
+    shutil.copy(BIN / "ut_demo", demo)
+    err, trace = tmp_path / "ns.err", tmp_path / "ns.trace"
+    inner = f'umount -l "{root}" && mount -t cgroup2 none "{root}" && exec "$0" trace -q ' \
+            f'-o "{trace}" --cgroup /app.service'
+    # into /ut-X, then a cgroup namespace rooted there and a mount namespace to remount
+    # cgroup2 in it; every exec keeps the pid, so the tracer is stopped by it
+    argv = ["sh", "-c", f'echo $$ > "{root}{top}/cgroup.procs" && exec unshare --cgroup '
+            f'--mount sh -c \'{inner}\' "$0"', str(UNIXTRACE)]
+    with open(err, "w") as e:
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=e, stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: "tracing" in err.read_text() or p.poll() is not None, timeout=60,
+                 what="the namespaced tracer to attach")
+        assert p.poll() is None, err.read_text()
+        run_in(root, paths["svc"], demo)
+        run_in(root, paths["ctr"], demo)   # a sibling under the same namespace root: not asked for
+    finally:
+        events = finish(p, err, trace)
+    assert events, "the filter matched nothing: " + err.read_text()
+    # paths are the namespace's, as /proc/PID/cgroup prints them there
+    assert {e["cgroup"]["path"] for e in events} == {"/app.service"}
+    assert {e["cgroup"]["id"] for e in events} == {os.stat(root + paths["svc"]).st_ino}
+    assert len([e for e in events if e["event"] == "fd_send"]) == 2

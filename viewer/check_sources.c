@@ -5,6 +5,10 @@
  * kernel-only event in a process the shim never entered is a documented
  * limit, in one it did enter it is news); the second pairs and prints.
  *
+ * The first pass also learns which sockets glibc made for itself (nscd's,
+ * syslog's: calls behind the shim's back, docs/cli.md), from the path the
+ * kernel side saw them connect to.
+ *
  * The check reads the merged stream `run --kernel -o` saves: each merged
  * event keeps the shim's and the kernel's records whole in its
  * UT_ITEM_SHIM_SEEN item (merge.c), so nothing the merge chose between is
@@ -18,48 +22,72 @@
 #include "merge.h"
 #include "names.h"
 #include "render.h"
+#include "report_fmt.h"
 
-/* ---- the processes the shim reported from: an open-addressing set ---- */
+/* ---- pids the shim reported from, glibc's sockets: an open-addressing set ---- */
 
-struct pidset {
-	uint32_t *v; /* 0 = empty slot (pid 0 never runs user code) */
+struct idset {
+	uint64_t *v; /* 0 = empty slot (pid 0 never runs user code; no inode is 0) */
 	size_t cap, n;
 };
 
-static int pidset_has(const struct pidset *p, uint32_t pid)
+static size_t idset_slot(const struct idset *p, uint64_t id)
 {
-	if (!p->cap || !pid)
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & (p->cap - 1);
+}
+
+static int idset_has(const struct idset *p, uint64_t id)
+{
+	if (!p->cap || !id)
 		return 0;
-	for (size_t i = (pid * 2654435761u) & (p->cap - 1);; i = (i + 1) & (p->cap - 1)) {
-		if (p->v[i] == pid)
+	for (size_t i = idset_slot(p, id);; i = (i + 1) & (p->cap - 1)) {
+		if (p->v[i] == id)
 			return 1;
 		if (!p->v[i])
 			return 0;
 	}
 }
 
-static int pidset_add(struct pidset *p, uint32_t pid)
+static int idset_add(struct idset *p, uint64_t id)
 {
-	if (!pid || pidset_has(p, pid))
+	if (!id || idset_has(p, id))
 		return 0;
 	if ((p->n + 1) * 2 > p->cap) {
-		struct pidset g = { .cap = p->cap ? p->cap * 2 : 256 };
+		struct idset g = { .cap = p->cap ? p->cap * 2 : 256 };
 
 		g.v = calloc(g.cap, sizeof(*g.v));
 		if (!g.v)
 			return -1;
 		for (size_t i = 0; i < p->cap; i++)
 			if (p->v[i])
-				pidset_add(&g, p->v[i]);
+				idset_add(&g, p->v[i]);
 		free(p->v);
 		*p = g;
 	}
-	for (size_t i = (pid * 2654435761u) & (p->cap - 1);; i = (i + 1) & (p->cap - 1))
+	for (size_t i = idset_slot(p, id);; i = (i + 1) & (p->cap - 1))
 		if (!p->v[i]) {
-			p->v[i] = pid;
+			p->v[i] = id;
 			p->n++;
 			return 0;
 		}
+}
+
+/*
+ * Where glibc connects its own sockets, with internal calls the shim cannot
+ * wrap: nscd's (_PATH_NSCDSOCKET, behind getpwnam() and friends) and
+ * syslog()'s (_PATH_LOG).
+ */
+static int libc_private_path(const struct ut_event *ev)
+{
+	static const char *const paths[] = { "/var/run/nscd/socket", "/dev/log" };
+	char addr[256];
+
+	if (!ut_rfmt_ev_addr(ev, UT_ITEM_PEER_ADDR, addr, sizeof(addr)))
+		return 0;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!strcmp(addr, paths[i]))
+			return 1;
+	return 0;
 }
 
 /* ---- counts ---- */
@@ -67,14 +95,15 @@ static int pidset_add(struct pidset *p, uint32_t pid)
 /* Keys ut_check_one_sided returns, in the order the summary lists them. */
 static const char *const documented_keys[] = {
 	"shim_kind", "kernel_kind", "blocked_measure", "no_shim_in_process", "unwatched_read",
-	"restarted_call", "readv_trunc", "io_uring",
+	"restarted_call", "readv_trunc", "io_uring", "libc_internal",
 };
 #define NDOC (sizeof(documented_keys) / sizeof(documented_keys[0]))
 
 struct check {
 	FILE *out;
 	int json;
-	struct pidset shim_pids;
+	struct idset shim_pids;
+	struct idset libc_socks; /* inodes of sockets glibc connected for itself (pass 1) */
 	uint64_t events, both, differ, shim_only, kernel_only, unchecked, lost_events, lost;
 	uint64_t late; /* pairs the live merge left apart (twin over 1 s late), paired here */
 	struct ut_merge *remerge;
@@ -236,7 +265,8 @@ static void check_released(struct check *c, const struct ut_event *ev)
 		check_pair(c, ev);
 		return;
 	}
-	why = ut_check_one_sided(ev, pidset_has(&c->shim_pids, ev->pid));
+	why = ut_check_one_sided(ev, idset_has(&c->shim_pids, ev->pid),
+				 idset_has(&c->libc_socks, ev->ino));
 	for (size_t i = 0; why && i < NDOC; i++)
 		if (!strcmp(why, documented_keys[i])) {
 			c->documented[i]++;
@@ -325,7 +355,7 @@ static int ev_is_from(const struct ut_event *ev, unsigned source)
 	return ev->source == source || ev->source == UT_SRC_BOTH;
 }
 
-/* Pass 1: who the shim reported from, and whether both sides are in the trace at all. */
+/* Pass 1: who the shim reported from, glibc's own sockets, and whether both sides are in the trace at all. */
 static int learn(struct check *c, const char *path, const struct ut_evfilter *filter,
 		 struct ut_event *buf)
 {
@@ -336,7 +366,9 @@ static int learn(struct check *c, const char *path, const struct ut_evfilter *fi
 		return -1;
 	ut_evsrc_set_filter(src, filter);
 	while ((rc = ut_evsrc_next(src, buf, UT_EVENT_MAX, -1)) == 1) {
-		if (ev_is_from(buf, UT_SRC_PRELOAD) && pidset_add(&c->shim_pids, buf->pid) < 0) {
+		if ((ev_is_from(buf, UT_SRC_PRELOAD) && idset_add(&c->shim_pids, buf->pid) < 0) ||
+		    (buf->source == UT_SRC_KERNEL && libc_private_path(buf) &&
+		     idset_add(&c->libc_socks, buf->ino) < 0)) {
 			rc = -2;
 			fprintf(stderr, "unixtrace: out of memory\n");
 			break;
@@ -396,6 +428,7 @@ out:
 	ut_merge_free(c.remerge);
 	free(c.pbuf);
 	free(c.shim_pids.v);
+	free(c.libc_socks.v);
 	free(buf);
 	return rc;
 }

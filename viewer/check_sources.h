@@ -49,8 +49,10 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 /*
  * Why an event only one side reported is expected (a limit docs/cli.md
  * documents), as a short stable key, or NULL: then it is a disagreement.
- * shim_in_pid: the shim reported something from this process in the trace.
+ * shim_in_pid: the shim reported something from this process in the trace;
+ * libc_socket: the kernel side saw the event's socket connect to one of
+ * glibc's own paths (nscd's, syslog's).
  */
-const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid);
+const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid, int libc_socket);
 
 #endif /* UT_CHECK_SOURCES_H */

@@ -216,6 +216,23 @@ def test_agreeing_repro_agrees(tmp_path, require_bpf):
     assert summary["both"] >= 6
 
 
+def test_glibc_own_sockets_are_a_documented_limit(tmp_path, require_bpf):
+    # getpwnam() asks nscd and syslog() writes to /dev/log over sockets glibc makes with
+    # its internal calls: the shim cannot see them (docs/cli.md, `run`), the kernel side
+    # does, and the check explains them by the path they connect to
+    code = ("import pwd, syslog; pwd.getpwnam('root'); "
+            "syslog.openlog('ut-check', syslog.LOG_NDELAY); syslog.syslog('check-sources')")
+    trace = record(tmp_path, [PY, "-c", code])
+    rc, rows, summary, err = check(trace)
+    assert (rc, rows) == (0, []), (err, rows)
+    # nscd's socket, connect and close at least (syslog's too where /dev/log exists)
+    assert summary["documented"]["libc_internal"] >= 3, summary
+    kernel = [json.loads(line) for line in run_unixtrace("view", "--json", trace)
+              .stdout.splitlines()]
+    paths = {e.get("peer_path") for e in kernel if e["event"] in ("connect", "error")}
+    assert "/var/run/nscd/socket" in paths, paths
+
+
 # One reproduction per bug found by this check.  FIXED: the fix landed, the two
 # sides must agree.  REPROS: still open, a strict xfail that flips when it lands.
 FIXED = {

@@ -198,6 +198,27 @@ int main(int argc, char **argv)
 	k->pid = k->tid = BARE_PID;
 	alone("no_shim", k, "doc", "no_shim_in_process");
 
+	/*
+	 * glibc's own nscd socket, made behind the shim: its socket() comes
+	 * before the connect that names the path, and is explained all the same.
+	 */
+	pair(UT_EV_SOCKET, UT_CALL_SOCKET, &s, &k);
+	k->ino = 5151;
+	alone("libc_socket", k, "doc", "libc_internal");
+	pair(UT_EV_ERROR, UT_CALL_CONNECT, &s, &k);
+	k->ino = 5151;
+	k->err = 2; /* ENOENT: no nscd running */
+	k->ret = -2;
+	ut_item_append(k, UT_EVENT_MAX, UT_ITEM_PEER_ADDR, "/var/run/nscd/socket", 20, NULL, 0);
+	alone("libc_connect", k, "doc", "libc_internal");
+	/* the same call to a path of the program's own is news */
+	pair(UT_EV_ERROR, UT_CALL_CONNECT, &s, &k);
+	k->ino = 5152;
+	k->err = 2;
+	k->ret = -2;
+	ut_item_append(k, UT_EVENT_MAX, UT_ITEM_PEER_ADDR, "/var/run/nscd/sockets", 21, NULL, 0);
+	alone("own_connect", k, "kernel_only", NULL);
+
 	/* A merged event from before both sightings were kept: the shim's fixed part only. */
 	pair(UT_EV_SEND, UT_CALL_SENDMSG, &s, &k);
 	memcpy(obuf, k, k->size);

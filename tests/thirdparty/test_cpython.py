@@ -32,10 +32,11 @@ KNOWN_HERE = dict(KNOWN)
 
 
 def libc_internal(rows):
-    """Sockets glibc opens for itself, out of the shim's reach (docs/cli.md): the nscd
-    lookup behind getpwnam() (socket, a refused connect, close) and __opensock's datagram
-    socket behind if_nametoindex() (socket, close).  Inodes whose every event is kernel-only
-    and one of those."""
+    """Sockets glibc opens for itself, out of the shim's reach (docs/cli.md) that the check
+    cannot tell from a bug: __opensock's datagram socket behind if_nametoindex() (socket,
+    close: it connects nowhere).  (The nscd lookup behind getpwnam() the check explains
+    itself, libc_internal, by the path it connects to.)  Inodes whose every event is
+    kernel-only and one of those."""
     by_ino = {}
     for r in rows:
         by_ino.setdefault(r["ino"], []).append(r)

@@ -79,9 +79,11 @@ enum ut_source {
  * unknown field is absent in JSON and "?" in text, never a plausible 0.
  */
 #define UT_CRED_UNKNOWN 0xffffffffu
+/* Nothing learnt yet: where control messages are walked, each fills what it carries. */
+#define UT_CRED_NONE { UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, -1 }
 
 struct ut_cred {
-	uint32_t pid; /* 0 with pidfd >= 0 means only a pidfd was passed */
+	uint32_t pid; /* UT_CRED_UNKNOWN when not learnt (an SCM_PIDFD alone carries no ids) */
 	uint32_t uid;
 	uint32_t gid;
 	int32_t pidfd; /* SCM_PIDFD / SO_PEERPIDFD: the fd number, else -1 */

@@ -79,7 +79,9 @@ __noinline int kt_emit_fds(struct kt_call *c, struct kt_rights *rt, __s64 ret, _
  * must fit, cmsg_len is clamped, steps are aligned).  send: at sendmsg exit
  * (the sender's fds); else at recvmsg exit (the fds just installed), and
  * KT_CMSG_CTRUNC says the receive had MSG_CTRUNC (its fd_recv says so).
- * One argument for both: a BPF function takes five.
+ * One argument for both: a BPF function takes five.  The credentials of
+ * one message (SCM_CREDENTIALS, and SCM_PIDFD on a receive) are one event,
+ * as the shim makes it; an id no cmsg carried is UT_CRED_UNKNOWN.
  * Returns the number of fds found.
  */
 #define KT_CMSG_SEND 1
@@ -87,7 +89,8 @@ __noinline int kt_emit_fds(struct kt_call *c, struct kt_rights *rt, __s64 ret, _
 __noinline int kt_cmsgs(struct kt_call *c, __u64 ctl, __u64 clen, __s64 ret, __u32 how)
 {
 	struct kt_rights rt = { .ctrunc = !!(how & KT_CMSG_CTRUNC) };
-	int send = how & KT_CMSG_SEND;
+	__u32 ids[3] = { UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, UT_CRED_UNKNOWN };
+	int send = how & KT_CMSG_SEND, have_cred = 0, pidfd = -1;
 	__u64 off = 0;
 
 	if (!c || !ctl)
@@ -116,26 +119,30 @@ __noinline int kt_cmsgs(struct kt_call *c, __u64 ctl, __u64 clen, __s64 ret, __u
 			}
 		} else if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_CREDENTIALS &&
 			   dlen >= 12) {
-			__u32 uc[3] = {};
+			__u32 uc[3];
 
-			bpf_probe_read_user(uc, sizeof(uc), (void *)(ctl + off + sizeof(ch)));
-			KT_EMIT(c, send ? UT_EV_CRED_SEND : UT_EV_CRED_RECV, ret, ({
-				r->ev.u.cred.pid = uc[0];
-				r->ev.u.cred.uid = uc[1];
-				r->ev.u.cred.gid = uc[2];
-				r->ev.u.cred.pidfd = -1;
-			}));
+			if (!bpf_probe_read_user(uc, sizeof(uc), (void *)(ctl + off + sizeof(ch)))) {
+				__builtin_memcpy(ids, uc, sizeof(ids));
+				have_cred = 1;
+			}
 		} else if (ch.cmsg_level == KT_SOL_SOCKET && ch.cmsg_type == KT_SCM_PIDFD &&
 			   dlen >= 4 && !send) {
-			int pidfd = -1;
+			int fd;
 
-			bpf_probe_read_user(&pidfd, sizeof(pidfd), (void *)(ctl + off + sizeof(ch)));
-			KT_EMIT(c, UT_EV_CRED_RECV, ret, ({
-				r->ev.u.cred.pidfd = pidfd;
-			}));
+			if (!bpf_probe_read_user(&fd, sizeof(fd), (void *)(ctl + off + sizeof(ch)))) {
+				pidfd = fd;
+				have_cred = 1;
+			}
 		}
 		off += (ch.cmsg_len + 7) & ~7ULL; /* CMSG_ALIGN */
 	}
+	if (have_cred)
+		KT_EMIT(c, send ? UT_EV_CRED_SEND : UT_EV_CRED_RECV, ret, ({
+			r->ev.u.cred.pid = ids[0];
+			r->ev.u.cred.uid = ids[1];
+			r->ev.u.cred.gid = ids[2];
+			r->ev.u.cred.pidfd = pidfd;
+		}));
 	kt_emit_fds(c, &rt, ret, send ? UT_EV_FD_SEND : UT_EV_FD_RECV);
 	return rt.total;
 }

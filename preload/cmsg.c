@@ -169,8 +169,7 @@ size_t ut_cmsg_space(const struct msghdr *msg)
 void ut_cmsg_send_prepare(struct ut_cmsg_pending *p, int fd, struct ut_sock *s, unsigned call,
 			  const struct msghdr *msg)
 {
-	struct ut_cmsg_ctx c = { .fds_ev = p->fds, .fds_cap = p->fds_cap,
-				 .cred = { .pidfd = -1 } };
+	struct ut_cmsg_ctx c = { .fds_ev = p->fds, .fds_cap = p->fds_cap, .cred = UT_CRED_NONE };
 
 	p->have_fds = p->have_cred = 0;
 	ut_ev_begin(p->fds, UT_EV_FD_SEND, call, fd, s);
@@ -215,7 +214,7 @@ unsigned ut_cmsg_recv(const struct ut_rx *rx, ssize_t ret)
 	uint64_t buf[(cap + 7) / 8]; /* fitted to the fds that arrived, 8-byte aligned */
 	struct ut_event *ev = (struct ut_event *)buf;
 	struct ut_cmsg_ctx c = { .fds_ev = ev, .fds_cap = sizeof(buf), .receiving = 1,
-				 .cred = { .pidfd = -1 } };
+				 .cred = UT_CRED_NONE };
 
 	ut_ev_begin(ev, UT_EV_FD_RECV, rx->call, rx->fd, rx->s);
 	ut_cmsg_walk(&c, rx->msg);

@@ -101,6 +101,29 @@ static void pf_flow(void *ctx, const struct ut_fdx_obj *o, const struct ut_fdx_h
 	fputs("}", p->out);
 }
 
+
+/* The ids the producer learnt (UT_CRED_UNKNOWN: left out, as in JSON), and a pidfd. */
+static void perfetto_cred(FILE *out, const struct ut_cred *c)
+{
+	const char *sep = "";
+
+	fputs(",\"cred\":{", out);
+	if (c->pid != UT_CRED_UNKNOWN) {
+		fprintf(out, "\"pid\":%u", c->pid);
+		sep = ",";
+	}
+	if (c->uid != UT_CRED_UNKNOWN) {
+		fprintf(out, "%s\"uid\":%u", sep, c->uid);
+		sep = ",";
+	}
+	if (c->gid != UT_CRED_UNKNOWN) {
+		fprintf(out, "%s\"gid\":%u", sep, c->gid);
+		sep = ",";
+	}
+	if (c->pidfd >= 0)
+		fprintf(out, "%s\"pidfd\":%d", sep, c->pidfd);
+	fputc('}', out);
+}
 static void pf_args(struct pf *p, const struct ut_event *ev)
 {
 	char addr[UT_RFMT_ADDR_MAX], desc[UT_FD_DESC_MAX];
@@ -156,8 +179,7 @@ static void pf_args(struct pf *p, const struct ut_event *ev)
 	case UT_EV_CRED_SEND:
 	case UT_EV_CRED_RECV:
 	case UT_EV_PEERCRED:
-		fprintf(p->out, ",\"cred\":{\"pid\":%u,\"uid\":%u,\"gid\":%u}", ev->u.cred.pid, ev->u.cred.uid,
-			ev->u.cred.gid);
+		perfetto_cred(p->out, &ev->u.cred);
 		break;
 	case UT_EV_SEND:
 	case UT_EV_RECV:

@@ -48,10 +48,12 @@ def test_fd_send_counts(creds_run):
 
 def test_passcred(creds_run):
     truth, events, _ = creds_run
-    for t in rows(truth, event="passcred"):
-        e = one(evs(events, "passcred", pid=t["pid"], fd=t["fd"]))
-        assert e["opt"] == t["opt"] and e["value"] == int(t["value"])
-        assert e["sock"]["ino"] == int(t["ino"])
+    want = rows(truth, event="passcred")
+    for fd in {t["fd"] for t in want}:  # a socket may have both options set, in order
+        mine = [t for t in want if t["fd"] == fd]
+        got = evs(events, "passcred", pid=mine[0]["pid"], fd=fd)
+        assert [(e["opt"], e["value"], e["sock"]["ino"]) for e in got] == \
+            [(t["opt"], int(t["value"]), int(t["ino"])) for t in mine]
 
 
 def test_credentials_explicit_and_kernel_added(creds_run):
@@ -74,8 +76,15 @@ def test_scm_pidfd(creds_run):
         pytest.skip("kernel refused SO_PASSPIDFD")
     t = one(rows(truth, event="cred_recv", how="pidfd"))
     e = one(evs(events, "cred_recv", pid=t["pid"], fd=t["fd"]))
-    assert e["cred"]["pidfd"] == int(t["pidfd"])
+    # a pidfd alone carries no ids: none is reported, never a plausible 0 (root)
+    assert t["ids"] == "0" and e["cred"] == {"pidfd": int(t["pidfd"])}, e
     assert int(t["pidfd_pid"]) > 0
+    # with SO_PASSCRED too, one message brings both: one event with all of them
+    t = one(rows(truth, event="cred_recv", how="both"))
+    e = one(evs(events, "cred_recv", pid=t["pid"], fd=t["fd"]))
+    assert t["ids"] == "1" and e["cred"] == {
+        "pid": int(t["cred_pid"]), "uid": int(t["cred_uid"]), "gid": int(t["cred_gid"]),
+        "pidfd": int(t["pidfd"])}, e
 
 
 def test_peercred_and_peerpidfd(creds_run):

@@ -5,10 +5,13 @@
  *      then two fds read with read() (fd_lost: no control buffer at all);
  *   2. SCM_CREDENTIALS attached by the sender, and added by the kernel because
  *      the receiver set SO_PASSCRED (passcred, cred_send, cred_recv);
- *   3. SO_PASSPIDFD and SCM_PIDFD (skipped with "UT skip=pidfd" if refused);
+ *   3. SO_PASSPIDFD and SCM_PIDFD (skipped with "UT skip=pidfd" if refused):
+ *      a pidfd alone (it carries no ids), then with SO_PASSCRED too, both in one
+ *      message;
  *   4. SO_PEERCRED and SO_PEERPIDFD on an accepted connection (peercred).
  * The child is the sender; every line says who did what:
  *   UT event=<name> pid= fd= ino= [received= controllen=] [cred_pid= cred_uid= cred_gid= pidfd=]
+ * (a cred_recv's ids=0: no SCM_CREDENTIALS came, its cred_* are not ids)
  * Usage: ut_creds DIR
  */
 #include <sys/syscall.h>
@@ -56,25 +59,25 @@ static void recv_creds(int fd, const char *how)
 			    .msg_controllen = sizeof(c.buf) };
 	struct cmsghdr *h;
 	struct ucred uc = { 0, 0, 0 };
-	int pidfd = -1, have = 0;
+	int pidfd = -1, have = 0, ids = 0;
 
 	CHECK(recvmsg(fd, &m, 0) > 0);
 	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
 		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS) {
 			memcpy(&uc, CMSG_DATA(h), sizeof(uc));
-			have = 1;
+			have = ids = 1;
 		} else if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_PIDFD) {
 			memcpy(&pidfd, CMSG_DATA(h), sizeof(pidfd));
 			have = 1;
 		}
 	}
 	CHECK(have);
-	ut_say("event=cred_recv pid=%d fd=%d ino=%llu cred_pid=%d cred_uid=%u cred_gid=%u pidfd=%d"
-	       " pidfd_pid=%d how=%s", (int)getpid(), fd, ut_ino(fd), (int)uc.pid, uc.uid, uc.gid,
-	       pidfd, pidfd >= 0 ? pidfd_pid(pidfd) : 0, how);
+	ut_say("event=cred_recv pid=%d fd=%d ino=%llu ids=%d cred_pid=%d cred_uid=%u cred_gid=%u"
+	       " pidfd=%d pidfd_pid=%d how=%s", (int)getpid(), fd, ut_ino(fd), ids, (int)uc.pid,
+	       uc.uid, uc.gid, pidfd, pidfd >= 0 ? pidfd_pid(pidfd) : 0, how);
 }
 
-static void child(int d1, int d2, int d3, const char *path, int pidfd_ok)
+static void child(int d1, int d2, int d3, int d4, const char *path, int pidfd_ok)
 {
 	struct sockaddr_un sun;
 	socklen_t l = ut_sun(&sun, path, strlen(path));
@@ -113,9 +116,11 @@ static void child(int d1, int d2, int d3, const char *path, int pidfd_ok)
 		CHECK(send(d2, "k", 1, 0) == 1);
 	}
 
-	/* 3. a pidfd from the kernel. */
-	if (pidfd_ok)
+	/* 3. a pidfd from the kernel, alone, then with the ids. */
+	if (pidfd_ok) {
 		CHECK(send(d3, "p", 1, 0) == 1);
+		CHECK(send(d4, "b", 1, 0) == 1);
+	}
 
 	/* 4. a connection whose peer credentials the server reads. */
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -133,7 +138,7 @@ int main(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : "/tmp";
 	struct sockaddr_un sun;
 	char path[200];
-	int d1[2], d2[2], d3[2], lfd, one = 1, pidfd_ok, status;
+	int d1[2], d2[2], d3[2], d4[2], lfd, one = 1, pidfd_ok, status;
 	pid_t pid;
 	socklen_t l;
 
@@ -146,20 +151,27 @@ int main(int argc, char **argv)
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, d1) == 0);
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, d2) == 0);
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, d3) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, d4) == 0);
 	CHECK(setsockopt(d2[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == 0);
 	ut_say("event=passcred pid=%d fd=%d ino=%llu opt=SO_PASSCRED value=1", (int)getpid(), d2[0],
 	       ut_ino(d2[0]));
 	pidfd_ok = setsockopt(d3[0], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) == 0;
-	if (pidfd_ok)
+	if (pidfd_ok) {
 		ut_say("event=passcred pid=%d fd=%d ino=%llu opt=SO_PASSPIDFD value=1", (int)getpid(),
 		       d3[0], ut_ino(d3[0]));
-	else
+		CHECK(setsockopt(d4[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == 0);
+		ut_say("event=passcred pid=%d fd=%d ino=%llu opt=SO_PASSCRED value=1", (int)getpid(),
+		       d4[0], ut_ino(d4[0]));
+		CHECK(setsockopt(d4[0], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) == 0);
+		ut_say("event=passcred pid=%d fd=%d ino=%llu opt=SO_PASSPIDFD value=1", (int)getpid(),
+		       d4[0], ut_ino(d4[0]));
+	} else
 		ut_say("skip=pidfd errno=%d", errno);
 
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0)
-		child(d1[1], d2[1], d3[1], path, pidfd_ok);
+		child(d1[1], d2[1], d3[1], d4[1], path, pidfd_ok);
 
 	/* 1. room for one fd out of three, then read() with no room at all. */
 	{
@@ -182,8 +194,10 @@ int main(int argc, char **argv)
 	recv_creds(d2[0], "kernel");
 
 	/* 3. */
-	if (pidfd_ok)
+	if (pidfd_ok) {
 		recv_creds(d3[0], "pidfd");
+		recv_creds(d4[0], "both");
+	}
 
 	/* 4. */
 	{

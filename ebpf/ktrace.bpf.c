@@ -616,6 +616,12 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 		mark.since = start > mark.closed ? mark.closed : start;
 	KT_EMIT(c, UT_EV_CLOSE, ret, ({}));
 	bpf_map_update_elem(&unix_fds, &key, &mark, BPF_ANY);
+	/* a close may be all a process does with unix sockets (one it inherited): its exit is reported */
+	{
+		__u8 one = 1;
+
+		bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY);
+	}
 	/* the last reader of this socket that closed it no longer holds it (kt_peer_of) */
 	{
 		struct kt_owner *o = bpf_map_lookup_elem(&sk_owner, &mark.ino);

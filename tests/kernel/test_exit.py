@@ -53,6 +53,32 @@ def test_exit_events(require_bpf, tmp_path, tracers):  # noqa: F811
     assert e["source"] == "kernel" and e["tid"] == e["pid"] and e["comm"] == COMM
 
 
+INHERIT = r"""
+import ctypes, os, socket, sys, time
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+a, b = socket.socketpair()
+child = os.fork()
+if child == 0:
+    os.close(a.fileno())   # the child's only unix-socket event: the close of one it inherited
+    os._exit(5)
+print(child, flush=True)
+os.waitpid(child, 0)
+"""
+
+
+def test_exit_of_a_process_whose_only_event_is_a_close(require_bpf, tmp_path,
+                                                        tracers):  # noqa: F811
+    script = tmp_path / "inherit.py"
+    script.write_text(INHERIT)
+    t = UnixTrace(tmp_path, "-c", COMM)
+    tracers.append(t)
+    child = int(subprocess.run([sys.executable, str(script), COMM], capture_output=True,
+                               text=True, check=True, timeout=30).stdout)
+    events = t.events()
+    assert len(evs(events, "close", pid=child)) == 1, evs(events, "close", pid=child)
+    assert [e["ret"] for e in evs(events, "exit", pid=child)] == [5]
+
+
 REUSE_A = r"""
 import ctypes, os, socket, sys
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)

@@ -202,11 +202,19 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 		__builtin_memcpy(r->own_addr, c->fd_addr, sizeof(r->own_addr));
 		r->own_len = c->fd_addr_len;
 	}
-	r->peer_len = kt_unix_addr(peer, r->peer_addr);
-	/* else what the call named (not for another thread: its memory is not ours) */
+	/*
+	 * A connect says where the program asked to go (as strace and the shim
+	 * do): the name its listener was bound with may be stale (renamed into
+	 * place since).  Not for another thread: its memory is not ours.
+	 */
+	if (!c->task && c->nr == KT_NR_connect)
+		r->peer_len = kt_call_target(c->nr, c->args, r->peer_addr);
+	if (!r->peer_len)
+		r->peer_len = kt_unix_addr(peer, r->peer_addr);
+	/* else what the call named */
 	if (!c->task && c->nr == KT_NR_bind && !r->own_len)
 		r->own_len = kt_call_target(c->nr, c->args, r->own_addr);
-	else if (!c->task && c->nr != KT_NR_bind && !r->peer_len)
+	else if (!c->task && c->nr != KT_NR_bind && c->nr != KT_NR_connect && !r->peer_len)
 		r->peer_len = kt_call_target(c->nr, c->args, r->peer_addr);
 	else if (c->task && !r->peer_len && c->fd_addr_len) {
 		/* the stall scan: a connect's target, read by the sched hook when it went to sleep */

@@ -61,3 +61,32 @@ def test_failed_calls_name_their_target(require_bpf, tmp_path, tracers):  # noqa
     assert e["errno"] == "EADDRINUSE" and e["sock"]["path"] == str(path), e
     e = [v for (fd, call), v in errors.items() if fd == d and call in ("send", "sendto")]
     assert len(e) == 1 and e[0]["peer_path"] == str(dpath), errors
+
+
+RENAMED = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+path = sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path + ".tmp")   # bound under a temporary name, then moved into place (haproxy)
+srv.listen(1)
+os.rename(path + ".tmp", path)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(path)
+print(os.getpid(), c.fileno(), flush=True)
+"""
+
+
+def test_a_connect_names_the_path_it_asked_for(require_bpf, tmp_path, tracers):  # noqa: F811
+    # strace and the shim show the path the program connected to; the listener's bound name
+    # is stale once the socket file was renamed
+    script = tmp_path / "renamed.py"
+    script.write_text(RENAMED)
+    path = tmp_path / "srv.sock"
+    t = UnixTrace(tmp_path, "-c", COMM)
+    tracers.append(t)
+    out = subprocess.run([sys.executable, str(script), COMM, str(path)], capture_output=True,
+                         text=True, check=True).stdout
+    pid, fd = map(int, out.split())
+    got = evs(t.events(), "connect", pid=pid, fd=fd)
+    assert [e.get("peer_path") for e in got] == [str(path)], got

@@ -6,6 +6,7 @@
  * could not learn (0 inode, unknown length) is not a disagreement; a value
  * both give and that differs is.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -124,10 +125,19 @@ static void compare_fds(const struct ut_event *s, const struct ut_event *k,
 	struct items a, b;
 	char name[32], x[UT_CHECK_VAL], y[UT_CHECK_VAL];
 
+	int scut = !!(s->flags & UT_F_FDS_CUT), kcut = !!(k->flags & UT_F_FDS_CUT);
+
 	collect(s, UT_ITEM_FD, &a);
 	collect(k, UT_ITEM_FD, &b);
-	/* Both say they cut the list (each records a different number): compare what both kept. */
-	if ((s->flags & k->flags & UT_F_FDS_CUT) && a.n != b.n)
+	/*
+	 * Each side records up to its own limit (the kernel side 16, the shim 64)
+	 * and says when it cut: a cut list shorter than the other side's is that
+	 * limit, and what both kept is compared.  A side that says it cut and
+	 * kept as many as the other saw in all contradicts it.
+	 */
+	if (scut != kcut && (scut ? a.n >= b.n : b.n >= a.n))
+		add(d, "fds_cut", scut ? "true" : "false", kcut ? "true" : "false");
+	if (a.n != b.n && (a.n < b.n ? scut : kcut))
 		a.n = b.n = a.n < b.n ? a.n : b.n;
 	if (a.n != b.n) {
 		fd_numbers(&a, x, sizeof(x));
@@ -221,6 +231,11 @@ static void compare_union(const struct ut_event *s, const struct ut_event *k,
 		add_u64(d, "nfds", s->u.msg.nfds, k->u.msg.nfds);
 		add_u64(d, "msg_flags", s->u.msg.msg_flags, k->u.msg.msg_flags);
 		break;
+	case UT_EV_FD_SEND:
+	case UT_EV_FD_RECV:
+		/* the count both keep exact, however many fds each describes */
+		add_known(d, "nfds", s->u.msg.nfds, k->u.msg.nfds);
+		break;
 	case UT_EV_TRUNC:
 		add_u64(d, "len", s->u.trunc.len, k->u.trunc.len);
 		if ((s->flags & k->flags) & UT_F_FULL_LEN)
@@ -256,26 +271,6 @@ static void compare_union(const struct ut_event *s, const struct ut_event *k,
 	}
 }
 
-/*
- * On a datagram or seqpacket socket the shim adds MSG_TRUNC to a receive so
- * that it learns a cut datagram's full length (docs/cli.md): the kernel side
- * sees that call return the full length, the program (and the shim's ret)
- * what was delivered.
- */
-static int msg_trunc_added(const struct ut_event *s, const struct ut_event *k)
-{
-	uint64_t full = (s->flags & UT_F_FULL_LEN) ? s->u.trunc.full_len : 0;
-
-	if (k->flags & UT_F_FULL_LEN)
-		full = k->u.trunc.full_len;
-	if (s->kind == UT_EV_TRUNC)
-		return full && k->ret == (int64_t)full && s->ret == (int64_t)s->u.trunc.len;
-	if (s->kind == UT_EV_RECV)
-		return k->ret > s->ret && s->ret == (int64_t)s->u.msg.len &&
-		       (s->u.msg.msg_flags & MSG_TRUNC);
-	return 0;
-}
-
 /* The flags that state a fact about the call (not how a side recorded it). */
 #define FACT_FLAGS (UT_F_FDS_CUT | UT_F_NONBLOCK | UT_F_PEEK | UT_F_CTRUNC)
 
@@ -299,7 +294,7 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 		add(d, "errno", x && s->err ? x : sx, y && k->err ? y : sy);
 	}
 	/* A failure is -1 from libc and -errno at sys_exit: errno above compares it. */
-	if (!s->err && !k->err && !msg_trunc_added(s, k))
+	if (!s->err && !k->err && !ut_merge_trunc_added(s, k))
 		add_i64(d, "ret", s->ret, k->ret);
 	add_known(d, "sock.ino", s->ino, k->ino);
 	add_known(d, "sock.peer_ino", s->peer_ino, k->peer_ino);
@@ -315,6 +310,9 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 		};
 
 		if (!(bit & FACT_FLAGS) || (s->flags & bit) == (k->flags & bit))
+			continue;
+		/* a cut says where a side's record stopped: compare_fds weighs it */
+		if (bit == UT_F_FDS_CUT)
 			continue;
 		/* read()/recv()/recvfrom() return no msg_flags: the kernel side
 		 * cannot see MSG_CTRUNC on a call the shim made as recvmsg(). */
@@ -333,7 +331,7 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 	compare_payload(s, k, d);
 }
 
-const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid, int libc_socket)
+const char *ut_check_one_sided(const struct ut_event *ev, const struct ut_check_context *cx)
 {
 	int read_call = ev->call == UT_CALL_READ || ev->call == UT_CALL_RECV ||
 			ev->call == UT_CALL_RECVFROM;
@@ -356,11 +354,14 @@ const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid, int l
 	if (ev->kind == UT_EV_ERROR && ev->err >= 512 && ev->err <= 516)
 		return "restarted_call";
 	/* Static, setuid or file-capability programs: the shim never loaded there. */
-	if (!shim_in_pid)
+	if (!cx->shim_in_pid)
 		return "no_shim_in_process";
 	/* glibc's nscd and syslog() sockets: made with its internal calls, never the shim's */
-	if (libc_socket)
+	if (cx->libc_socket)
 		return "libc_internal";
+	/* The write that raised SIGPIPE: the process died before the call returned to the shim. */
+	if (ev->kind == UT_EV_ERROR && ev->err == EPIPE && cx->sigpipe_death)
+		return "sigpipe_death";
 	/* A read without a control buffer the shim does not watch: only the kernel
 	 * sees the loss.  A MSG_PEEK loses nothing, so it never explains one. */
 	if ((ev->kind == UT_EV_FD_LOST || ev->kind == UT_EV_TRUNC) && read_call &&

@@ -7,13 +7,14 @@
  *
  * The first pass also learns which sockets glibc made for itself (nscd's,
  * syslog's: calls behind the shim's back, docs/cli.md), from the path the
- * kernel side saw them connect to.
+ * kernel side saw them connect to, and which processes SIGPIPE killed.
  *
  * The check reads the merged stream `run --kernel -o` saves: each merged
  * event keeps the shim's and the kernel's records whole in its
  * UT_ITEM_SHIM_SEEN item (merge.c), so nothing the merge chose between is
  * hidden from it, and an event the merge could not pair stays one-sided.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,7 +96,7 @@ static int libc_private_path(const struct ut_event *ev)
 /* Keys ut_check_one_sided returns, in the order the summary lists them. */
 static const char *const documented_keys[] = {
 	"shim_kind", "kernel_kind", "blocked_measure", "no_shim_in_process", "unwatched_read",
-	"restarted_call", "readv_trunc", "io_uring", "libc_internal",
+	"restarted_call", "readv_trunc", "io_uring", "libc_internal", "sigpipe_death",
 };
 #define NDOC (sizeof(documented_keys) / sizeof(documented_keys[0]))
 
@@ -104,6 +105,7 @@ struct check {
 	int json;
 	struct idset shim_pids;
 	struct idset libc_socks; /* inodes of sockets glibc connected for itself (pass 1) */
+	struct idset sigpipe_pids; /* processes the kernel side saw killed by SIGPIPE (pass 1) */
 	uint64_t events, both, differ, shim_only, kernel_only, unchecked, lost_events, lost;
 	uint64_t late; /* pairs the live merge left apart (twin over 1 s late), paired here */
 	struct ut_merge *remerge;
@@ -258,6 +260,7 @@ static void check_pair(struct check *c, const struct ut_event *ev)
 /* An event that left the re-merge window: paired late, or one-sided. */
 static void check_released(struct check *c, const struct ut_event *ev)
 {
+	struct ut_check_context cx;
 	const char *why;
 
 	if (ev->source == UT_SRC_BOTH) {
@@ -265,8 +268,10 @@ static void check_released(struct check *c, const struct ut_event *ev)
 		check_pair(c, ev);
 		return;
 	}
-	why = ut_check_one_sided(ev, idset_has(&c->shim_pids, ev->pid),
-				 idset_has(&c->libc_socks, ev->ino));
+	cx.shim_in_pid = idset_has(&c->shim_pids, ev->pid);
+	cx.libc_socket = idset_has(&c->libc_socks, ev->ino);
+	cx.sigpipe_death = idset_has(&c->sigpipe_pids, ev->pid);
+	why = ut_check_one_sided(ev, &cx);
 	for (size_t i = 0; why && i < NDOC; i++)
 		if (!strcmp(why, documented_keys[i])) {
 			c->documented[i]++;
@@ -368,7 +373,9 @@ static int learn(struct check *c, const char *path, const struct ut_evfilter *fi
 	while ((rc = ut_evsrc_next(src, buf, UT_EVENT_MAX, -1)) == 1) {
 		if ((ev_is_from(buf, UT_SRC_PRELOAD) && idset_add(&c->shim_pids, buf->pid) < 0) ||
 		    (buf->source == UT_SRC_KERNEL && libc_private_path(buf) &&
-		     idset_add(&c->libc_socks, buf->ino) < 0)) {
+		     idset_add(&c->libc_socks, buf->ino) < 0) ||
+		    (buf->source == UT_SRC_KERNEL && buf->kind == UT_EV_EXIT &&
+		     buf->ret == -SIGPIPE && idset_add(&c->sigpipe_pids, buf->pid) < 0)) {
 			rc = -2;
 			fprintf(stderr, "unixtrace: out of memory\n");
 			break;
@@ -429,6 +436,7 @@ out:
 	free(c.pbuf);
 	free(c.shim_pids.v);
 	free(c.libc_socks.v);
+	free(c.sigpipe_pids.v);
 	free(buf);
 	return rc;
 }

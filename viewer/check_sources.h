@@ -46,13 +46,18 @@ struct ut_check_diff {
 /* Compares what the shim (s) and the kernel side (k) recorded of one call. */
 void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut_check_diff *d);
 
+/* What the whole trace says about a one-sided event's process and socket. */
+struct ut_check_context {
+	int shim_in_pid;    /* the shim reported something from this process */
+	int libc_socket;    /* the kernel side saw its socket connect to one of glibc's own
+			     * paths (nscd's, syslog's) */
+	int sigpipe_death;  /* the kernel side saw this process killed by SIGPIPE */
+};
+
 /*
  * Why an event only one side reported is expected (a limit docs/cli.md
  * documents), as a short stable key, or NULL: then it is a disagreement.
- * shim_in_pid: the shim reported something from this process in the trace;
- * libc_socket: the kernel side saw the event's socket connect to one of
- * glibc's own paths (nscd's, syslog's).
  */
-const char *ut_check_one_sided(const struct ut_event *ev, int shim_in_pid, int libc_socket);
+const char *ut_check_one_sided(const struct ut_event *ev, const struct ut_check_context *cx);
 
 #endif /* UT_CHECK_SOURCES_H */

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h> /* MSG_TRUNC */
 
 /*
  * A held event.  Its buffer stays with the slot and only grows (most events
@@ -147,6 +148,12 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 		out->u = s->u;
 	if (s->kind == UT_EV_TRUNC && (s->flags & UT_F_FULL_LEN) && !(out->flags & UT_F_FULL_LEN))
 		out->u.trunc.full_len = s->u.trunc.full_len;
+	/* what the program got, not what the shim's added MSG_TRUNC made the call return */
+	if (ut_merge_trunc_added(s, k)) {
+		out->ret = s->ret;
+		if (s->kind != UT_EV_TRUNC)
+			out->u.msg.len = s->u.msg.len;
+	}
 	if (s->kind == UT_EV_FD_LOST && (s->flags & UT_F_LOST_KNOWN) &&
 	    !(out->flags & UT_F_LOST_KNOWN))
 		out->u.fdlost.lost = s->u.fdlost.lost;
@@ -253,6 +260,20 @@ static int shim_could_see(const struct ut_event *shim, const struct ut_event *ke
  * socket inode and the same first passed file.  *strong: an inode or a
  * passed file says it is the same call.
  */
+int ut_merge_trunc_added(const struct ut_event *s, const struct ut_event *k)
+{
+	uint64_t full = (s->flags & UT_F_FULL_LEN) ? s->u.trunc.full_len : 0;
+
+	if (k->flags & UT_F_FULL_LEN)
+		full = k->u.trunc.full_len;
+	if (s->kind == UT_EV_TRUNC)
+		return full && k->ret == (int64_t)full && s->ret == (int64_t)s->u.trunc.len;
+	if (s->kind == UT_EV_RECV || s->kind == UT_EV_FD_RECV)
+		return k->ret > s->ret && s->ret == (int64_t)s->u.msg.len &&
+		       (s->u.msg.msg_flags & MSG_TRUNC);
+	return 0;
+}
+
 static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 {
 	const struct ut_item *x, *y;
@@ -262,14 +283,15 @@ static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 	const struct ut_event *shim = a->source == UT_SRC_PRELOAD ? a : b;
 	const struct ut_event *kernel = shim == a ? b : a;
 
+	*strong = 0;
+	if (!ut_merge_same_call(shim->call, kernel->call) || !shim_could_see(shim, kernel))
+		return -1;
 	/* The shim adds MSG_TRUNC to a datagram receive: the syscall returns the
 	 * full length, the program gets (and the shim reports) what was delivered. */
 	if (a->kind == UT_EV_TRUNC)
 		same_ret = a->u.trunc.len == b->u.trunc.len;
-
-	*strong = 0;
-	if (!ut_merge_same_call(shim->call, kernel->call) || !shim_could_see(shim, kernel))
-		return -1;
+	else if (!same_ret)
+		same_ret = ut_merge_trunc_added(shim, kernel);
 	if (a->ino && b->ino) {
 		if (a->ino != b->ino)
 			return -1;

@@ -50,6 +50,14 @@ int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t 
  * recvfrom() or readv() it watches as recvfrom() or recvmsg() (docs/cli.md).
  */
 int ut_merge_same_call(unsigned shim_call, unsigned kernel_call);
+
+/*
+ * On a datagram or seqpacket socket the shim adds MSG_TRUNC to a receive so
+ * that it learns a cut datagram's full length (docs/cli.md): the kernel side
+ * sees that call return the full length, the program (and the shim's ret)
+ * what was delivered.  Whether the shim's s and the kernel's k are that case.
+ */
+int ut_merge_trunc_added(const struct ut_event *s, const struct ut_event *k);
 /* Pairs merged so far. */
 uint64_t ut_merge_merged(const struct ut_merge *m);
 

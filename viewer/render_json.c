@@ -79,8 +79,12 @@ static void render_fds(struct ut_jw *w, const struct ut_event *ev, const struct 
 		ut_jw_obj_end(w);
 	}
 	ut_jw_arr_end(w);
-	if (ev->flags & UT_F_FDS_CUT)
+	if (ev->flags & UT_F_FDS_CUT) {
 		ut_jw_kv_bool(w, "fds_cut", 1);
+		/* how many were passed in all, when the producer counted them */
+		if (ev->u.msg.nfds > v->nfds)
+			ut_jw_kv_u64(w, "nfds", ev->u.msg.nfds);
+	}
 }
 
 /* A field the producer did not learn (UT_CRED_UNKNOWN) is left out, never shown as 0. */

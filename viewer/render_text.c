@@ -192,6 +192,9 @@ static void tb_fds(struct tbuf *b, const struct ut_event *ev, const struct ut_ev
 	if (ev->flags & UT_F_FDS_CUT)
 		tb_puts(b, ", ...");
 	tb_puts(b, "]");
+	/* a cut list: how many were passed in all */
+	if ((ev->flags & UT_F_FDS_CUT) && ev->u.msg.nfds > v->nfds)
+		tb_printf(b, " (%u fds)", ev->u.msg.nfds);
 }
 
 static void tb_cred_field(struct tbuf *b, const char *name, uint32_t v)

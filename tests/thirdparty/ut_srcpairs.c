@@ -25,6 +25,7 @@ static uint64_t now = 7000000000000ull;
 
 #define SHIM_PID 5100 /* a process the shim is in */
 #define BARE_PID 5200 /* a static program: kernel side only */
+#define SIGPIPE_PID 5300 /* the shim is in it; SIGPIPE kills it */
 
 static struct ut_event *ev_init(uint64_t *buf, unsigned kind, unsigned source, unsigned call,
 				uint32_t pid)
@@ -113,6 +114,33 @@ int main(int argc, char **argv)
 	fd_item(s, 6, UT_FK_FILE, 901, "file /etc/hosts");
 	fd_item(k, 5, UT_FK_PIPE, 900, "pipe:[900] read end");
 	merged("fds_count", s, k, "differ", "fds");
+
+	/* Each side's own limit: the kernel describes 2 of 3 and says it cut, the shim all 3. */
+	pair(UT_EV_FD_SEND, UT_CALL_SENDMSG, &s, &k);
+	s->u.msg.nfds = k->u.msg.nfds = 3;
+	for (int i = 0; i < 3; i++) {
+		fd_item(s, 5 + i, UT_FK_PIPE, 900 + i, "pipe");
+		if (i < 2)
+			fd_item(k, 5 + i, UT_FK_PIPE, 900 + i, "pipe");
+	}
+	k->flags = UT_F_FDS_CUT;
+	merged("fds_cut_limit", s, k, "agree", NULL);
+
+	/* A cut list as long as the other side's whole one: there was nothing more to cut. */
+	pair(UT_EV_FD_SEND, UT_CALL_SENDMSG, &s, &k);
+	fd_item(s, 5, UT_FK_PIPE, 900, "pipe");
+	fd_item(k, 5, UT_FK_PIPE, 900, "pipe");
+	k->flags = UT_F_FDS_CUT;
+	merged("fds_cut_false", s, k, "differ", "fds_cut");
+
+	/* Both count the fds exactly, whatever they describe. */
+	pair(UT_EV_FD_RECV, UT_CALL_RECVMSG, &s, &k);
+	s->u.msg.nfds = 3;
+	k->u.msg.nfds = 2;
+	fd_item(s, 5, UT_FK_PIPE, 900, "pipe");
+	fd_item(k, 5, UT_FK_PIPE, 900, "pipe");
+	s->flags = k->flags = UT_F_FDS_CUT;
+	merged("fds_nfds", s, k, "differ", "nfds");
 
 	/* The same file described with other words (a path cut differently). */
 	pair(UT_EV_FD_RECV, UT_CALL_RECVMSG, &s, &k);
@@ -211,6 +239,27 @@ int main(int argc, char **argv)
 	k->ret = -2;
 	ut_item_append(k, UT_EVENT_MAX, UT_ITEM_PEER_ADDR, "/var/run/nscd/socket", 20, NULL, 0);
 	alone("libc_connect", k, "doc", "libc_internal");
+	/* the write whose SIGPIPE killed the process never returned to the shim */
+	pair(UT_EV_ERROR, UT_CALL_WRITE, &s, &k);
+	k->pid = k->tid = SIGPIPE_PID;
+	k->err = 32; /* EPIPE */
+	k->ret = -32;
+	alone("sigpipe_write", k, "doc", "sigpipe_death");
+	pair(UT_EV_FORK, UT_CALL_FORK, &s, &k); /* the shim was in that process */
+	s->pid = s->tid = SIGPIPE_PID;
+	s->fd = -1;
+	alone("sigpipe_fork", s, "doc", "shim_kind");
+	pair(UT_EV_EXIT, UT_CALL_NONE, &s, &k);
+	k->pid = k->tid = SIGPIPE_PID;
+	k->fd = -1;
+	k->ret = -13; /* killed by SIGPIPE */
+	alone("sigpipe_exit", k, "doc", "kernel_kind");
+	/* the same EPIPE in a process that lived on is news */
+	pair(UT_EV_ERROR, UT_CALL_WRITE, &s, &k);
+	k->err = 32;
+	k->ret = -32;
+	alone("epipe_lived", k, "kernel_only", NULL);
+
 	/* the same call to a path of the program's own is news */
 	pair(UT_EV_ERROR, UT_CALL_CONNECT, &s, &k);
 	k->ino = 5152;

@@ -21,12 +21,16 @@ struct slot {
 #define UT_MERGE_MIN_SLOT 512
 /*
  * Twins are found through a hash of (tid, kind, fd): each bucket chains the
- * held events newest first, and a lookup walks at most UT_MERGE_WALK of them
- * (a twin is among the latest few of its key), so a push costs O(1) even
- * with a full window.
+ * held events newest first.  A lookup walks back until the other side's
+ * events of its thread are older than any twin could be (one thread's
+ * events arrive from each side in the order of its calls), and at most
+ * UT_MERGE_WALK of them.
+ * The twin is not always among the latest few: the kernel side's events
+ * reach the merge later than the shim's, and in a burst of identical calls
+ * (a thousand EAGAINs on one fd) the latest shim events are other calls'.
  */
 #define UT_MERGE_BUCKETS 4096
-#define UT_MERGE_WALK 64
+#define UT_MERGE_WALK 4096
 
 struct ut_merge {
 	struct slot *slots;
@@ -368,6 +372,12 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 			sl = &m->slots[seq % m->n];
 			e = sl->next;
 			p = sl->ev;
+			/* A candidate of this thread older than any twin could be: so
+			 * is every one its side sent before (the other side's, and
+			 * merged events, arrive in another order) */
+			if (p->tid == ev->tid && p->source != ev->source && p->source != UT_SRC_BOTH &&
+			    p->ts + m->match_ns + UT_MERGE_FILE_MATCH_NS + p->dur_ns + ev->dur_ns < ev->ts)
+				break;
 			if (p->source == ev->source || !mergeable(p) || p->tid != ev->tid ||
 			    p->kind != ev->kind || p->fd != ev->fd)
 				continue;

@@ -2,6 +2,7 @@
 """The merge behind `run --kernel` (viewer/merge.c), driven directly: one call
 seen by the shim and by the kernel becomes one event with what each knew;
 anything else stays apart; the window is bounded in slots and in time."""
+import os
 import subprocess
 
 from conftest import helper, helper_lines, view_json
@@ -10,10 +11,10 @@ FD_SEND, FD_RECV, FD_LOST, BLOCKED, CLOSE = 10, 11, 12, 18, 7
 RECVMSG, RECVMMSG, RECV, READ = 10, 12, 15, 19
 
 
-def merge(tmp_path, *specs):
+def merge(tmp_path, *specs, env=None):
     out = tmp_path / "m.trace"
     p = subprocess.run([helper("ut_mergecheck"), str(out), *specs], capture_output=True,
-                       text=True, timeout=30, check=True)
+                       text=True, timeout=30, check=True, env=env)
     return helper_lines(p.stdout)[0], view_json(out)
 
 
@@ -35,6 +36,20 @@ def test_kernel_then_shim_become_one(tmp_path):
     assert len(ev) == 1 and ev[0]["source"] == "both"
     assert ev[0]["queue"]["own_sndbuf"] == 1002  # the kernel's queue item kept
     assert ev[0]["shim"]["ts"] == 1000000
+
+
+def test_a_burst_of_identical_calls_pairs_each_with_its_twin(tmp_path):
+    # 200 identical EAGAINs on one fd (dbus-daemon's test suite): the shim's all arrive
+    # before the kernel's; each kernel sighting must take its own call's twin, 2 us
+    # before it, not one of the latest shim events, which were other calls
+    EAGAIN = 19
+    n = 200
+    specs = [f"p:10:{EAGAIN}:3:{1000 + 10 * i}" for i in range(n)]
+    specs += [f"k:10:{EAGAIN}:3:{1002 + 10 * i}" for i in range(n)]
+    info, ev = merge(tmp_path, *specs, env={**os.environ, "UT_MERGECHECK_SLOTS": "1024",
+                                            "UT_MERGECHECK_HOLD_MS": "100000"})
+    assert info["merged"] == str(n) and len(ev) == n
+    assert {e["ts"] - e["shim"]["ts"] for e in ev} == {2000}
 
 
 def test_different_calls_stay_apart(tmp_path):

@@ -13,6 +13,8 @@
  * a queue item, so the test can see which side's items survive a merge.
  * Prints "UT popped=N early=N" where early counts events released before
  * the end (held past the window, or pushed out because the window was full).
+ * UT_MERGECHECK_SLOTS and UT_MERGECHECK_HOLD_MS (environment) widen the
+ * window for bursts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ut_mergecheck: %s\n", err);
 		return 1;
 	}
-	m = ut_merge_new(SLOTS, HOLD_NS, UT_MERGE_MATCH_NS);
+	m = ut_merge_new(getenv("UT_MERGECHECK_SLOTS") ? (unsigned)atoi(getenv("UT_MERGECHECK_SLOTS"))
+							 : SLOTS,
+			 getenv("UT_MERGECHECK_HOLD_MS")
+				 ? strtoull(getenv("UT_MERGECHECK_HOLD_MS"), NULL, 10) * 1000000ull
+				 : HOLD_NS,
+			 UT_MERGE_MATCH_NS);
 	if (!m)
 		return 1;
 	for (int i = 2; i < argc; i++) {

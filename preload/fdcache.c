@@ -13,7 +13,8 @@
  * its entry (close, close_range, closefrom, fclose, dup*, fcntl F_DUPFD,
  * socket, socketpair, accept*, fds received with SCM_RIGHTS/SCM_PIDFD,
  * SO_PEERPIDFD).  A fork child inherits a copy together with the fd table;
- * exec starts a new image and so a new, empty cache.  What we cannot see (a
+ * exec starts a new image and so a new cache, seeded at load with the fds
+ * the image inherited (ut_fdc_seed_inherited).  What we cannot see (a
  * raw close syscall, io_uring) can leave an entry stale; the receive path
  * therefore falls back to the real call when the kernel says ENOTSOCK.
  */
@@ -100,6 +101,61 @@ static int ut_fdc_classify(int fd, struct ut_sock *s)
 	s->type = (uint16_t)type;
 	s->flags = 0;
 	return 1;
+}
+
+/* getdents64's record (not in glibc's headers) */
+struct ut_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+#define UT_FDC_SEED_MAX 1024
+
+/*
+ * The fds this image inherited: exec keeps them and starts the cache empty,
+ * so the close() of a Unix socket the new program never used would go
+ * unseen (a server re-executing itself on reload).  Each is classified once
+ * here.  Raw syscalls into a stack buffer: no malloc, and the directory's fd
+ * is closed again before the program runs.  At most UT_FDC_SEED_MAX fds:
+ * beyond that they stay unknown, classified on their first traced call.
+ */
+void ut_fdc_seed_inherited(void)
+{
+	char buf[2048] __attribute__((aligned(8)));
+	long dfd, n;
+	unsigned seen = 0;
+	int saved = errno;
+
+	if (!ut_fdc || ut_quiet())
+		return;
+	dfd = ut_sys6_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (dfd < 0)
+		return; /* no /proc: inherited fds stay unknown */
+	while (seen < UT_FDC_SEED_MAX &&
+	       (n = ut_sys6_raw(SYS_getdents64, dfd, (long)buf, sizeof(buf), 0, 0, 0)) > 0) {
+		for (long off = 0; off < n && seen < UT_FDC_SEED_MAX;) {
+			const struct ut_dirent64 *d = (const void *)(buf + off);
+			long fd = 0;
+			const char *c = d->d_name;
+			struct ut_sock s;
+
+			off += d->d_reclen;
+			if (*c < '0' || *c > '9')
+				continue; /* "." and ".." */
+			for (; *c >= '0' && *c <= '9' && fd < (1L << 30); c++)
+				fd = fd * 10 + (*c - '0');
+			if (fd == dfd)
+				continue;
+			ut_fdc_classify_slow((int)fd, &s);
+			seen++;
+		}
+	}
+	ut_sys6_raw(SYS_close, dfd, 0, 0, 0, 0, 0);
+	errno = saved;
 }
 
 int ut_fdc_peek(int fd, struct ut_sock *s)

@@ -168,6 +168,7 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 		return;
 	}
 	ut_fdc_init(); /* before the ring is published: wrappers use both together */
+	ut_fdc_seed_inherited();
 	ut_ident_init(ring);
 	__atomic_store_n(&ut_shim.ring, ring, __ATOMIC_RELEASE);
 	ut_emit_exec(argc, argv);

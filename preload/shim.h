@@ -173,6 +173,8 @@ struct ut_sock {
 #define UT_SF_FDS 0x4
 
 void ut_fdc_init(void);
+/* Classifies the fds this image inherited, once, at load (fdcache.c). */
+void ut_fdc_seed_inherited(void);
 
 /* One entry per fd number (fdcache.c); exposed for the inline fast path below. */
 enum { UT_FDS_UNKNOWN = 0, UT_FDS_OTHER = 1, UT_FDS_UNIX = 2 };

@@ -29,6 +29,10 @@ def test_fork_and_exec_followed(tmp_path):
     got = one(rows(truth, event="fd_recv"))
     e = one(evs(events, "fd_recv", pid=got["pid"], fd=got["fd"]))
     assert e["fds"][0]["fd"] == int(got["new_fd"]) and e["fds"][0]["ino"] == int(got["ino"])
+    # a socket the exec'd program inherited and closed without using it (haproxy's reload)
+    closed = one(rows(truth, event="close"))
+    e = one(evs(events, "close", pid=closed["pid"], fd=closed["fd"]))
+    assert e["sock"]["ino"] == int(closed["ino"]) and e["sock"]["type"] == "dgram"
 
 
 def test_threads_have_their_own_tid(tmp_path):

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ut_procs: processes and threads around the shim.
- *   forkexec  forks; the child execs this program again ("afterexec FD"),
+ *   forkexec  forks; the child execs this program again ("afterexec FD IDLE"),
  *             which clears its environment (the shim read its settings when it
- *             loaded; later changes must not matter) and passes a pipe over
- *             the inherited socket to the parent.
+ *             loaded; later changes must not matter), passes a pipe over
+ *             the inherited socket to the parent, and closes another inherited
+ *             socket it never used (its close is still seen).
  *   threads   N threads, each passing a pipe over its own socketpair.
  *   mtfork    four threads busy on Unix sockets while the main thread forks 40
  *             times; each child passes an fd and exits.  A deadlock in the child
@@ -65,23 +66,28 @@ static void recv_one(int sock, const char *why)
 
 static int forkexec(const char *self)
 {
-	int sv[2], status;
+	int sv[2], idle[2], status;
 	pid_t pid;
 
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, idle) == 0);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		char arg[16];
+		char arg[16], idle_arg[16];
 
 		close(sv[0]);
+		close(idle[0]);
 		snprintf(arg, sizeof(arg), "%d", sv[1]);
+		snprintf(idle_arg, sizeof(idle_arg), "%d", idle[1]);
 		ut_say("event=exec pid=%d argv0=%s", (int)getpid(), self);
-		execl(self, self, "afterexec", arg, (char *)NULL);
+		execl(self, self, "afterexec", arg, idle_arg, (char *)NULL);
 		_exit(127);
 	}
 	ut_say("event=fork pid=%d child_pid=%d", (int)getpid(), (int)pid);
 	close(sv[1]);
+	close(idle[0]);
+	close(idle[1]);
 	recv_one(sv[0], "exec");
 	CHECK(waitpid(pid, &status, 0) == pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
@@ -308,9 +314,14 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 
-	if (!strcmp(mode, "afterexec") && argc > 2) {
+	if (!strcmp(mode, "afterexec") && argc > 3) {
+		int idle = atoi(argv[3]);
+		unsigned long long ino = ut_ino(idle);
+
 		clearenv(); /* the shim read UNIXTRACE_* when it loaded; this must not matter */
 		pass_pipe(atoi(argv[2]), "exec");
+		CHECK(close(idle) == 0);
+		ut_say("event=close pid=%d fd=%d ino=%llu", (int)getpid(), idle, ino);
 		return 0;
 	}
 	if (!strcmp(mode, "forkexec"))

@@ -48,7 +48,8 @@
 	X(FORK, "fork", UT_SHAPE_FORK, 0)                   /* a traced process forked: u.fork */ \
 	X(EXIT, "exit", UT_SHAPE_EXIT, 0)                   /* a traced process exited (kernel side) */ \
 	X(STALLED, "stalled", UT_SHAPE_BLOCKED, UT_KF_SOCK | UT_KF_NORET) /* still asleep after --stall-after */ \
-	X(SANDBOX, "sandbox", UT_SHAPE_SANDBOX, 0)          /* shim: entered a seccomp sandbox: u.sandbox */
+	X(SANDBOX, "sandbox", UT_SHAPE_SANDBOX, 0)          /* shim: entered a seccomp sandbox: u.sandbox */ \
+	X(UNTRACED, "untraced", UT_SHAPE_PLAIN, 0)          /* shim: what it execs now cannot reach the ring: item UT_ITEM_TEXT says why */
 
 /* What a kind carries beside the common fields; renderers dispatch on it. */
 enum ut_kind_shape {

@@ -43,6 +43,9 @@ struct ut_shim {
 	uint32_t pid, uid, gid;
 	/* UT_SBX_*: a seccomp filter may be in force (sandbox.c). */
 	int sandbox;
+	/* UNIXTRACE_RING as it was at load (the program may change its environment) */
+	char ring_path[256];
+	int untraced_said; /* the untraced event was emitted (wrap_proc.c) */
 };
 extern struct ut_shim ut_shim;
 

@@ -5,8 +5,12 @@
  * the set*id family, after which the cached effective ids are re-read so
  * events keep the right uid when a server drops privileges.
  */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
 
@@ -28,6 +32,30 @@ UT_EXPORT pid_t fork(void)
 }
 
 /*
+ * A process that gave up the ids the ring was made for stays attached (its
+ * mapping is kept), but a program it executes now opens the ring anew, as
+ * these ids, and is refused (the ring's directory is its owner's alone):
+ * that program would vanish from the trace without a word (su, setpriv,
+ * gosu-style entrypoints).  Said once, by the process that can still say it.
+ */
+static void ut_say_if_untraced(void)
+{
+	union ut_evbuf b;
+	char why[160];
+
+	if (ut_shim.untraced_said || !ut_shim.ring_path[0] ||
+	    ut_sys(SYS_faccessat2, AT_FDCWD, ut_shim.ring_path, R_OK | W_OK, AT_EACCESS) == 0 ||
+	    errno == ENOSYS)
+		return;
+	ut_shim.untraced_said = 1;
+	snprintf(why, sizeof(why), "programs it executes from now on (uid %u) cannot reach the "
+		 "ring: the shim cannot follow them; --kernel can", ut_shim.uid);
+	ut_ev_begin(&b.ev, UT_EV_UNTRACED, UT_CALL_NONE, -1, NULL);
+	ut_ev_text(&b.ev, sizeof(b), why);
+	ut_ev_emit(&b.ev);
+}
+
+/*
  * After a successful set*id call the effective id is re-read; in a sandbox
  * (no syscall of our own) it is the one the call set, which every member of
  * the family names explicitly (-1: unchanged).
@@ -41,6 +69,8 @@ static void ut_ids_after(int r, uint32_t *field, uint32_t eff)
 			__atomic_store_n(field, eff, __ATOMIC_RELAXED);
 	} else if (r == 0) {
 		ut_ids_refresh();
+		if (ut_on())
+			ut_say_if_untraced();
 	}
 	errno = saved;
 }

@@ -337,7 +337,8 @@ const char *ut_check_one_sided(const struct ut_event *ev, const struct ut_check_
 			ev->call == UT_CALL_RECVFROM;
 
 	/* Kinds only one producer makes. */
-	if (ev->kind == UT_EV_EXEC || ev->kind == UT_EV_FORK || ev->kind == UT_EV_SANDBOX)
+	if (ev->kind == UT_EV_EXEC || ev->kind == UT_EV_FORK || ev->kind == UT_EV_SANDBOX ||
+	    ev->kind == UT_EV_UNTRACED)
 		return ev->source == UT_SRC_PRELOAD ? "shim_kind" : NULL;
 	if (ev->kind == UT_EV_EXIT || ev->kind == UT_EV_STALLED)
 		return ev->source == UT_SRC_KERNEL ? "kernel_kind" : NULL;

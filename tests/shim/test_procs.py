@@ -76,6 +76,23 @@ def test_logging_continues_after_setuid(tmp_path):
     assert [(e["uid"], e["gid"], e["fds"][0]["ino"]) for e in got] == \
         [(int(r["uid"]), int(r["gid"]), int(r["ino"])) for r in sent]
     assert [e["uid"] for e in evs(events, "fd_recv", pid=sent[0]["pid"])] == [0, 65534]
+    # once nobody, what it would execute could not reach the ring: said once, as nobody
+    said = evs(events, "untraced", pid=sent[0]["pid"])
+    assert [e["uid"] for e in said] == [65534] and "cannot reach the ring" in said[0]["detail"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to nobody")
+def test_a_program_executed_after_dropping_root_is_said_untraced(tmp_path):
+    # setpriv (su, gosu...) drops to nobody, then executes the program: that program cannot
+    # open the ring (its directory is root's), so the shim is not in it; the trace says so
+    # instead of leaving it out without a word
+    truth, events, p = traced(tmp_path, ["setpriv", "--reuid=65534", "--regid=65534",
+                                         "--clear-groups", helper("ut_procs"), "threads", "2"])
+    assert p.returncode == 0, p.stderr
+    assert truth, "the program ran"  # its own lines: it did pass fds
+    assert not evs(events, "fd_send"), evs(events, "fd_send")
+    said = evs(events, "untraced")
+    assert len(said) == 1 and said[0]["comm"] == "setpriv" and said[0]["uid"] == 65534, said
 
 
 def test_signal_handlers_pass_fds_too(tmp_path):

@@ -309,6 +309,15 @@ static void contract(void)
 	ev = ev_new(UT_EV_SANDBOX, UT_SRC_PRELOAD, UT_CALL_NONE);
 	ev->fd = -1;
 	emit(ev);
+
+	ev = ev_new(UT_EV_UNTRACED, UT_SRC_PRELOAD, UT_CALL_NONE);
+	ev->fd = -1;
+	{
+		static const char why[] = "programs it executes from now on (uid 65534) cannot reach the ring";
+
+		item(ev, UT_ITEM_TEXT, why, sizeof(why), NULL, 0);
+	}
+	emit(ev);
 }
 
 static void many(unsigned long long n)

@@ -129,6 +129,10 @@ int ut_cmd_trace(int argc, char **argv)
 			if (!*optarg || strlen(optarg) >= 16)
 				return ut_usage_error("trace", "bad -c '%s' (1 to 15 characters, as in /proc/PID/comm)",
 						      optarg);
+			/* one name is filtered in the kernel: a second must not silently replace the first */
+			if (comm && strcmp(comm, optarg))
+				return ut_usage_error("trace", "-c given twice ('%s', '%s'): one command name "
+						      "at a time (several processes: -p)", comm, optarg);
 			comm = optarg;
 			break;
 		case 'f': follow = 1; break;

@@ -100,6 +100,9 @@ int ut_cmd_view(int argc, char **argv)
 		case 'c':
 			if (!*optarg || strlen(optarg) >= UT_COMM_LEN)
 				return ut_usage_error("view", "bad -c '%s' (1 to 15 characters)", optarg);
+			if (filter.comm[0] && strcmp(filter.comm, optarg))
+				return ut_usage_error("view", "-c given twice ('%s', '%s'): one command name "
+						      "at a time (several processes: -p)", filter.comm, optarg);
 			strcpy(filter.comm, optarg);
 			break;
 		case 'e':

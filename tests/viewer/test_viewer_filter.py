@@ -33,6 +33,10 @@ def test_filters_select_exactly(tmp_path):
 def test_bad_filters_are_usage_errors(tmp_path):
     path = tmp_path / "c.trace"
     mktrace(path, "contract")
-    for opts in (["-e", "fd_sned"], ["-p", "x"], ["-c", "a-very-long-command-name"]):
+    for opts in (["-e", "fd_sned"], ["-p", "x"], ["-c", "a-very-long-command-name"],
+                 ["-c", "nginx", "-c", "haproxy"]):  # one name: a second never replaces it
         p = run_unixtrace("view", *opts, path, check=False)
         assert p.returncode == 2 and "USAGE" in p.stderr, opts
+    # so for trace, whose -c the kernel filters (checked before anything is loaded)
+    p = run_unixtrace("trace", "-c", "nginx", "-c", "haproxy", check=False)
+    assert p.returncode == 2 and "-c given twice" in p.stderr

@@ -13,30 +13,36 @@
  */
 struct slot {
 	uint64_t arrival;
-	uint64_t next;  /* seq + 1 of the previous event in the same bucket, 0 none */
+	/* seq + 1 of the older and newer unpaired events of its list, 0 none */
+	uint64_t older, newer;
 	uint32_t cap;
+	uint16_t bucket;
+	uint8_t side;   /* its list: the shim's (0) or the kernel's (1) */
+	uint8_t listed; /* still waiting for a twin in that list */
 	struct ut_event *ev;
 };
 
 #define UT_MERGE_MIN_SLOT 512
 /*
- * Twins are found through a hash of (tid, kind, fd): each bucket chains the
- * held events newest first.  A lookup walks back until the other side's
- * events of its thread are older than any twin could be (one thread's
- * events arrive from each side in the order of its calls), and at most
- * UT_MERGE_WALK of them.
- * The twin is not always among the latest few: the kernel side's events
- * reach the merge later than the shim's, and in a burst of identical calls
- * (a thousand EAGAINs on one fd) the latest shim events are other calls'.
+ * Twins are found through a hash of (tid, kind, fd): per bucket and side, a
+ * list of the held events still waiting for a twin, oldest first (a pair
+ * leaves it).  Each side delivers a thread's events in the order of its
+ * calls, so an event's twin is among the oldest waiting on the other side,
+ * however far the kernel side lags (in a burst of identical calls, a
+ * thousand EAGAINs on one fd, the newest shim events are other calls').  A
+ * lookup walks from the oldest until UT_MERGE_PAST candidates newer than the
+ * event have been seen, and at most UT_MERGE_WALK events.
  */
 #define UT_MERGE_BUCKETS 4096
 #define UT_MERGE_WALK 4096
+#define UT_MERGE_PAST 64
 
 struct ut_merge {
 	struct slot *slots;
 	unsigned n, head, count;
 	uint64_t head_seq;  /* sequence number of the event at head */
-	uint64_t bucket[UT_MERGE_BUCKETS]; /* seq + 1 of the newest event, 0 none */
+	/* seq + 1 of the oldest and newest waiting event, per side and bucket, 0 none */
+	uint64_t oldest[2][UT_MERGE_BUCKETS], newest[2][UT_MERGE_BUCKETS];
 	uint64_t hold_ns, match_ns, merged;
 	uint64_t tmp[UT_EVENT_MAX / 8];
 };
@@ -252,6 +258,25 @@ static int shim_could_see(const struct ut_event *shim, const struct ut_event *ke
 							       : UT_CALL_RECVMSG);
 }
 
+int ut_merge_trunc_added(const struct ut_event *s, const struct ut_event *k)
+{
+	if (s->kind == UT_EV_TRUNC) {
+		uint64_t full = (k->flags & UT_F_FULL_LEN) ? k->u.trunc.full_len
+			      : (s->flags & UT_F_FULL_LEN) ? s->u.trunc.full_len : 0;
+
+		return full && k->ret == (int64_t)full && s->ret == (int64_t)s->u.trunc.len;
+	}
+	if (s->kind == UT_EV_RECV || s->kind == UT_EV_FD_RECV)
+		return k->ret > s->ret && s->ret == (int64_t)s->u.msg.len &&
+		       (s->u.msg.msg_flags & MSG_TRUNC);
+	/* the other events of a receive carry no length: a datagram socket's receive
+	 * that returned more to the kernel than to the program is the added MSG_TRUNC */
+	if (s->kind == UT_EV_CRED_RECV || s->kind == UT_EV_FD_LOST)
+		return (s->sock_type == UT_SOCK_DGRAM || s->sock_type == UT_SOCK_SEQPACKET) &&
+		       !s->err && !k->err && s->ret >= 0 && k->ret > s->ret;
+	return 0;
+}
+
 /*
  * How well two sightings fit as one call.  Back-to-back calls of one thread
  * on one fd are closer to their neighbour's twin than to their own when the
@@ -264,20 +289,6 @@ static int shim_could_see(const struct ut_event *shim, const struct ut_event *ke
  * socket inode and the same first passed file.  *strong: an inode or a
  * passed file says it is the same call.
  */
-int ut_merge_trunc_added(const struct ut_event *s, const struct ut_event *k)
-{
-	uint64_t full = (s->flags & UT_F_FULL_LEN) ? s->u.trunc.full_len : 0;
-
-	if (k->flags & UT_F_FULL_LEN)
-		full = k->u.trunc.full_len;
-	if (s->kind == UT_EV_TRUNC)
-		return full && k->ret == (int64_t)full && s->ret == (int64_t)s->u.trunc.len;
-	if (s->kind == UT_EV_RECV || s->kind == UT_EV_FD_RECV)
-		return k->ret > s->ret && s->ret == (int64_t)s->u.msg.len &&
-		       (s->u.msg.msg_flags & MSG_TRUNC);
-	return 0;
-}
-
 static int fit(const struct ut_event *a, const struct ut_event *b, int *strong)
 {
 	const struct ut_item *x, *y;
@@ -340,6 +351,50 @@ static int in_order(const struct ut_event *shim, const struct ut_event *kernel)
 	return shim->ts <= kernel->ts + UT_MERGE_ORDER_SLACK_NS;
 }
 
+static struct slot *slot_of(struct ut_merge *m, uint64_t seq)
+{
+	return &m->slots[seq % m->n];
+}
+
+static unsigned side_of(const struct ut_event *ev)
+{
+	return ev->source == UT_SRC_KERNEL;
+}
+
+static void list_append(struct ut_merge *m, uint64_t seq, unsigned side, unsigned b)
+{
+	struct slot *sl = slot_of(m, seq);
+	uint64_t last = m->newest[side][b];
+
+	sl->older = last;
+	sl->newer = 0;
+	sl->side = (uint8_t)side;
+	sl->bucket = (uint16_t)b;
+	sl->listed = 1;
+	if (last)
+		slot_of(m, last - 1)->newer = seq + 1;
+	else
+		m->oldest[side][b] = seq + 1;
+	m->newest[side][b] = seq + 1;
+}
+
+static void list_remove(struct ut_merge *m, uint64_t seq)
+{
+	struct slot *sl = slot_of(m, seq);
+
+	if (!sl->listed)
+		return;
+	if (sl->older)
+		slot_of(m, sl->older - 1)->newer = sl->newer;
+	else
+		m->oldest[sl->side][sl->bucket] = sl->newer;
+	if (sl->newer)
+		slot_of(m, sl->newer - 1)->older = sl->older;
+	else
+		m->newest[sl->side][sl->bucket] = sl->older;
+	sl->listed = 0;
+}
+
 static unsigned bucket_of(const struct ut_event *ev)
 {
 	uint64_t k = ((uint64_t)ev->tid << 32) ^ ((uint64_t)ev->kind << 24) ^ (uint32_t)ev->fd;
@@ -351,36 +406,29 @@ static unsigned bucket_of(const struct ut_event *ev)
 int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns)
 {
 	struct slot *best = NULL;
-	uint64_t best_d = UINT64_MAX;
+	uint64_t best_d = UINT64_MAX, best_seq = 0;
 	int best_same = -1;
 	unsigned b = bucket_of(ev);
 
 	if (ev->size > UT_EVENT_MAX)
 		return 0; /* cannot happen for a validated record; dropped, not held */
 	if (mergeable(ev)) {
-		uint64_t e = m->bucket[b];
+		uint64_t e = m->oldest[!side_of(ev)][b];
+		unsigned past = 0;
 
 		for (unsigned walked = 0; e && walked < UT_MERGE_WALK; walked++) {
 			uint64_t seq = e - 1;
-			struct slot *sl;
-			const struct ut_event *p, *sh;
+			struct slot *sl = slot_of(m, seq);
+			const struct ut_event *p = sl->ev, *sh;
 			uint64_t d, limit;
 			int same, strong;
 
-			if (seq < m->head_seq)
-				break; /* already released: so is everything older */
-			sl = &m->slots[seq % m->n];
-			e = sl->next;
-			p = sl->ev;
-			/* A candidate of this thread older than any twin could be: so
-			 * is every one its side sent before (the other side's, and
-			 * merged events, arrive in another order) */
-			if (p->tid == ev->tid && p->source != ev->source && p->source != UT_SRC_BOTH &&
-			    p->ts + m->match_ns + UT_MERGE_FILE_MATCH_NS + p->dur_ns + ev->dur_ns < ev->ts)
+			e = sl->newer;
+			if (p->tid != ev->tid || p->kind != ev->kind || p->fd != ev->fd)
+				continue; /* another key in the same bucket */
+			/* past the event: its twin, nearest in time, has been met by now */
+			if (p->ts > ev->ts && ++past > UT_MERGE_PAST)
 				break;
-			if (p->source == ev->source || !mergeable(p) || p->tid != ev->tid ||
-			    p->kind != ev->kind || p->fd != ev->fd)
-				continue;
 			sh = ev->source == UT_SRC_PRELOAD ? ev : p;
 			d = p->ts > ev->ts ? p->ts - ev->ts : ev->ts - p->ts;
 			same = fit(p, ev, &strong);
@@ -396,6 +444,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 			same = same * 2 + in_order(sh, sh == ev ? p : ev);
 			if (same > best_same || (same == best_same && d < best_d)) {
 				best = sl;
+				best_seq = seq;
 				best_d = d;
 				best_same = same;
 			}
@@ -410,6 +459,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 			ut_merge_pair(best->ev, ev, out, sizeof(m->tmp));
 		if (slot_fit(best, out->size) == 0) {
 			memcpy(best->ev, out, out->size);
+			list_remove(m, best_seq); /* paired: no longer waiting */
 			m->merged++;
 			return 0;
 		}
@@ -423,9 +473,10 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 	if (slot_fit(sl, ev->size) < 0)
 		return 0; /* out of memory: this one event is not shown */
 	sl->arrival = now_ns;
+	sl->listed = 0;
 	memcpy(sl->ev, ev, ev->size);
-	sl->next = m->bucket[b];
-	m->bucket[b] = seq + 1;
+	if (mergeable(ev))
+		list_append(m, seq, side_of(ev), b);
 	m->count++;
 	return 0;
 }
@@ -443,6 +494,7 @@ int ut_merge_pop(struct ut_merge *m, struct ut_event *buf, size_t cap, uint64_t 
 	if (sl->ev->size > cap)
 		return 0;
 	memcpy(buf, sl->ev, sl->ev->size);
+	list_remove(m, m->head_seq); /* released unpaired: no longer waiting */
 	m->head = (m->head + 1) % m->n;
 	m->head_seq++;
 	m->count--;

@@ -489,11 +489,33 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 }
 
 /*
+ * Processes that exec'd since the tracer started, with their start time (a
+ * pid reused later is another process): their own entries in unix_fds are
+ * complete from then on (kt_exec.bpf.h), nothing is inherited for them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} execd SEC(".maps");
+
+static __always_inline int kt_execd(struct task_struct *leader)
+{
+	__u32 tgid = leader->tgid;
+	__u64 *start = bpf_map_lookup_elem(&execd, &tgid);
+
+	return start && *start == leader->start_time;
+}
+
+/*
  * The socket a child closes at fd when it has no entry of its own: one it
  * inherited, if an ancestor (parent, grandparent) held it at fd when the
  * child's line was forked from it (its entry's since..closed covers the
  * fork).  An ancestor with an entry for fd decides; one without passes the
- * question up with its own fork time.  NULL when nothing says so.
+ * question up with its own fork time, unless its entries are complete (it
+ * exec'd).  Nothing for a process that exec'd: its exec rebuilt its entries.
+ * NULL when nothing says so.
  */
 #define KT_INHERIT_UP 2
 static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, __s32 fd)
@@ -501,6 +523,8 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
 	__u64 fork_ts = t->group_leader->start_time;
 	struct task_struct *a = t;
 
+	if (kt_execd(t->group_leader))
+		return NULL;
 	for (int i = 0; i < KT_INHERIT_UP; i++) {
 		struct kt_fdkey key = { .fd = fd };
 		struct kt_fdval *v;
@@ -517,6 +541,8 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
 				return v;
 			return NULL;
 		}
+		if (kt_execd(a->group_leader))
+			return NULL;
 		fork_ts = a->group_leader->start_time;
 	}
 	return NULL;
@@ -614,14 +640,15 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 	mark.closed = bpf_ktime_get_ns();
 	if (mark.since > mark.closed || mark.since < start)
 		mark.since = start > mark.closed ? mark.closed : start;
-	KT_EMIT(c, UT_EV_CLOSE, ret, ({}));
-	bpf_map_update_elem(&unix_fds, &key, &mark, BPF_ANY);
-	/* a close may be all a process does with unix sockets (one it inherited): its exit is reported */
-	{
+	/* a close may be all a process does with unix sockets (one it inherited): once
+	 * reported (past the path filter), its exit is too */
+	KT_EMIT(c, UT_EV_CLOSE, ret, ({
 		__u8 one = 1;
 
-		bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY);
-	}
+		if (!bpf_map_lookup_elem(&seen_procs, &key.tgid))
+			bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY);
+	}));
+	bpf_map_update_elem(&unix_fds, &key, &mark, BPF_ANY);
 	/* the last reader of this socket that closed it no longer holds it (kt_peer_of) */
 	{
 		struct kt_owner *o = bpf_map_lookup_elem(&sk_owner, &mark.ino);
@@ -920,3 +947,4 @@ int BPF_PROG(kt_sock_recv, struct sock *sk, int ret, int flags)
 #include "kt_iouring.bpf.h"
 #include "kt_stall.bpf.h"
 #include "kt_seed.bpf.h"
+#include "kt_exec.bpf.h"

@@ -419,6 +419,8 @@ static void kt_pick_layout(struct ktrace_bpf *core, enum kt_layout layout, int i
 	bpf_program__set_autoload(core->progs.kt_sock_recv, sock);
 	bpf_program__set_autoload(core->progs.kt_sys_enter_close, per_call);
 	bpf_program__set_autoattach(core->progs.kt_sys_enter_close, false); /* after the exits */
+	/* lean reports no close: nothing to rebuild at exec (kt_exec.bpf.h) */
+	bpf_program__set_autoload(core->progs.kt_exec, layout != KT_LAYOUT_LEAN);
 	bpf_program__set_autoload(core->progs.kt_iou_submit, io_uring);
 	bpf_program__set_autoload(core->progs.kt_iou_complete, io_uring);
 	if (io_uring)

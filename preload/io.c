@@ -207,6 +207,10 @@ void ut_after_recv(const struct ut_rx *rx, ssize_t ret, int err)
 		b.ev.u.trunc.len = delivered;
 		b.ev.u.trunc.msg_flags = (uint32_t)msg->msg_flags;
 		b.ev.u.trunc.cap = rx->cap > 0xffffffffu ? 0xffffffffu : (uint32_t)rx->cap;
+		/* the program's own recvmsg returned MSG_CTRUNC too (as its fd_lost says) */
+		if ((msg->msg_flags & MSG_CTRUNC) &&
+		    (rx->call == UT_CALL_RECVMSG || rx->call == UT_CALL_RECVMMSG))
+			b.ev.flags |= UT_F_CTRUNC;
 		if (rx->full >= 0) {
 			b.ev.u.trunc.full_len = (uint64_t)rx->full;
 			b.ev.flags |= UT_F_FULL_LEN;

@@ -113,6 +113,44 @@ def passed_accepted():
     os.rmdir(os.path.dirname(path))
 
 
+def cloexec_exec():
+    # exec closes a child's close-on-exec sockets (Python makes them so): the new
+    # program's later close() and dup2() at those numbers are of files, not the
+    # sockets its parent still holds there
+    a, b = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        n = a.fileno()
+        os.execv(sys.executable, [sys.executable, "-c",
+                 f"import os; f = os.open('/etc/hostname', os.O_RDONLY); os.dup2(f, {n}); "
+                 f"os.close({n}); os.dup2(f, {n + 1}); os.close({n + 1})"])
+    os.waitpid(pid, 0)
+
+
+def exec_keeps_socket():
+    # a socket made inheritable survives exec; the new program closes it unused
+    # (a server re-executing itself on reload): both sides see that close
+    a, b = socket.socketpair()
+    os.set_inheritable(a.fileno(), True)
+    pid = os.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-c", f"import os; os.close({a.fileno()})"])
+    os.waitpid(pid, 0)
+
+
+def cut_with_creds():
+    # a datagram cut short that also brings credentials (SO_PASSCRED), then one that
+    # brings fds into a control buffer with room for one of two
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    a.send(b"y" * 500)
+    b.recvmsg(100, 256)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 0)
+    r, w = os.pipe()
+    a.sendmsg([b"z" * 500], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r, w))])
+    b.recvmsg(100, socket.CMSG_LEN(4))
+
+
 def agree():
     # What both sides see the same: the control case.
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)

@@ -247,6 +247,12 @@ FIXED = {
     "dup2_onto": "ebpf: a socket closed by dup2() onto its fd (and the copy's close) was "
                  "not reported",
     "close_range_socks": "ebpf: sockets closed by close_range() were not reported",
+    "cut_with_creds": "merge/check: the cred_recv and fd_lost of a cut datagram differed on "
+                      "ret (the shim's added MSG_TRUNC); preload: its trunc lacked ctrunc",
+    "cloexec_exec": "ebpf: a child's close()/dup2() of a file at a number where its parent "
+                    "held a close-on-exec socket was reported as that socket's close",
+    "exec_keeps_socket": "preload: the close of a socket inherited across exec and never "
+                         "used was not seen (haproxy's reload)",
     "peerpidfd": "ebpf: SO_PEERPIDFD was reported with pid 0 (the pid came only with the "
                  "shim's own SO_PEERCRED); preload: for the ids behind it the shim asked "
                  "SO_PEERCRED itself, a kernel-only peercred the program never asked for",

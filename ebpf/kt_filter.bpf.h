@@ -103,8 +103,13 @@ static __always_inline int kt_traced_task(struct task_struct *t)
 	if (filter_cgroups && !kt_in_cgroups(t))
 		return 0;
 	if (filter_comm) {
+		/* the process's name (its main thread's, as ps shows it): a worker
+		 * thread named otherwise (memcached's mc-worker, io_uring's iou-wrk-N)
+		 * belongs to it all the same */
+		struct task_struct *leader = t->group_leader;
+
 		for (int i = 0; i < UT_COMM_LEN; i++) {
-			char ch = t->comm[i];
+			char ch = leader->comm[i];
 
 			if (ch != targ_comm[i])
 				return 0;

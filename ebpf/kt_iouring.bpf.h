@@ -46,19 +46,13 @@ static __always_inline int kt_iou_op(__u8 op)
 	       op == KT_IORING_OP_SEND || op == KT_IORING_OP_RECV;
 }
 
-/* Its process, for the filters: an io-wq worker's comm is "iou-wrk-N", not the program's. */
-static __always_inline int kt_iou_traced(struct task_struct *t)
-{
-	return kt_traced_task(t->flags & KT_PF_IO_WORKER ? t->group_leader : t);
-}
-
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(kt_iou_submit, struct io_kiocb *req)
 {
 	__u64 key = (__u64)req;
 	__s32 fd;
 
-	if (!kt_iou_op(req->opcode) || !kt_iou_traced(bpf_get_current_task_btf()))
+	if (!kt_iou_op(req->opcode) || !kt_traced_task(bpf_get_current_task_btf()))
 		return 0;
 	fd = req->flags & KT_REQ_F_FIXED_FILE ? -1 : req->cqe.fd;
 	bpf_map_update_elem(&iou_fds, &key, &fd, BPF_ANY);
@@ -85,7 +79,7 @@ int BPF_PROG(kt_iou_complete, struct io_ring_ctx *ring, void *vreq, struct io_ur
 		fd = *fdp;
 		bpf_map_delete_elem(&iou_fds, &key);
 	}
-	if (!kt_iou_traced(t))
+	if (!kt_traced_task(t))
 		return 0;
 	so = kt_file_unix_socket(req->file);
 	if (!so)

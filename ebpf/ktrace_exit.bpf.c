@@ -86,14 +86,18 @@ int BPF_PROG(kt_proc_exit, struct task_struct *p, bool group_dead)
 	r->ev.kind = UT_EV_EXIT;
 	r->ev.source = UT_SRC_KERNEL;
 	r->ev.ts = bpf_ktime_get_ns();
+	/* the process's exit: its pid and name, not those of the thread that ended last
+	 * (memcached's last is an mc-worker) */
 	r->ev.pid = tgid;
-	r->ev.tid = p->pid;
+	r->ev.tid = tgid;
 	r->ev.uid = p->cred->euid.val;
 	r->ev.gid = p->cred->egid.val;
-	__builtin_memcpy(r->ev.comm, p->comm, sizeof(r->ev.comm));
+	__builtin_memcpy(r->ev.comm, p->group_leader->comm, sizeof(r->ev.comm));
 	r->cgroup_id = kt_task_cgroup_id(p);
-	if (kt_task_nspid(p, &r->nspid))
+	if (kt_task_nspid(p, &r->nspid)) {
+		r->nspid.tid = r->nspid.pid;
 		r->has |= KT_HAS_NSPID;
+	}
 	r->ev.fd = -1;
 	r->ev.ret = kt_exit_ret(p);
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);

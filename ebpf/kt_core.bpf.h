@@ -139,12 +139,16 @@ static __always_inline struct pt_regs *kt_current_regs(struct task_struct *cur)
 }
 
 /*
- * Whether the syscall these registers name is running: x86-64's entry code
- * stores -ENOSYS in pt_regs->ax and the result replaces it only once the
- * call returns.  A hook reached outside a call's body sees the registers of
+ * Whether the syscall these registers name has not returned yet: x86-64's
+ * entry code stores -ENOSYS in pt_regs->ax and the result replaces it only
+ * once the call returns.  A hook reached after that sees the registers of
  * the last call made: task_work on the way out (an io_uring receive
  * completing after a recvmsg was interrupted for it), a signal's or
- * ptrace's stop after the call.  Such work is not that call's.
+ * ptrace's stop after the call.  Such work is not that call's.  Before the
+ * body (the entry work: ptrace's entry stop, a seccomp user-notification
+ * wait) ax is -ENOSYS too: the sched hook skips ptrace's stops by state, but
+ * a send held by a seccomp supervisor's notification can still count as
+ * blocked (docs/cli.md).
  */
 static __always_inline int kt_in_call_body(const struct pt_regs *regs)
 {

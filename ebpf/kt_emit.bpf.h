@@ -222,8 +222,15 @@ __noinline int kt_fill(struct kt_rec *r, struct kt_call *c, __u32 kind, __s64 re
 		r->peer_len = c->fd_addr_len;
 	}
 	if (prefix_len && !kt_prefix_match(r->own_addr, r->own_len) &&
-	    !kt_prefix_match(r->peer_addr, r->peer_len))
-		return 0;
+	    !kt_prefix_match(r->peer_addr, r->peer_len)) {
+		/* a connect named its target another way (a relative path): the
+		 * listener's own name may be under --path */
+		if (c->nr != KT_NR_connect || c->task)
+			return 0;
+		r->peer_len = kt_unix_addr(peer, r->peer_addr);
+		if (!kt_prefix_match(r->peer_addr, r->peer_len))
+			return 0;
+	}
 	r->ev.kind = kind;
 	r->ev.source = UT_SRC_KERNEL;
 	r->ev.call = kt_call_id(c);

@@ -48,7 +48,8 @@ __noinline int kt_emit_fds(struct kt_call *c, struct kt_rights *rt, __s64 ret, _
 	}
 	rf->r.has |= KT_HAS_FDS;
 	rf->r.nfds = rt->total;
-	rf->r.ev.u.msg.nfds = rt->total;
+	/* exact, unless more SCM_RIGHTS cmsgs came than are walked: then unknown (0) */
+	rf->r.ev.u.msg.nfds = rt->cut ? 0 : rt->total;
 	rf->r.ev.u.msg.len = ret > 0 ? ret : 0;
 	if (rt->total > UT_MAX_FDS_PER_EVENT || rt->cut)
 		rf->r.ev.flags |= UT_F_FDS_CUT;

@@ -15,7 +15,7 @@
 #include "event.h"
 
 #define KT_ADDR_LEN 108     /* sizeof(sun_path) */
-#define KT_MAX_FDS 16       /* fds described per SCM_RIGHTS message (count stays exact) */
+#define KT_MAX_FDS 16       /* fds described per message (the count stays exact, up to KT_MAX_RIGHTS cmsgs) */
 /*
  * A passed file's name: dentry names leaf first, each NUL-terminated, packed
  * in kt_fd.name.  The walk stops once KT_PATH_TAIL bytes are in hand (more

@@ -121,6 +121,8 @@ struct ut_dirent64 {
  * here.  Raw syscalls into a stack buffer: no malloc, and the directory's fd
  * is closed again before the program runs.  At most UT_FDC_SEED_MAX fds:
  * beyond that they stay unknown, classified on their first traced call.
+ * Those found not to be Unix sockets are cached as such: like any entry, one
+ * replaced behind the shim's back (a raw dup2, io_uring) can then be missed.
  */
 void ut_fdc_seed_inherited(void)
 {

@@ -163,6 +163,7 @@ __attribute__((constructor)) static void ut_init(int argc, char **argv, char **e
 	}
 	if (strlen(path) < sizeof(ut_shim.ring_path))
 		memcpy(ut_shim.ring_path, path, strlen(path) + 1);
+	ut_shim.ring_uid = ut_shim.uid;
 	r = ut_ring_attach(path, &ring, err, sizeof(err));
 	if (r < 0) {
 		ut_debug("not tracing: cannot use the ring", err[0] ? err : path);

@@ -43,8 +43,10 @@ struct ut_shim {
 	uint32_t pid, uid, gid;
 	/* UT_SBX_*: a seccomp filter may be in force (sandbox.c). */
 	int sandbox;
-	/* UNIXTRACE_RING as it was at load (the program may change its environment) */
+	/* UNIXTRACE_RING as it was at load (the program may change its environment), and the
+	 * effective uid that attached it */
 	char ring_path[256];
+	uint32_t ring_uid;
 	int untraced_said; /* the untraced event was emitted (wrap_proc.c) */
 };
 extern struct ut_shim ut_shim;

@@ -36,16 +36,31 @@ UT_EXPORT pid_t fork(void)
  * mapping is kept), but a program it executes now opens the ring anew, as
  * these ids, and is refused (the ring's directory is its owner's alone):
  * that program would vanish from the trace without a word (su, setpriv,
- * gosu-style entrypoints).  Said once, by the process that can still say it.
+ * gosu-style entrypoints).  Said once, by the process that can still say it,
+ * and only for a drop it cannot undo: with root (or the ring's owner) still
+ * among its real, effective and saved uids (seteuid() and back, as sshd and
+ * cron do), "from now on" would not be true.  Only a refusal counts
+ * (EACCES, or ENOENT after a chroot): any other failure says nothing.
  */
+static int ut_can_regain(void)
+{
+	uid_t r, e, s;
+
+	if (ut_sys(SYS_getresuid, &r, &e, &s) < 0)
+		return 1; /* not known: say nothing */
+	return r == 0 || e == 0 || s == 0 || r == ut_shim.ring_uid || e == ut_shim.ring_uid ||
+	       s == ut_shim.ring_uid;
+}
+
 static void ut_say_if_untraced(void)
 {
 	union ut_evbuf b;
 	char why[160];
 
-	if (ut_shim.untraced_said || !ut_shim.ring_path[0] ||
-	    ut_sys(SYS_faccessat2, AT_FDCWD, ut_shim.ring_path, R_OK | W_OK, AT_EACCESS) == 0 ||
-	    errno == ENOSYS)
+	if (ut_shim.untraced_said || !ut_shim.ring_path[0] || ut_can_regain())
+		return;
+	if (ut_sys(SYS_faccessat2, AT_FDCWD, ut_shim.ring_path, R_OK | W_OK, AT_EACCESS) == 0 ||
+	    (errno != EACCES && errno != ENOENT))
 		return;
 	ut_shim.untraced_said = 1;
 	snprintf(why, sizeof(why), "programs it executes from now on (uid %u) cannot reach the "

@@ -14,6 +14,7 @@
  * UT_ITEM_SHIM_SEEN item (merge.c), so nothing the merge chose between is
  * hidden from it, and an event the merge could not pair stays one-sided.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,68 @@ static int idset_add(struct idset *p, uint64_t id)
 		}
 }
 
+/* A connect, made or refused: where a socket says where it goes. */
+static int connect_call(const struct ut_event *ev)
+{
+	return ev->kind == UT_EV_CONNECT || (ev->kind == UT_EV_ERROR && ev->call == UT_CALL_CONNECT);
+}
+
+/* ---- per pid, the time of its last EPIPE the kernel side saw: an open-addressing map ---- */
+
+struct idmap {
+	struct idset keys;
+	uint64_t *val; /* beside keys.v, slot for slot */
+};
+
+static size_t idmap_find(const struct idmap *m, uint64_t id)
+{
+	for (size_t i = idset_slot(&m->keys, id);; i = (i + 1) & (m->keys.cap - 1))
+		if (m->keys.v[i] == id || !m->keys.v[i])
+			return i;
+}
+
+static uint64_t idmap_get(const struct idmap *m, uint64_t id)
+{
+	size_t i;
+
+	if (!m->keys.cap || !id)
+		return 0;
+	i = idmap_find(m, id);
+	return m->keys.v[i] == id ? m->val[i] : 0;
+}
+
+static int idmap_set(struct idmap *m, uint64_t id, uint64_t v)
+{
+	size_t i;
+
+	if (!id)
+		return 0;
+	if ((m->keys.n + 1) * 2 > m->keys.cap) {
+		struct idmap g = { .keys = { .cap = m->keys.cap ? m->keys.cap * 2 : 256 } };
+
+		g.keys.v = calloc(g.keys.cap, sizeof(*g.keys.v));
+		g.val = calloc(g.keys.cap, sizeof(*g.val));
+		if (!g.keys.v || !g.val) {
+			free(g.keys.v);
+			free(g.val);
+			return -1;
+		}
+		for (size_t j = 0; j < m->keys.cap; j++)
+			if (m->keys.v[j])
+				idmap_set(&g, m->keys.v[j], m->val[j]);
+		free(m->keys.v);
+		free(m->val);
+		*m = g;
+	}
+	i = idmap_find(m, id);
+	if (!m->keys.v[i]) {
+		m->keys.v[i] = id;
+		m->keys.n++;
+	}
+	m->val[i] = v;
+	return 0;
+}
+
 /*
  * Where glibc connects its own sockets, with internal calls the shim cannot
  * wrap: nscd's (_PATH_NSCDSOCKET, behind getpwnam() and friends) and
@@ -106,6 +169,7 @@ struct check {
 	struct idset shim_pids;
 	struct idset libc_socks; /* inodes of sockets glibc connected for itself (pass 1) */
 	struct idset sigpipe_pids; /* processes the kernel side saw killed by SIGPIPE (pass 1) */
+	struct idmap last_epipe;   /* per pid, the ts of the last EPIPE the kernel side saw (pass 1) */
 	uint64_t events, both, differ, shim_only, kernel_only, unchecked, lost_events, lost;
 	uint64_t late; /* pairs the live merge left apart (twin over 1 s late), paired here */
 	struct ut_merge *remerge;
@@ -270,7 +334,9 @@ static void check_released(struct check *c, const struct ut_event *ev)
 	}
 	cx.shim_in_pid = idset_has(&c->shim_pids, ev->pid);
 	cx.libc_socket = idset_has(&c->libc_socks, ev->ino);
-	cx.sigpipe_death = idset_has(&c->sigpipe_pids, ev->pid);
+	/* only the write that raised it: the process's last EPIPE */
+	cx.sigpipe_death = idset_has(&c->sigpipe_pids, ev->pid) &&
+			   idmap_get(&c->last_epipe, ev->pid) == ev->ts;
 	why = ut_check_one_sided(ev, &cx);
 	for (size_t i = 0; why && i < NDOC; i++)
 		if (!strcmp(why, documented_keys[i])) {
@@ -372,10 +438,12 @@ static int learn(struct check *c, const char *path, const struct ut_evfilter *fi
 	ut_evsrc_set_filter(src, filter);
 	while ((rc = ut_evsrc_next(src, buf, UT_EVENT_MAX, -1)) == 1) {
 		if ((ev_is_from(buf, UT_SRC_PRELOAD) && idset_add(&c->shim_pids, buf->pid) < 0) ||
-		    (buf->source == UT_SRC_KERNEL && libc_private_path(buf) &&
+		    (buf->source == UT_SRC_KERNEL && connect_call(buf) && libc_private_path(buf) &&
 		     idset_add(&c->libc_socks, buf->ino) < 0) ||
 		    (buf->source == UT_SRC_KERNEL && buf->kind == UT_EV_EXIT &&
-		     buf->ret == -SIGPIPE && idset_add(&c->sigpipe_pids, buf->pid) < 0)) {
+		     buf->ret == -SIGPIPE && idset_add(&c->sigpipe_pids, buf->pid) < 0) ||
+		    (buf->source == UT_SRC_KERNEL && buf->kind == UT_EV_ERROR && buf->err == EPIPE &&
+		     idmap_set(&c->last_epipe, buf->pid, buf->ts) < 0)) {
 			rc = -2;
 			fprintf(stderr, "unixtrace: out of memory\n");
 			break;
@@ -437,6 +505,8 @@ out:
 	free(c.shim_pids.v);
 	free(c.libc_socks.v);
 	free(c.sigpipe_pids.v);
+	free(c.last_epipe.keys.v);
+	free(c.last_epipe.val);
 	free(buf);
 	return rc;
 }

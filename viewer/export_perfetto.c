@@ -101,7 +101,6 @@ static void pf_flow(void *ctx, const struct ut_fdx_obj *o, const struct ut_fdx_h
 	fputs("}", p->out);
 }
 
-
 /* The ids the producer learnt (UT_CRED_UNKNOWN: left out, as in JSON), and a pidfd. */
 static void perfetto_cred(FILE *out, const struct ut_cred *c)
 {
@@ -124,6 +123,7 @@ static void perfetto_cred(FILE *out, const struct ut_cred *c)
 		fprintf(out, "%s\"pidfd\":%d", sep, c->pidfd);
 	fputc('}', out);
 }
+
 static void pf_args(struct pf *p, const struct ut_event *ev)
 {
 	char addr[UT_RFMT_ADDR_MAX], desc[UT_FD_DESC_MAX];

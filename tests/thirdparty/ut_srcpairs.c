@@ -239,6 +239,12 @@ int main(int argc, char **argv)
 	k->ret = -2;
 	ut_item_append(k, UT_EVENT_MAX, UT_ITEM_PEER_ADDR, "/var/run/nscd/socket", 20, NULL, 0);
 	alone("libc_connect", k, "doc", "libc_internal");
+	/* an earlier EPIPE of that process, with SIGPIPE ignored then: news */
+	pair(UT_EV_ERROR, UT_CALL_WRITE, &s, &k);
+	k->pid = k->tid = SIGPIPE_PID;
+	k->err = 32;
+	k->ret = -32;
+	alone("epipe_before", k, "kernel_only", NULL);
 	/* the write whose SIGPIPE killed the process never returned to the shim */
 	pair(UT_EV_ERROR, UT_CALL_WRITE, &s, &k);
 	k->pid = k->tid = SIGPIPE_PID;

@@ -38,5 +38,5 @@ def test_bad_filters_are_usage_errors(tmp_path):
         p = run_unixtrace("view", *opts, path, check=False)
         assert p.returncode == 2 and "USAGE" in p.stderr, opts
     # so for trace, whose -c the kernel filters (checked before anything is loaded)
-    p = run_unixtrace("trace", "-c", "nginx", "-c", "haproxy", check=False)
+    p = run_unixtrace("trace", "-c", "nginx", "-c", "haproxy", "--duration", "1", check=False)
     assert p.returncode == 2 and "-c given twice" in p.stderr

@@ -6,9 +6,10 @@
  * (kt_inherited_fd), and a shell's later close(3) of a file there was
  * reported as the socket's close.  At exec, the process's own view is
  * rebuilt from its fd table: each unix socket still open is remembered as
- * its own, each remembered one gone is marked closed, and the process is
- * marked (execd) so that nothing is inherited for it from then on.  Its
- * children fork after this, from entries now complete.
+ * its own (since when kept, for children forked before), each remembered
+ * one gone is marked closed, and the exec's time is noted (execd) so that
+ * nothing is inherited for it from then on.  Its children forked after it
+ * find entries now complete.
  *
  * The first KT_EXEC_FDS fds are looked at (a socket above them is not
  * remembered, and its close is not reported).  Part of the core object
@@ -27,11 +28,14 @@ static long kt_exec_fd(__u64 i, void *unused)
 	struct socket *so = kt_file_unix_socket(kt_fd_file(t, (int)i));
 	struct kt_fdval *v;
 
+	v = bpf_map_lookup_elem(&unix_fds, &key);
 	if (so) {
-		kt_remember_socket(t, (__s32)i, so, BPF_ANY);
+		/* the same socket, still open: its since stays (a child forked before holds it) */
+		if (!(v && !v->closed && v->ino == kt_socket_ino(so) &&
+		      v->start == t->group_leader->start_time))
+			kt_remember_socket(t, (__s32)i, so, BPF_ANY);
 		return 0;
 	}
-	v = bpf_map_lookup_elem(&unix_fds, &key);
 	if (v && !v->closed) {
 		struct kt_fdval gone = *v;
 
@@ -46,8 +50,8 @@ int BPF_PROG(kt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt;
-	__u32 tgid = t->tgid, n;
-	__u64 start = t->group_leader->start_time;
+	__u64 *ts;
+	__u32 n;
 
 	if (!kt_traced_task(t))
 		return 0;
@@ -56,7 +60,9 @@ int BPF_PROG(kt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (n > KT_EXEC_FDS)
 		n = KT_EXEC_FDS;
 	bpf_loop(n, kt_exec_fd, NULL, 0);
-	bpf_map_update_elem(&execd, &tgid, &start, BPF_ANY);
+	ts = bpf_task_storage_get(&execd, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
 	return 0;
 }
 

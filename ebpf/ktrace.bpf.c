@@ -489,23 +489,23 @@ static __always_inline struct kt_call *kt_begin(struct pt_regs *regs, long id)
 }
 
 /*
- * Processes that exec'd since the tracer started, with their start time (a
- * pid reused later is another process): their own entries in unix_fds are
- * complete from then on (kt_exec.bpf.h), nothing is inherited for them.
+ * When a process last exec'd while traced (task storage on its leader:
+ * freed with it, never evicted, no pid reuse): its own entries in unix_fds
+ * are complete from then on (kt_exec.bpf.h).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u64);
 } execd SEC(".maps");
 
-static __always_inline int kt_execd(struct task_struct *leader)
+/* The time leader's process exec'd (bpf_ktime_get_ns, as start_time), 0 never. */
+static __always_inline __u64 kt_exec_ts(struct task_struct *leader)
 {
-	__u32 tgid = leader->tgid;
-	__u64 *start = bpf_map_lookup_elem(&execd, &tgid);
+	__u64 *ts = bpf_task_storage_get(&execd, leader, 0, 0);
 
-	return start && *start == leader->start_time;
+	return ts ? *ts : 0;
 }
 
 /*
@@ -513,9 +513,9 @@ static __always_inline int kt_execd(struct task_struct *leader)
  * inherited, if an ancestor (parent, grandparent) held it at fd when the
  * child's line was forked from it (its entry's since..closed covers the
  * fork).  An ancestor with an entry for fd decides; one without passes the
- * question up with its own fork time, unless its entries are complete (it
- * exec'd).  Nothing for a process that exec'd: its exec rebuilt its entries.
- * NULL when nothing says so.
+ * question up with its own fork time, unless its entries were complete when
+ * it forked the line (it had exec'd before).  Nothing for a process that
+ * exec'd: its exec rebuilt its entries.  NULL when nothing says so.
  */
 #define KT_INHERIT_UP 2
 static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, __s32 fd)
@@ -523,7 +523,7 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
 	__u64 fork_ts = t->group_leader->start_time;
 	struct task_struct *a = t;
 
-	if (kt_execd(t->group_leader))
+	if (kt_exec_ts(t->group_leader))
 		return NULL;
 	for (int i = 0; i < KT_INHERIT_UP; i++) {
 		struct kt_fdkey key = { .fd = fd };
@@ -541,8 +541,12 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
 				return v;
 			return NULL;
 		}
-		if (kt_execd(a->group_leader))
-			return NULL;
+		{
+			__u64 exec_ts = kt_exec_ts(a->group_leader);
+
+			if (exec_ts && exec_ts <= fork_ts)
+				return NULL;
+		}
 		fork_ts = a->group_leader->start_time;
 	}
 	return NULL;

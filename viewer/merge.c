@@ -156,6 +156,9 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 		out->call = s->call;
 	if (union_empty(out))
 		out->u = s->u;
+	/* the kernel side did not count the fds (more SCM_RIGHTS cmsgs than it walks): the shim did */
+	if ((s->kind == UT_EV_FD_SEND || s->kind == UT_EV_FD_RECV) && !out->u.msg.nfds)
+		out->u.msg.nfds = s->u.msg.nfds;
 	if (s->kind == UT_EV_TRUNC && (s->flags & UT_F_FULL_LEN) && !(out->flags & UT_F_FULL_LEN))
 		out->u.trunc.full_len = s->u.trunc.full_len;
 	/* what the program got, not what the shim's added MSG_TRUNC made the call return */
@@ -395,6 +398,29 @@ static void list_remove(struct ut_merge *m, uint64_t seq)
 	sl->listed = 0;
 }
 
+/*
+ * ev paired with the other side's event at seq: that side's events of the
+ * same key waiting from before it are of earlier calls, whose twins on ev's
+ * side came before ev and were lost (a full ring): none can pair any more.
+ * They stop waiting (they are released one-sided in their turn), so that
+ * lost twins do not make every later lookup walk past them.
+ */
+static void drop_older_of_key(struct ut_merge *m, const struct ut_event *ev, unsigned b,
+			      uint64_t seq)
+{
+	uint64_t e = m->oldest[!side_of(ev)][b];
+
+	while (e && e - 1 < seq) {
+		struct slot *sl = slot_of(m, e - 1);
+		const struct ut_event *p = sl->ev;
+		uint64_t at = e - 1;
+
+		e = sl->newer;
+		if (p->tid == ev->tid && p->kind == ev->kind && p->fd == ev->fd)
+			list_remove(m, at);
+	}
+}
+
 static unsigned bucket_of(const struct ut_event *ev)
 {
 	uint64_t k = ((uint64_t)ev->tid << 32) ^ ((uint64_t)ev->kind << 24) ^ (uint32_t)ev->fd;
@@ -431,6 +457,8 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 				break;
 			sh = ev->source == UT_SRC_PRELOAD ? ev : p;
 			d = p->ts > ev->ts ? p->ts - ev->ts : ev->ts - p->ts;
+			if (d > m->match_ns + sh->dur_ns + UT_MERGE_FILE_MATCH_NS)
+				continue; /* too far for any twin: no need to weigh it */
 			same = fit(p, ev, &strong);
 			limit = m->match_ns + sh->dur_ns;
 			/* The same socket or passed file: the same call even after a long
@@ -460,6 +488,7 @@ int ut_merge_push(struct ut_merge *m, const struct ut_event *ev, uint64_t now_ns
 		if (slot_fit(best, out->size) == 0) {
 			memcpy(best->ev, out, out->size);
 			list_remove(m, best_seq); /* paired: no longer waiting */
+			drop_older_of_key(m, ev, b, best_seq);
 			m->merged++;
 			return 0;
 		}

@@ -138,6 +138,46 @@ def exec_keeps_socket():
     os.waitpid(pid, 0)
 
 
+def exec_after_fork():
+    # the parent execs keeping an inheritable socket; a child forked before that
+    # closes its copy with dup2(): it held it since before the exec
+    a, b = socket.socketpair()
+    os.set_inheritable(a.fileno(), True)
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(w)
+        os.read(r, 1)  # the parent has exec'd
+        os.dup2(os.open("/dev/null", os.O_RDONLY), a.fileno())
+        os._exit(0)
+    os.close(r)
+    os.set_inheritable(w, True)
+    os.execv(sys.executable, [sys.executable, "-c",
+             f"import os; os.write({w}, b'x'); os.waitpid({child}, 0)"])
+
+
+def exec_in_middle():
+    # a grandchild closes (dup2 onto it) a socket its grandparent made; the middle
+    # process, which never touched it, forked the grandchild and then exec'd
+    a, b = socket.socketpair()
+    r, w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        child = os.fork()
+        if child == 0:
+            os.close(w)
+            os.read(r, 1)  # the middle process has exec'd
+            os.dup2(os.open("/dev/null", os.O_RDONLY), a.fileno())
+            os._exit(0)
+        os.close(r)
+        os.set_inheritable(w, True)
+        os.execv(sys.executable, [sys.executable, "-c",
+                 f"import os; os.write({w}, b'x'); os.waitpid({child}, 0)"])
+    os.close(r)
+    os.close(w)
+    os.waitpid(middle, 0)
+
+
 def cut_with_creds():
     # a datagram cut short that also brings credentials (SO_PASSCRED), then one that
     # brings fds into a control buffer with room for one of two

@@ -249,6 +249,10 @@ FIXED = {
     "close_range_socks": "ebpf: sockets closed by close_range() were not reported",
     "cut_with_creds": "merge/check: the cred_recv and fd_lost of a cut datagram differed on "
                       "ret (the shim's added MSG_TRUNC); preload: its trunc lacked ctrunc",
+    "exec_after_fork": "ebpf: an exec reset the since of the sockets it kept, so a child "
+                       "forked before it closing its copy (dup2) was not reported",
+    "exec_in_middle": "ebpf: a grandchild's close of a socket from its grandparent was lost "
+                      "when the middle process exec'd after forking it",
     "cloexec_exec": "ebpf: a child's close()/dup2() of a file at a number where its parent "
                     "held a close-on-exec socket was reported as that socket's close",
     "exec_keeps_socket": "preload: the close of a socket inherited across exec and never "

@@ -4,6 +4,7 @@ own driver, ut-ktrace-dump) in the background around a helper program, then
 read back the events it saw."""
 import json
 import subprocess
+import sys
 from urllib.parse import unquote
 
 import pytest
@@ -92,6 +93,15 @@ def run_helper(argv, timeout=60):
     p = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, f"{argv} exited {p.returncode}: {p.stderr}"
     return p.stdout
+
+
+def run_script(tmp_path, name, text, *args, timeout=30):
+    """Writes a Python script to tmp_path/NAME.py, runs it with ARGS (it must succeed);
+    returns its stdout."""
+    script = tmp_path / f"{name}.py"
+    script.write_text(text)
+    return subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True,
+                          text=True, check=True, timeout=timeout).stdout
 
 
 def evs(events, kind, pid=None, fd=None, call=None):

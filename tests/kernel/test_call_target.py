@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ktutil import UnixTrace, evs, tracers  # noqa: F401
+from ktutil import UnixTrace, evs, run_script, tracers  # noqa: F401
 
 pytestmark = pytest.mark.bpf
 
@@ -80,13 +80,9 @@ print(os.getpid(), c.fileno(), flush=True)
 def test_a_connect_names_the_path_it_asked_for(require_bpf, tmp_path, tracers):  # noqa: F811
     # strace and the shim show the path the program connected to; the listener's bound name
     # is stale once the socket file was renamed
-    script = tmp_path / "renamed.py"
-    script.write_text(RENAMED)
     path = tmp_path / "srv.sock"
     t = UnixTrace(tmp_path, "-c", COMM)
     tracers.append(t)
-    out = subprocess.run([sys.executable, str(script), COMM, str(path)], capture_output=True,
-                         text=True, check=True).stdout
-    pid, fd = map(int, out.split())
+    pid, fd = map(int, run_script(tmp_path, "renamed", RENAMED, COMM, path).split())
     got = evs(t.events(), "connect", pid=pid, fd=fd)
     assert [e.get("peer_path") for e in got] == [str(path)], got

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ktutil import UnixTrace, evs, tracers  # noqa: F401
+from ktutil import UnixTrace, evs, run_script, tracers  # noqa: F401
 
 pytestmark = pytest.mark.bpf
 
@@ -68,12 +68,9 @@ os.waitpid(child, 0)
 
 def test_exit_of_a_process_whose_only_event_is_a_close(require_bpf, tmp_path,
                                                         tracers):  # noqa: F811
-    script = tmp_path / "inherit.py"
-    script.write_text(INHERIT)
     t = UnixTrace(tmp_path, "-c", COMM)
     tracers.append(t)
-    child = int(subprocess.run([sys.executable, str(script), COMM], capture_output=True,
-                               text=True, check=True, timeout=30).stdout)
+    child = int(run_script(tmp_path, "inherit", INHERIT, COMM))
     events = t.events()
     assert len(evs(events, "close", pid=child)) == 1, evs(events, "close", pid=child)
     assert [e["ret"] for e in evs(events, "exit", pid=child)] == [5]

@@ -2,12 +2,9 @@
 """`trace -c COMM` names a process, as ps shows it (its main thread's name): the
 threads it runs under other names (memcached's mc-worker, a pool's workers) are
 its calls all the same; a process of another name is not traced."""
-import subprocess
-import sys
-
 import pytest
 
-from ktutil import UnixTrace, evs, tracers  # noqa: F401
+from ktutil import UnixTrace, evs, run_script, tracers  # noqa: F401
 
 pytestmark = pytest.mark.bpf
 
@@ -34,16 +31,10 @@ print(os.getpid(), flush=True)
 
 def test_comm_names_the_process_and_keeps_its_threads(require_bpf, tmp_path,
                                                       tracers):  # noqa: F811
-    script = tmp_path / "worker.py"
-    script.write_text(WORKER)
     t = UnixTrace(tmp_path, "-c", COMM)
     tracers.append(t)
-    out = subprocess.run([sys.executable, str(script), COMM], capture_output=True, text=True,
-                         check=True, timeout=30).stdout.split()
-    tid, pid = int(out[0]), int(out[1])
-    # the same program under another name: not traced
-    subprocess.run([sys.executable, str(script), "ut_other"], capture_output=True, check=True,
-                   timeout=30)
+    tid, pid = map(int, run_script(tmp_path, "worker", WORKER, COMM).split())
+    run_script(tmp_path, "worker", WORKER, "ut_other")  # another name: not traced
     events = t.events()
     sent = evs(events, "fd_send", pid=pid)
     assert [(e["tid"], e["comm"]) for e in sent] == [(tid, "ut-worker")], sent

@@ -63,7 +63,7 @@ int ut_cmd_view(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hn:p:c:e:", view_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hn:p:c:e:", view_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TEXT: text = 1; break;
 		case OPT_JSON: json = 1; break;

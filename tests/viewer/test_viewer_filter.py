@@ -40,3 +40,19 @@ def test_bad_filters_are_usage_errors(tmp_path):
     # so for trace, whose -c the kernel filters (checked before anything is loaded)
     p = run_unixtrace("trace", "-c", "nginx", "-c", "haproxy", "--duration", "1", check=False)
     assert p.returncode == 2 and "-c given twice" in p.stderr
+
+
+def test_options_may_follow_the_file(tmp_path):
+    """`view app.trace -p 4001`, as one types after looking at the whole trace, filters
+    exactly as with the options first; `--` still ends the options."""
+    path = tmp_path / "c.trace"
+    mktrace(path, "contract")
+    first = run_unixtrace("view", "--json", "-p", "4001", "-e", "fd_send", path).stdout
+    after = run_unixtrace("view", path, "--json", "-p", "4001", "-e", "fd_send").stdout
+    assert after == first and '"fd_send"' in first
+    for opts, err in (([path, "--bogus"], "unknown option '--bogus'"),
+                      ([path, "-n"], "option -n needs an argument"),
+                      ([path, path], "is extra"),
+                      (["--", "-c"], "cannot open trace -c")):
+        p = run_unixtrace("view", *opts, check=False)
+        assert p.returncode != 0 and err in p.stderr, (opts, p.stderr[:200])

@@ -78,6 +78,10 @@ enum ut_source {
  * the struct ucred, a sandboxed shim that cannot ask): never a real id.  An
  * unknown field is absent in JSON and "?" in text, never a plausible 0.
  */
+/* u.blocked.len when the producer could not learn the bytes asked to send (too many
+ * iovecs, unreadable memory, sendmmsg): never shown as a count. */
+#define UT_LEN_UNKNOWN 0xffffffffffffffffull
+
 #define UT_CRED_UNKNOWN 0xffffffffu
 /* Nothing learnt yet: where control messages are walked, each fills what it carries. */
 #define UT_CRED_NONE { UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, UT_CRED_UNKNOWN, -1 }

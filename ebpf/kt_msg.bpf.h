@@ -8,9 +8,10 @@
 #ifndef UT_KT_MSG_BPF_H
 #define UT_KT_MSG_BPF_H
 
+#include "kt_sendlen.bpf.h"
+
 #define KT_MAX_CMSG 16   /* cmsgs walked per message */
 #define KT_MAX_RIGHTS 4  /* SCM_RIGHTS cmsgs gathered into one fd event */
-#define KT_MAX_IOV 8     /* iovecs summed for a message's buffer or length */
 #define KT_MAX_MMSG 1024 /* UIO_MAXIOV: the kernel's own cap on a batch */
 
 /*
@@ -197,32 +198,6 @@ __noinline int kt_emit_msg(struct kt_call *c, __s64 ret, __u64 len, __u64 fn, __
 		kt_payload(m, buf, len);
 	kt_submit(m);
 	return 0;
-}
-
-/*
- * First iovec's base (payload source) and the total buffer length of a
- * msghdr: *total is ~0 (unknown) past KT_MAX_IOV iovecs or an unreadable one.
- */
-static __always_inline __u64 kt_iov(__u64 iovp, __u64 iovlen, __u64 *total)
-{
-	struct iovec iov = {};
-	__u64 base = 0;
-
-	*total = 0;
-	for (int i = 0; i < KT_MAX_IOV; i++) {
-		if (i >= iovlen)
-			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(iovp + i * sizeof(iov)))) {
-			*total = ~0ULL;
-			break;
-		}
-		if (i == 0)
-			base = (__u64)iov.iov_base;
-		*total += iov.iov_len;
-	}
-	if (iovlen > KT_MAX_IOV)
-		*total = ~0ULL;
-	return base;
 }
 
 static __always_inline void kt_lost_fds(struct kt_call *c, __s64 ret, __u32 installed, __u32 ctrunc,

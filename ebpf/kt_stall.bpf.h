@@ -73,7 +73,8 @@ int kt_stall_scan(struct bpf_iter__task *ctx)
 	KT_EMIT(s, UT_EV_STALLED, 0, ({
 		r->ev.u.blocked.blocked_ns = asleep;
 		r->ev.u.blocked.since = c->first_sleep_ts;
-		r->ev.u.blocked.len = kt_send_len_regs(s); /* its memory is not ours to read */
+		/* its memory is not ours to read: the sched hook read it at the first sleep */
+		r->ev.u.blocked.len = c->send_len;
 		r->queue = c->q;
 		r->has |= KT_HAS_QUEUE;
 	}));

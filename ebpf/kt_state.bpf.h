@@ -38,6 +38,7 @@ struct kt_call {
 	__u64 first_sleep_ts; /* when this call first went to sleep */
 	__u64 wait_key[2];    /* waits entries (kt_wait) this call sleeps on: own sock, peer */
 	__u64 blocked_ns;
+	__u64 send_len;       /* the bytes asked to send, read at the first sleep (kt_send_len_of) */
 	struct ut_queue q;    /* queue state at the first sleep */
 	struct ut_waker waker;
 	__u16 fd_addr_len;    /* close: the address remembered for the fd (kt_fdval) */

@@ -100,23 +100,9 @@ __noinline int kt_exit_newfd(struct kt_call *c, int fd, __s64 ret, __u32 kind)
  * Only for the current thread (its memory), and only once there is an event.
  */
 /* What the registers alone say (write, send, sendto); 0 otherwise.  Any thread. */
-static __always_inline __u64 kt_send_len_regs(struct kt_call *c)
-{
-	return c->nr == KT_NR_write || c->nr == KT_NR_sendto ? c->args[2] : 0;
-}
-
 static __always_inline __u64 kt_send_len(struct kt_call *c)
 {
-	struct user_msghdr um;
-	__u64 len = 0;
-
-	if (c->nr == KT_NR_write || c->nr == KT_NR_sendto)
-		return kt_send_len_regs(c);
-	if (c->nr == KT_NR_writev)
-		kt_iov(c->args[1], c->args[2], &len);
-	else if (c->nr == KT_NR_sendmsg && !bpf_probe_read_user(&um, sizeof(um), (void *)c->args[1]))
-		kt_iov((__u64)um.msg_iov, um.msg_iovlen, &len);
-	return len == ~0ULL ? 0 : len;
+	return kt_send_len_of(c->nr, c->args);
 }
 
 /*

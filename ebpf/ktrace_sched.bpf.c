@@ -23,6 +23,7 @@ KT_MAP_PIDS;
 KT_MAP_CUR;
 
 #include "kt_filter.bpf.h"
+#include "kt_sendlen.bpf.h"
 
 /* set by the loader for --lean: connect's and sendmmsg's sleeps are not
  * recorded there (kt_lean_unended) */
@@ -135,6 +136,8 @@ static __always_inline void kt_sleeps(struct task_struct *prev, unsigned int pre
 		}
 		if (nr == KT_NR_connect || !BPF_CORE_READ((struct unix_sock *)so->sk, peer))
 			c->fd_addr_len = kt_call_target(nr, args, c->fd_addr);
+		/* for the stall scan, which cannot read this thread's iovecs (a connect sends none) */
+		c->send_len = nr == KT_NR_connect ? 0 : kt_send_len_of(nr, args);
 		kt_open_waits(c, *now);
 	}
 }

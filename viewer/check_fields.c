@@ -263,8 +263,9 @@ static void compare_union(const struct ut_event *s, const struct ut_event *k,
 		add_i64(d, "opt.value", s->u.opt.value, k->u.opt.value);
 		break;
 	case UT_EV_EAGAIN:
-		/* The kernel side sums a writev/sendmsg's iovecs only up to 4 (docs/cli.md). */
-		add_known(d, "len", s->u.blocked.len, k->u.blocked.len);
+		/* The kernel side sums a writev/sendmsg's iovecs only up to 8 (docs/json.md): past them its len is unknown. */
+		if (s->u.blocked.len != UT_LEN_UNKNOWN && k->u.blocked.len != UT_LEN_UNKNOWN)
+			add_known(d, "len", s->u.blocked.len, k->u.blocked.len);
 		break;
 	default:
 		break; /* the rest carry nothing both sides fill (blocked_ns is measured apart) */

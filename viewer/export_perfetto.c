@@ -160,8 +160,9 @@ static void pf_args(struct pf *p, const struct ut_event *ev)
 	switch (ev->kind) {
 	case UT_EV_BLOCKED:
 	case UT_EV_EAGAIN:
-		fprintf(p->out, ",\"blocked_ns\":%" PRIu64 ",\"len\":%" PRIu64, ev->u.blocked.blocked_ns,
-			ev->u.blocked.len);
+		fprintf(p->out, ",\"blocked_ns\":%" PRIu64, ev->u.blocked.blocked_ns);
+		if (ev->u.blocked.len != UT_LEN_UNKNOWN)
+			fprintf(p->out, ",\"len\":%" PRIu64, ev->u.blocked.len);
 		q = ut_rfmt_item(ev, UT_ITEM_QUEUE, &len);
 		if (q && len >= sizeof(*q))
 			fprintf(p->out, ",\"peer_qlen\":%u,\"peer_qmax\":%u,\"own_wmem\":%u,\"own_sndbuf\":%u", q->peer_qlen,

@@ -159,6 +159,8 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 	/* the kernel side did not count the fds (more SCM_RIGHTS cmsgs than it walks): the shim did */
 	if ((s->kind == UT_EV_FD_SEND || s->kind == UT_EV_FD_RECV) && !out->u.msg.nfds)
 		out->u.msg.nfds = s->u.msg.nfds;
+	if ((s->kind == UT_EV_BLOCKED || s->kind == UT_EV_EAGAIN) && out->u.blocked.len == UT_LEN_UNKNOWN)
+		out->u.blocked.len = s->u.blocked.len;
 	if (s->kind == UT_EV_TRUNC && (s->flags & UT_F_FULL_LEN) && !(out->flags & UT_F_FULL_LEN))
 		out->u.trunc.full_len = s->u.trunc.full_len;
 	/* what the program got, not what the shim's added MSG_TRUNC made the call return */

@@ -273,7 +273,8 @@ static void render_kind(struct ut_jw *w, const struct ut_event *ev, const struct
 		break;
 	case UT_SHAPE_BLOCKED:
 		ut_jw_kv_u64(w, "blocked_ns", ev->u.blocked.blocked_ns);
-		ut_jw_kv_u64(w, "len", ev->u.blocked.len);
+		if (ev->u.blocked.len != UT_LEN_UNKNOWN) /* not learnt: left out, never a count */
+			ut_jw_kv_u64(w, "len", ev->u.blocked.len);
 		if (v->queue)
 			render_queue(w, v->queue);
 		if (v->waker) {

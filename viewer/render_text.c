@@ -303,7 +303,10 @@ size_t ut_format_event_line(const struct ut_event *ev, char *buf, size_t len)
 			tb_puts(&b, " still asleep after ");
 			tb_ns(&b, ev->u.blocked.blocked_ns);
 		}
-		tb_printf(&b, " len=%llu", (unsigned long long)ev->u.blocked.len);
+		if (ev->u.blocked.len == UT_LEN_UNKNOWN)
+			tb_puts(&b, " len=?");
+		else
+			tb_printf(&b, " len=%llu", (unsigned long long)ev->u.blocked.len);
 		if (v.queue) {
 			tb_printf(&b, " cause=%s", ut_block_cause_name(v.queue->cause));
 			if (v.queue->peer_qmax && v.queue->peer_qmax != UT_QUEUE_UNKNOWN) {

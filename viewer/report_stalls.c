@@ -380,8 +380,13 @@ static void print_json(FILE *out, const struct stall *s)
 	ut_rfmt_json_str(out, s->comm);
 	if (s->call)
 		fprintf(out, ",\"call\":\"%s\"", ut_call_name(s->call));
-	fprintf(out, ",\"fd\":%d,\"len\":%" PRIu64 ",\"sock\":{\"ino\":%" PRIu64 ",\"type\":\"%s\",\"path\":", s->fd,
-		s->len, s->ino, ut_sock_type_name(s->type));
+	fprintf(out, ",\"fd\":%d,\"len\":", s->fd);
+	if (s->len == UT_LEN_UNKNOWN)
+		fputs("null", out);
+	else
+		fprintf(out, "%" PRIu64, s->len);
+	fprintf(out, ",\"sock\":{\"ino\":%" PRIu64 ",\"type\":\"%s\",\"path\":", s->ino,
+		ut_sock_type_name(s->type));
 	ut_rfmt_json_str(out, s->path);
 	fprintf(out, ",\"peer_ino\":%" PRIu64 "},\"reader\":", s->peer_ino);
 	if (s->reader_pid) {
@@ -441,7 +446,7 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		s->fd);
 	if (s->call)
 		fprintf(out, ", in %s()", ut_call_name(s->call));
-	if (s->len)
+	if (s->len && s->len != UT_LEN_UNKNOWN)
 		fprintf(out, ", sending %" PRIu64 " bytes", s->len);
 	fprintf(out, "\n    socket:    %s ino %" PRIu64, ut_sock_type_name(s->type), s->ino);
 	if (s->path[0])

@@ -166,7 +166,9 @@ void ut_merge_pair(const struct ut_event *k, const struct ut_event *s, struct ut
 	/* what the program got, not what the shim's added MSG_TRUNC made the call return */
 	if (ut_merge_trunc_added(s, k)) {
 		out->ret = s->ret;
-		if (s->kind != UT_EV_TRUNC)
+		/* only these keep a message length in the union (fd_lost's counts and
+		 * cred_recv's ids share it, and are the kernel's) */
+		if (s->kind == UT_EV_RECV || s->kind == UT_EV_FD_RECV)
 			out->u.msg.len = s->u.msg.len;
 	}
 	if (s->kind == UT_EV_FD_LOST && (s->flags & UT_F_LOST_KNOWN) &&

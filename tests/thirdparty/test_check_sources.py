@@ -275,3 +275,19 @@ def test_known_disagreement(tmp_path, require_bpf, request, case):
     allowed = [KNOWN[k] for k in FIXED_ALLOWED.get(case, [])]
     rows = [r for r in rows if not any(rule(r) for rule in allowed)]
     assert rows == [] and (rc == 0 or allowed)
+
+
+def test_a_cut_datagram_keeps_its_own_counts_when_merged(tmp_path, require_bpf):
+    """The shim's added MSG_TRUNC makes the kernel see a longer return than the program; the
+    merged events take the program's ret, but an fd_lost's counts and a cred_recv's ids (which
+    share the record's union with a message's length) stay the kernel's: 2 fds sent into a
+    control buffer with room for 1 lose 1, not 0."""
+    trace = record(tmp_path, [PY, str(REPRO), "cut_with_creds"])
+    events = [json.loads(line) for line in
+              run_unixtrace("view", "--json", "-e", "fd_lost,cred_recv,fd_recv", trace).stdout.splitlines()]
+    lost = [e for e in events if e["event"] == "fd_lost"]
+    assert len(lost) == 1 and lost[0]["source"] == "both", events
+    assert (lost[0]["lost"], lost[0]["received"], lost[0]["ret"]) == (1, 1, 100), lost[0]
+    cred = [e for e in events if e["event"] == "cred_recv"]
+    assert len(cred) == 1 and cred[0]["source"] == "both", events
+    assert cred[0]["pid"] == lost[0]["pid"] and cred[0]["uid"] == 0, cred[0]

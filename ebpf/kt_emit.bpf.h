@@ -97,7 +97,8 @@ static __always_inline __u32 kt_recv_flags(struct kt_call *c)
 	return 0;
 }
 
-/* Remembers so at (t's process, fd), first seen now (kt_seed, dup*). */
+/* Remembers so at (t's process, fd), first seen now (kt_seed, dup*, exec), with no event
+ * reported on it yet (announced 0: the first one marks the process seen). */
 static __always_inline void kt_remember_socket(struct task_struct *t, __s32 fd,
 					       struct socket *so, __u64 flags)
 {
@@ -125,16 +126,19 @@ static __always_inline void kt_remember_fd(struct kt_rec *r, __u32 kind, __u64 s
 	struct kt_fdval nv = {};
 	int same = v && v->ino == r->ev.ino && v->start == start && !v->closed;
 
-	if (same && kind != UT_EV_BIND && kind != UT_EV_CONNECT)
+	if (same && v->announced && kind != UT_EV_BIND && kind != UT_EV_CONNECT)
 		return;
 	nv.ino = r->ev.ino;
 	nv.start = start;
 	nv.since = same ? v->since : r->ev.ts;
 	nv.type = r->ev.sock_type;
 	nv.addr_len = r->own_len;
+	nv.announced = 1;
 	__builtin_memcpy(nv.addr, r->own_addr, sizeof(nv.addr));
 	bpf_map_update_elem(&unix_fds, &key, &nv, BPF_ANY);
-	if (!v || v->start != start) {
+	/* a process's first reported event, or the first on a socket remembered without one
+	 * (an exec'd child's inherited socket: its process may have had none yet) */
+	if (!v || v->start != start || !v->announced) {
 		__u8 one = 1;
 
 		bpf_map_update_elem(&seen_procs, &key.tgid, &one, BPF_ANY); /* its exit is reported */

@@ -65,7 +65,7 @@ struct kt_fdval {
 	__u64 closed;         /* when it closed the fd (0: open): children forked before inherit it */
 	__u16 type;
 	__u16 addr_len;
-	__u32 pad;
+	__u32 announced;      /* an event of the process on it was reported (seen_procs has it) */
 	char addr[KT_ADDR_LEN];
 };
 

@@ -541,13 +541,17 @@ static __always_inline struct kt_fdval *kt_inherited_fd(struct task_struct *t, _
 /*
  * What close(fd) found at fd on entry (socket layout: kt_sys_enter_close).
  * Between the fd's release on entry and sys_exit, another thread of the
- * process can get the same number for another file and close it: without
- * this, that thread's close was taken for the socket's.
+ * process can get the same number: for another file that it closes (without
+ * this, that thread's close was taken for the socket's), or for a socket of
+ * its own (without this, a close of a file there was reported as the new
+ * socket's).
  */
 struct kt_closing {
 	__s32 fd;
 	__u32 valid;
-	struct kt_fdval sock; /* the unix socket at fd on entry; ino 0: something else was there */
+	/* the unix socket at fd on entry; ino 0: something else was there.  since: when
+	 * the call began, either way (an entry remembered later is another thread's) */
+	struct kt_fdval sock;
 };
 
 struct {
@@ -595,8 +599,9 @@ __noinline int kt_exit_close(__s32 fd, __s64 ret, __u32 nr)
 	if (v && v->start != start)
 		v = NULL;
 	if (cl && !cl->sock.ino) {
-		/* no unix socket was at fd when this call began: what is remembered is stale */
-		if (v && !v->closed) {
+		/* no unix socket was at fd when this call began: what is remembered from
+		 * before is stale; one remembered since is another thread's new socket */
+		if (v && !v->closed && v->since < cl->sock.since) {
 			mark = *v;
 			mark.closed = bpf_ktime_get_ns();
 			bpf_map_update_elem(&unix_fds, &key, &mark, BPF_ANY);
@@ -827,10 +832,9 @@ int kt_sys_exit_one(struct kt_sys_exit_rec *rec)
 }
 
 /*
- * close()'s entry, socket layout only: the unix socket at fd (or that there
- * is none where one is remembered), for kt_exit_close.  One fd lookup per
- * close() of a traced process; nothing stored for a file never taken for a
- * socket.
+ * close()'s entry, socket layout only: the unix socket at fd, or that there
+ * is none, for kt_exit_close.  One fd lookup and one task-storage write per
+ * close() of a traced process (the storage is made at a thread's first).
  */
 SEC("tracepoint/syscalls/sys_enter_close")
 int kt_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
@@ -843,26 +847,22 @@ int kt_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (!kt_traced_task(t))
 		return 0;
 	so = kt_file_unix_socket(kt_fd_file(t, fd));
-	if (!so) {
-		struct kt_fdkey key = { .tgid = t->tgid, .fd = fd };
-
-		/* nothing to say (every note is taken at its call's exit: ktrace.c attaches
-		 * this hook after the exits, so no call begins noted and ends unseen) */
-		if (!bpf_map_lookup_elem(&unix_fds, &key))
-			return 0;
-	}
+	/* even for a file: another thread's socket may get the number before this call's
+	 * exit (every note is taken at its call's exit: ktrace.c attaches this hook after
+	 * the exits, so no call begins noted and ends unseen) */
 	cl = bpf_task_storage_get(&closing, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cl)
 		return 0;
 	cl->fd = fd;
 	cl->valid = 1;
 	cl->sock.ino = so ? kt_sock_ino(so->sk) : 0;
+	cl->sock.since = bpf_ktime_get_ns(); /* the call's start; a socket's: known held from now */
 	if (so) {
 		cl->sock.type = so->type;
 		cl->sock.addr_len = kt_unix_addr(so->sk, cl->sock.addr);
 		cl->sock.start = t->group_leader->start_time;
-		cl->sock.since = bpf_ktime_get_ns(); /* known held from now, not before */
 		cl->sock.closed = 0;
+		cl->sock.announced = 0;
 	}
 	return 0;
 }

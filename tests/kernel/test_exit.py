@@ -118,3 +118,37 @@ def test_a_reused_pid_does_not_inherit_sockets(require_bpf, tmp_path, tracers): 
     assert reused, "could not get a pid handed out twice"
     closes = [e for e in evs(t.events(), "close", pid=reused) if e["fd"] == 50]
     assert closes == [], closes  # the first process's socket is not the second's file
+
+
+EXECD = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+a, b = socket.socketpair()
+os.set_inheritable(b.fileno(), True)
+child = os.fork()
+if child == 0:
+    # the exec'd program's only unix-socket event: an SO_PEERCRED on the socket it inherited
+    os.execv(sys.executable, [sys.executable, "-c", '''
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+s = socket.socket(fileno=int(sys.argv[2]))  # kept: a collected one would close it
+s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+os._exit(7)
+''', sys.argv[1], str(b.fileno())])
+print(child, flush=True)
+os.waitpid(child, 0)
+"""
+
+
+def test_exit_of_an_execd_child_that_used_an_inherited_socket(require_bpf, tmp_path,
+                                                               tracers):  # noqa: F811
+    """The exec hook remembers the sockets an exec'd program holds; the first event on one
+    still marks the process as a user of unix sockets, so its exit is reported (it was
+    not: the event found the socket already remembered).  No -c: the exec'd program is
+    traced from its exec on, under the name it has there."""
+    t = UnixTrace(tmp_path)
+    tracers.append(t)
+    child = int(run_script(tmp_path, "execd", EXECD, COMM))
+    events = t.events()
+    assert len(evs(events, "peercred", pid=child)) == 1, evs(events, "peercred", pid=child)
+    assert [e["ret"] for e in evs(events, "exit", pid=child)] == [7], evs(events, "exit", pid=child)

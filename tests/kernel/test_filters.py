@@ -40,3 +40,44 @@ def test_comm_names_the_process_and_keeps_its_threads(require_bpf, tmp_path,
     assert [(e["tid"], e["comm"]) for e in sent] == [(tid, "ut-worker")], sent
     assert len(evs(events, "fd_recv", pid=pid)) == 1
     assert {e["pid"] for e in events} == {pid}
+
+
+HOLDER = r"""
+import ctypes, os, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+a, b = socket.socketpair()                        # unnamed: not under any --path
+named = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+if sys.argv[2] != "-":
+    named.bind("\0" + sys.argv[2][1:])  # @name: an abstract name
+print(os.getpid(), flush=True)
+sys.stdin.readline()
+os._exit(4)
+"""
+
+
+def test_path_filter_decides_which_running_processes_exits_are_traced(require_bpf, tmp_path,
+                                                                     tracers):  # noqa: F811
+    """Processes already holding sockets when the tracer starts: under --path, only one with
+    a socket named under it is a user whose exit is reported (every holder of any unix
+    socket was, so a --path trace showed unrelated processes ending)."""
+    import subprocess
+    import sys
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER)
+    name = "@ut-holder-%d" % id(tmp_path)
+    procs = {}
+    for how, path in (("named", name), ("unnamed", "-")):
+        p = subprocess.Popen([sys.executable, str(script), COMM, path], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+        procs[how] = (p, int(p.stdout.readline()))
+    try:
+        t = UnixTrace(tmp_path, "--path", name)
+        tracers.append(t)
+    finally:
+        for p, _ in procs.values():
+            p.stdin.write("\n")
+            p.stdin.flush()
+            assert p.wait(timeout=30) == 4
+    events = t.events()
+    assert [e["ret"] for e in evs(events, "exit", pid=procs["named"][1])] == [4], events
+    assert evs(events, "exit", pid=procs["unnamed"][1]) == [], events

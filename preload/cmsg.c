@@ -238,6 +238,8 @@ unsigned ut_cmsg_recv(const struct ut_rx *rx, ssize_t ret)
 		ut_ev_fill_peer(&cb.ev, rx->fd, rx->s);
 		cb.ev.ret = ret;
 		cb.ev.u.cred = c.cred;
+		if (rx->flags & MSG_PEEK) /* as the fd_recv of the same call */
+			cb.ev.flags |= UT_F_PEEK;
 		ut_ev_own_addr(&cb.ev, sizeof(cb), rx->fd);
 		ut_ev_emit(&cb.ev);
 	}

@@ -225,6 +225,15 @@ void ut_fdc_forget(int fd)
 		__atomic_store_n(&e->word, UT_FDS_UNKNOWN, __ATOMIC_RELEASE);
 }
 
+void ut_fdc_forget_socket(int fd, uint64_t ino)
+{
+	struct ut_fdent *e = ut_fdc_ent(fd);
+
+	if (e && (__atomic_load_n(&e->word, __ATOMIC_ACQUIRE) & 0xff) == UT_FDS_UNIX &&
+	    __atomic_load_n(&e->ino, __ATOMIC_RELAXED) == ino)
+		__atomic_store_n(&e->word, UT_FDS_UNKNOWN, __ATOMIC_RELEASE);
+}
+
 void ut_fdc_forget_range(unsigned first, unsigned last)
 {
 	unsigned n = __atomic_load_n(&ut_fdc_n, __ATOMIC_ACQUIRE), i;

@@ -199,6 +199,8 @@ UT_EXPORT long syscall(long n, ...)
 		return ut_install(ut_how_prctl((unsigned long)b), n, a, b, c, d, e, f);
 	if (n == SYS_prctl && a == PR_SET_TSC && b == PR_TSC_SIGSEGV)
 		ut_clock_off();
+	if (n == SYS_close) /* libuv's every close (the kernel takes the fd as unsigned int) */
+		return ut_close_bare((int)a);
 	{
 		long r = ut_sys6(n, a, b, c, d, e, f);
 

@@ -247,6 +247,10 @@ static inline uint32_t ut_unix_word(int fd)
 int ut_sock_load(int fd, struct ut_sock *s);
 
 void ut_fdc_forget(int fd);       /* fd closed or replaced behind a call we saw */
+/* close() as syscall(SYS_close, fd) makes it (no cancellation point): wrap_sock.c */
+int ut_close_bare(int fd);
+/* fd's entry, if it still names socket ino (not one another thread made at fd since) */
+void ut_fdc_forget_socket(int fd, uint64_t ino);
 void ut_fdc_forget_range(unsigned first, unsigned last);
 void ut_fdc_set_other(int fd);    /* fd known not to be a Unix socket */
 void ut_fdc_set_unix(int fd, const struct ut_sock *s);

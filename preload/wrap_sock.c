@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "raw_syscall.h"
 #include "real.h"
 #include "shim.h"
 #include "sockaddr_describe.h"
@@ -273,7 +274,11 @@ static int ut_closing_sock(int fd, struct ut_sock *s, uint32_t *vfork_pid)
 	return !*vfork_pid || ut_fdc_still_at(fd, s);
 }
 
-UT_EXPORT int close(int fd)
+/*
+ * close(fd), by glibc's close() (a cancellation point) or, for syscall(SYS_close, fd),
+ * by the bare syscall (none: libuv, so Node.js, closes every fd that way).
+ */
+static int ut_close_by(int fd, int bare)
 {
 	struct ut_sock s;
 	union ut_evbuf pre;
@@ -281,7 +286,7 @@ UT_EXPORT int close(int fd)
 	int r, saved, err, was;
 
 	if (!ut_on())
-		return UT_REAL(close, fd);
+		return bare ? (int)ut_sys(SYS_close, fd) : UT_REAL(close, fd);
 	saved = errno;
 	was = ut_closing_sock(fd, &s, &vfork_pid);
 	if (was) {
@@ -290,16 +295,37 @@ UT_EXPORT int close(int fd)
 		ut_ev_fill_peer(&pre.ev, fd, &s);
 		ut_ev_own_addr(&pre.ev, sizeof(pre), fd);
 	}
-	errno = saved;
-	r = UT_REAL(close, fd);
-	err = errno;
-	if (!vfork_pid) /* a vfork child closed its copy: the parent still holds fd */
+	/*
+	 * Forgotten before the call (a vfork child closes its copy: the parent
+	 * still holds fd): once it returns, another thread can get fd for a
+	 * socket of its own and cache it, which forgetting then would wipe, and
+	 * another thread's close of whatever it gets at fd would find this
+	 * socket's entry still there.  After the call only an entry that still
+	 * names this socket goes: a thread that used fd meanwhile cached it
+	 * again.
+	 */
+	if (!vfork_pid)
 		ut_fdc_forget(fd);
+	errno = saved;
+	r = bare ? (int)ut_sys(SYS_close, fd) : UT_REAL(close, fd);
+	err = errno;
+	if (!vfork_pid && was)
+		ut_fdc_forget_socket(fd, s.ino);
 	/* EBADF: the cache was stale, there was nothing to close. */
 	if (was && !(r < 0 && err == EBADF))
 		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, &pre, vfork_pid);
 	errno = r < 0 ? err : saved;
 	return r;
+}
+
+UT_EXPORT int close(int fd)
+{
+	return ut_close_by(fd, 0);
+}
+
+int ut_close_bare(int fd)
+{
+	return ut_close_by(fd, 1);
 }
 
 /*
@@ -418,11 +444,13 @@ UT_EXPORT int fclose(FILE *f)
 	fd = fileno(f);
 	saved = errno;
 	was = ut_closing_sock(fd, &s, &vfork_pid);
+	if (!vfork_pid) /* before the call, as for close() */
+		ut_fdc_forget(fd);
 	errno = saved;
 	r = UT_REAL(fclose, f);
 	err = errno;
-	if (!vfork_pid)
-		ut_fdc_forget(fd);
+	if (!vfork_pid && was)
+		ut_fdc_forget_socket(fd, s.ino);
 	if (was)
 		ut_emit_close(fd, &s, UT_CALL_CLOSE, r, err, NULL, vfork_pid);
 	errno = r < 0 ? err : saved;

@@ -69,3 +69,36 @@ def test_more_fds_than_an_event_holds(life_run):
         assert len(e["fds"]) == 64 and e.get("fds_cut") is True
         if r["event"] == "fd_recv":
             assert e["fds"][0]["fd"] == int(r["first"])
+
+
+BARE_CLOSE = r"""
+import ctypes, errno, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+a, b = socket.socketpair()
+fa, fb = a.detach(), b.detach()
+print("UT sock fd=%d ino=%d" % (fa, os.fstat(fa).st_ino), flush=True)
+print("UT sock fd=%d ino=%d" % (fb, os.fstat(fb).st_ino), flush=True)
+# libuv (Node.js) closes every fd this way: no cancellation point
+r1 = libc.syscall(3, ctypes.c_long(fa))                  # SYS_close
+r2 = libc.syscall(3, ctypes.c_long(fa))                  # again: EBADF, as without the shim
+e2 = ctypes.get_errno()
+r, w = os.pipe()
+r3 = libc.syscall(3, ctypes.c_long(r))                   # not a socket: no event
+os.close(fb)
+print("UT result r1=%d r2=%d e2=%d r3=%d" % (r1, r2, e2, r3), flush=True)
+"""
+
+
+def test_close_through_syscall_is_seen(tmp_path):
+    """syscall(SYS_close, fd) is libuv's close (Node.js and its kin): the shim reports it like
+    close(), and the program gets what it would have (0, then -1 with EBADF)."""
+    import sys
+    script = tmp_path / "bare.py"
+    script.write_text(BARE_CLOSE)
+    truth, events, _ = traced(tmp_path, [sys.executable, script])
+    res = rows(truth)[-1]
+    assert (res["r1"], res["r2"], res["e2"], res["r3"]) == ("0", "-1", "9", "0"), res
+    socks = {int(r["fd"]): int(r["ino"]) for r in truth if "ino" in r}
+    closes = [(e["fd"], e["sock"]["ino"]) for e in evs(events, "close")]
+    assert sorted(closes) == sorted(socks.items()), (closes, socks)

@@ -316,8 +316,11 @@ void ut_check_pair(const struct ut_event *s, const struct ut_event *k, struct ut
 		if (bit == UT_F_FDS_CUT)
 			continue;
 		/* read()/recv()/recvfrom() return no msg_flags: the kernel side
-		 * cannot see MSG_CTRUNC on a call the shim made as recvmsg(). */
-		if (bit == UT_F_CTRUNC && k->call != UT_CALL_RECVMSG && k->call != UT_CALL_RECVMMSG)
+		 * cannot see MSG_CTRUNC on such a call of the program, and sees it
+		 * on one the shim made as recvmsg(), where the shim reports what
+		 * the program's call gave (no flags) */
+		if (bit == UT_F_CTRUNC && ((k->call != UT_CALL_RECVMSG && k->call != UT_CALL_RECVMMSG) ||
+					   (s->call != UT_CALL_RECVMSG && s->call != UT_CALL_RECVMMSG)))
 			continue;
 		for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
 			if (fl[i].bit == bit)

@@ -191,6 +191,26 @@ def cut_with_creds():
     b.recvmsg(100, socket.CMSG_LEN(4))
 
 
+def peek_creds():
+    # A MSG_PEEK that brings credentials (SO_PASSCRED), then the receive that takes them.
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    a.send(b"x")
+    b.recvmsg(1, 64, socket.MSG_PEEK)
+    b.recvmsg(1, 64)
+
+
+def watched_read_cut():
+    # fds received on a socket make its reads watched; a later read() of a datagram that
+    # brings fds and is cut: trunc and fd_lost, as the shim's recvmsg saw them
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    r, w = os.pipe()
+    a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r))])
+    got = b.recvmsg(1, socket.CMSG_SPACE(4))
+    a.sendmsg([b"y" * 40], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds(r, w))])
+    os.read(b.fileno(), 10)
+
+
 def agree():
     # What both sides see the same: the control case.
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)

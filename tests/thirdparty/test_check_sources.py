@@ -243,6 +243,9 @@ FIXED = {
     "passed_accepted": "preload/ebpf: a passed socket's peer was named by the shim only "
                        "(fds[].desc 'unix stream PATH -> (unnamed)' vs 'unix stream PATH')",
     "ctrunc_recv": "ebpf: the fd_recv of a receive that also had MSG_CTRUNC lacked ctrunc",
+    "peek_creds": "preload: the cred_recv of a MSG_PEEK lacked peek (its fd_recv had it)",
+    "watched_read_cut": "check: the trunc of a watched read() had ctrunc from the kernel "
+                        "side only (it saw the shim's recvmsg; the program's read has no flags)",
     "close_dup": "ebpf: close() of a dup()ed socket fd was not reported",
     "dup2_onto": "ebpf: a socket closed by dup2() onto its fd (and the copy's close) was "
                  "not reported",

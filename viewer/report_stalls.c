@@ -47,6 +47,7 @@ struct stall {
 	uint8_t have_queue, reads_known, reads_unsure; /* reads_unsure: history too short to see back to the start */
 	uint8_t never_returned;  /* from a stalled event whose send did not return within the trace */
 	uint8_t kernel_seen;     /* the kernel side reported it: its receives could have been traced */
+	uint64_t kernel_last_read; /* the stalled event's reader state: its last read of the socket, 0 unknown */
 	struct ut_queue q;
 	char comm[UT_COMM_LEN + 1], reader_comm[UT_COMM_LEN + 1], waker_comm[UT_COMM_LEN + 1];
 	char path[UT_MC_PATH];
@@ -151,8 +152,10 @@ static void reader_why(struct stall *s, const struct ut_event *stalled)
 	if (!stalled)
 		return;
 	ut_evparse(stalled, &v);
-	if (v.nreaders)
+	if (v.nreaders) {
 		ut_reader_clause(v.readers[0], stalled->ts, s->why, sizeof(s->why));
+		s->kernel_last_read = v.readers[0]->last_read_ns;
+	}
 }
 
 static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_event *ev,
@@ -227,6 +230,11 @@ static void record(struct stalls *st, const struct ut_mconn *m, const struct ut_
 		s.next_read = ut_msock_read_after(rd, s.start, &unsure);
 		s.reads_unsure = (uint8_t)unsure;
 	}
+	/* no receive of the reader's in the trace, or too few kept: the kernel's reader
+	 * state (the stalled event) may still say when it last read, before the send slept */
+	if (!s.last_read && s.kernel_last_read && s.kernel_last_read <= s.start &&
+	    (!s.reads_known || s.reads_unsure))
+		s.last_read = s.kernel_last_read;
 	st->total_count++;
 	st->total_ns += s.blocked_ns;
 	if (st->npending == STALLS_PENDING) {
@@ -401,13 +409,13 @@ static void print_json(FILE *out, const struct stall *s)
 		ut_rfmt_json_str(out, s->why);
 	}
 	fputs(",\"reader_last_read\":", out);
-	if (s->reads_known && s->last_read)
+	if (s->last_read)
 		fprintf(out, "%" PRIu64 ",\"reader_idle_ns\":%" PRIu64, s->last_read, s->start - s->last_read);
 	else
 		fputs("null,\"reader_idle_ns\":null", out);
 	/* reader_read_before: false = it had not read at all; null = unknown. */
 	fputs(",\"reader_read_before\":", out);
-	fputs(!s->reads_known || s->reads_unsure ? "null" : s->last_read ? "true" : "false", out);
+	fputs(s->last_read ? "true" : !s->reads_known || s->reads_unsure ? "null" : "false", out);
 	fputs(",\"reader_next_read\":", out);
 	if (s->reads_known && s->next_read)
 		fprintf(out, "%" PRIu64, s->next_read);
@@ -460,7 +468,11 @@ static void print_text(FILE *out, const struct stall *s, size_t rank, uint64_t b
 		fputs("    reader:    unknown (peer end not traced)\n", out);
 	if (s->why[0])
 		fprintf(out, "    why:       %s\n", s->why);
-	if (!s->reads_known && s->kernel_seen) {
+	if (!s->reads_known && s->last_read) {
+		fprintf(out, "    last read: %s, %s before the send blocked (the kernel's reader state)\n",
+			ut_rfmt_rel(s->last_read, base, t2, sizeof(t2)),
+			ut_rfmt_dur(s->start - s->last_read, d, sizeof(d)));
+	} else if (!s->reads_known && s->kernel_seen) {
 		fputs("    last read: unknown (no receive of the reader's was traced: `trace --messages`, "
 		      "without -p/-c filters that leave the reader out)\n", out);
 	} else if (!s->reads_known) {

@@ -25,6 +25,9 @@ SCRIPT = r"""
 import ctypes, os, socket, sys
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME: the tracer's -c
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+if sys.argv[2] == "send_after_read":  # the reader reads once before: no event, the kernel notes it
+    a.send(b"hi")
+    b.recv(2)
 a.setblocking(False)
 queued = 0
 try:
@@ -123,9 +126,11 @@ def test_stalled_while_asleep_then_blocked(require_bpf, tmp_path, tracers, how):
         assert blocked[0]["len"] == 4096 and s["len"] == 4096, (blocked[0], s)
 
 
-def test_stall_report_lists_the_send_that_never_returned(require_bpf, tmp_path, tracers):  # noqa: F811
+@pytest.mark.parametrize("how", ["send", "send_after_read"])
+def test_stall_report_lists_the_send_that_never_returned(require_bpf, tmp_path, tracers,
+                                                         how):  # noqa: F811
     t = live_trace(tmp_path, tracers, "--stall-after", "100ms")
-    p, parent, child = start_script(tmp_path)
+    p, parent, child = start_script(tmp_path, how)
     try:
         wait_for(lambda: stalled_of(live_events(t), child), timeout=20, what="a live stalled event")
         assert t.stop() == 0, t.stderr()  # the trace ends while the child still sleeps
@@ -141,6 +146,14 @@ def test_stall_report_lists_the_send_that_never_returned(require_bpf, tmp_path, 
     text = subprocess.run([str(UNIXTRACE), "view", "--stalls", str(tmp_path / "t.trace")],
                           capture_output=True, text=True, check=True).stdout
     assert "never returned" in text
+    # no receive event was traced (no --messages): when the reader read last, only the
+    # kernel's reader state in the stalled event knows, and the report says it
+    if how == "send_after_read":
+        assert mine[0]["reader_read_before"] is True
+        assert 0 < mine[0]["reader_last_read"] < mine[0]["start"], mine[0]
+        assert "(the kernel's reader state)" in text, text
+    else:
+        assert mine[0]["reader_last_read"] is None, mine[0]
     summary = json.loads(subprocess.run([str(UNIXTRACE), "view", "--summary", "--json",
                                          str(tmp_path / "t.trace")],
                                         capture_output=True, text=True, check=True).stdout)
